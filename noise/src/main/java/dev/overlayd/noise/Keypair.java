@@ -74,7 +74,8 @@ public final class Keypair {
         int body = off + TransportHeader.LENGTH;
         Arrays.fill(buf, body + len, body + padded, (byte) 0);
         TransportHeader.write(buf, off, remoteIndex, counter);
-        return TransportHeader.LENGTH + cipher.seal(sendKey, counter, buf, body, padded);
+        int sealed = cipher.seal(sendKey, counter, buf, body, padded);
+        return sealed < 0 ? Rejection.KEYPAIR_EXPIRED.code() : TransportHeader.LENGTH + sealed;
     }
 
     /**
@@ -95,6 +96,9 @@ public final class Keypair {
         }
         int plaintext = cipher.open(receiveKey, counter, buf, off + TransportHeader.LENGTH,
                 len - TransportHeader.LENGTH);
+        if (plaintext == TransportCipher.WIPED) {
+            return Rejection.KEYPAIR_EXPIRED.code();
+        }
         if (plaintext < 0) {
             return Rejection.AUTHENTICATION_FAILED.code();
         }
@@ -119,7 +123,7 @@ public final class Keypair {
         return len + padded - lastUnit;
     }
 
-    /** Wipes both keys; later seals and opens of this keypair fail. */
+    /** Wipes both keys; later seals and opens of this keypair answer {@link Rejection#KEYPAIR_EXPIRED}. */
     public void wipe() {
         sendKey.destroy();
         receiveKey.destroy();

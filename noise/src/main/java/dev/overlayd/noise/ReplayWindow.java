@@ -26,7 +26,7 @@ final class ReplayWindow {
                 blocks[(int) ((current + i) & (BLOCKS - 1))] = 0;
             }
             last = counter;
-        } else if (last - counter > WINDOW_SIZE) {
+        } else if (Long.compareUnsigned(last - counter, WINDOW_SIZE) > 0) {
             return false;
         }
         int index = (int) (block & (BLOCKS - 1));

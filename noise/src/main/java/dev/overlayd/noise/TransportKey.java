@@ -9,7 +9,7 @@ import dev.overlayd.noise.crypto.Wipe;
  */
 public final class TransportKey implements SecretKey {
     private final byte[] key;
-    private volatile boolean destroyed;
+    private boolean destroyed;
 
     TransportKey(byte[] key) {
         this.key = key.clone();
@@ -25,8 +25,9 @@ public final class TransportKey implements SecretKey {
         return "RAW";
     }
 
+    /** Locked against {@link #destroy()}: a cipher racing a wipe must never get a half-zeroed key. */
     @Override
-    public byte[] getEncoded() {
+    public synchronized byte[] getEncoded() {
         if (destroyed) {
             throw new IllegalStateException("transport key was wiped");
         }
@@ -34,13 +35,13 @@ public final class TransportKey implements SecretKey {
     }
 
     @Override
-    public void destroy() {
+    public synchronized void destroy() {
         destroyed = true;
         Wipe.bytes(key);
     }
 
     @Override
-    public boolean isDestroyed() {
+    public synchronized boolean isDestroyed() {
         return destroyed;
     }
 }

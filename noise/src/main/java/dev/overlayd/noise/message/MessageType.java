@@ -2,6 +2,7 @@ package dev.overlayd.noise.message;
 
 import java.util.Arrays;
 import java.util.function.Function;
+import dev.overlayd.noise.Protocol;
 import dev.overlayd.noise.Rejection;
 import dev.overlayd.noise.Result;
 
@@ -24,6 +25,9 @@ public final class MessageType {
     public static int classify(byte[] buf, int off, int len) {
         if (len < MIN_LENGTH) {
             return Rejection.TOO_SHORT.code();
+        }
+        if (len > Protocol.MAX_DATAGRAM) {
+            return Rejection.WRONG_SIZE.code();
         }
         if ((buf[off + 1] | buf[off + 2] | buf[off + 3]) != 0) {
             return Rejection.RESERVED_NONZERO.code();

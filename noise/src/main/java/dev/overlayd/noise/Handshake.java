@@ -47,11 +47,14 @@ public final class Handshake {
         return remoteStatic;
     }
 
-    /** A new private key invalidates the precomputed DH and any handshake under way. */
+    /**
+     * A new private key invalidates the precomputed DH and any handshake under way. Null (a device
+     * whose key was cleared) leaves the peer unable to initiate until a key is set.
+     */
     public synchronized void setLocalIdentity(StaticIdentity identity) {
         local = identity;
         Wipe.bytes(precomputedStaticStatic);
-        precomputedStaticStatic = identity.privateKey().sharedSecret(remoteStatic.bytes);
+        precomputedStaticStatic = identity == null ? null : identity.privateKey().sharedSecret(remoteStatic.bytes);
         clear();
     }
 

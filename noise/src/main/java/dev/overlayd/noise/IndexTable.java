@@ -17,6 +17,9 @@ public final class IndexTable<P> {
     /** What an index names: a handshake under way, or (after it completed) its keypair. */
     public record Entry<P>(P peer, Handshake handshake, Keypair keypair) {}
 
+    /** Never handed out, so that callers can use it for "no index". */
+    public static final int NONE = 0;
+
     private final SecureRandom random;
     private final Map<Integer, Entry<P>> entries = new HashMap<>();
     private volatile Probe<P> probe = Probe.build(Map.of());
@@ -25,12 +28,12 @@ public final class IndexTable<P> {
         this.random = random;
     }
 
-    /** Draws a fresh index for a handshake of {@code peer}, redrawing on collision. */
+    /** Draws a fresh, non-zero index for a handshake of {@code peer}, redrawing on collision. */
     public synchronized int insertHandshake(P peer, Handshake handshake) {
         int index;
         do {
             index = random.nextInt();
-        } while (entries.containsKey(index));
+        } while (index == NONE || entries.containsKey(index));
         entries.put(index, new Entry<>(peer, handshake, null));
         publish();
         return index;

@@ -140,12 +140,15 @@ class IndexTableTest {
     }
 
     @Test
-    void zeroAndExtremeValuesAreUsableIndices() {
-        IndexTable<String> table = new IndexTable<>(new ScriptedRandom(0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE));
-        for (int expected : new int[] {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+    void zeroIsNeverHandedOutAndExtremeValuesAre() {
+        ScriptedRandom random = new ScriptedRandom(0, -1, Integer.MIN_VALUE, 0, Integer.MAX_VALUE);
+        IndexTable<String> table = new IndexTable<>(random);
+        for (int expected : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
             assertEquals(expected, table.insertHandshake("p" + expected, handshakeA));
         }
-        for (int index : new int[] {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+        assertEquals(5, random.draws, "both zeros were redrawn");
+        assertNull(table.lookup(IndexTable.NONE));
+        for (int index : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
             assertEquals("p" + index, table.lookup(index).peer());
         }
     }
@@ -178,7 +181,7 @@ class IndexTableTest {
      */
     @Test
     void findsIndicesWhoseSlotsCollide() {
-        int[] clustered = IntStream.range(0, 256).map(i -> i << 24).toArray();
+        int[] clustered = IntStream.range(0, 256).map(i -> (i << 24) | 1).toArray();
         IndexTable<Integer> table = new IndexTable<>(new ScriptedRandom(clustered));
         for (int index : clustered) {
             table.insertHandshake(index, handshakeA);

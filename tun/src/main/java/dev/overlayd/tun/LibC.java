@@ -1,0 +1,74 @@
+package dev.overlayd.tun;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.IgnoreError;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.Variadic;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The handful of libc calls behind {@link LinuxTun}, and errno as JNR saved it after the last call on
+ * this thread. The constants are Linux's values for x86-64 and arm64, the machines overlayd runs on.
+ */
+final class LibC {
+    static final int O_RDWR = 0x2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int EFD_CLOEXEC = O_CLOEXEC;
+    static final short POLLIN = 0x1;
+
+    static final int EPERM = 1;
+    static final int ENOENT = 2;
+    static final int EINTR = 4;
+    static final int EACCES = 13;
+    static final int EAGAIN = 11;
+    /** What a TUN fd answers once its interface was deleted: the kernel detached the fd from the netdev. */
+    static final int EBADFD = 77;
+
+    /** Public only because JNR-FFI implements it from another class loader; the class around it hides it. */
+    public interface Calls {
+        int open(String path, int flags);
+
+        /** Variadic in C: declared so, the ABI may pass the third argument differently. */
+        @Variadic(fixedCount = 2)
+        int ioctl(int fd, long request, @In @Out byte[] arg);
+
+        @ssize_t long read(int fd, Pointer buf, @size_t long count);
+
+        @ssize_t long write(int fd, Pointer buf, @size_t long count);
+
+        int poll(Pointer fds, long nfds, int timeoutMillis);
+
+        int eventfd(int initval, int flags);
+
+        /** Nothing useful can be done about a failed close of a TUN or eventfd, so errno is not kept. */
+        @IgnoreError
+        int close(int fd);
+
+        @IgnoreError
+        String strerror(int errno);
+    }
+
+    static final Calls C = LibraryLoader.create(Calls.class).load("c");
+    static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(C);
+
+    private LibC() {
+    }
+
+    static int errno() {
+        return RUNTIME.getLastError();
+    }
+
+    /** The error as the C library words it, with a hint for the causes an operator can fix. */
+    static String describe(int errno) {
+        String text = C.strerror(errno);
+        return switch (errno) {
+            case EPERM, EACCES -> text + " (are you root?)";
+            case ENOENT -> text + " (is the tun kernel module loaded?)";
+            default -> text;
+        };
+    }
+}

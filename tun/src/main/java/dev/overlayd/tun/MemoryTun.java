@@ -1,0 +1,129 @@
+package dev.overlayd.tun;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A TUN device in memory, for tests that run without root: the test plays the kernel. It
+ * {@link #inject}s packets that the device then reads, and {@link #take}s or {@link #poll}s the packets
+ * the device wrote. Both directions are bounded; overflowing one fails loudly instead of dropping, since
+ * a test that loses packets silently would be hard to debug.
+ */
+public final class MemoryTun implements TunDevice {
+    private static final int DEFAULT_CAPACITY = 1024;
+
+    private final String name;
+    private final int capacity;
+    // Not a BlockingQueue: close() must wake readers even when the queue is full, so no sentinel fits.
+    private final ArrayDeque<byte[]> toDevice = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition readable = lock.newCondition();
+    private final BlockingQueue<byte[]> fromDevice;
+    /** Set under the lock, for the readers waiting on it; volatile for write(), which takes no lock. */
+    private volatile boolean closed;
+
+    public MemoryTun(String name) {
+        this(name, DEFAULT_CAPACITY);
+    }
+
+    public MemoryTun(String name, int capacity) {
+        this.name = Objects.requireNonNull(name);
+        this.capacity = capacity;
+        this.fromDevice = new ArrayBlockingQueue<>(capacity);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The kernel sends a copy of {@code packet} into the tunnel: a read returns it after the packets
+     * injected before it.
+     *
+     * @throws IllegalStateException when the device is closed or its queue holds {@code capacity} packets
+     */
+    public void inject(byte[] packet) {
+        byte[] copy = packet.clone();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("MemoryTun " + name + " is closed");
+            }
+            if (toDevice.size() == capacity) {
+                throw new IllegalStateException("MemoryTun " + name + ": the device has not read the " + capacity + " packets injected before");
+            }
+            toDevice.add(copy);
+            readable.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The next packet the device wrote, waiting for one. */
+    public byte[] take() throws InterruptedException {
+        return fromDevice.take();
+    }
+
+    /** The next packet the device wrote, or null when none comes within {@code timeout}. */
+    public byte[] poll(Duration timeout) throws InterruptedException {
+        return fromDevice.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A packet longer than {@code len} is truncated to {@code len}, as {@link LinuxTun} does. */
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        byte[] packet;
+        lock.lock();
+        try {
+            while (toDevice.isEmpty() && !closed) {
+                readable.await();
+            }
+            if (closed) {
+                return -1;
+            }
+            packet = toDevice.remove();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted reading MemoryTun " + name);
+        } finally {
+            lock.unlock();
+        }
+        int copied = Math.min(packet.length, len);
+        System.arraycopy(packet, 0, buf, off, copied);
+        return copied;
+    }
+
+    /** @throws IOException when the device is closed or the test has not taken {@code capacity} earlier packets */
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (closed) {
+            throw new IOException("MemoryTun " + name + " is closed");
+        }
+        if (!fromDevice.offer(Arrays.copyOfRange(buf, off, off + len))) {
+            throw new IOException("MemoryTun " + name + ": the test has not taken the " + capacity + " packets written before");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            readable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

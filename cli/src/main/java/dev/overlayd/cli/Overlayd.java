@@ -1,0 +1,118 @@
+package dev.overlayd.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import dev.overlayd.cli.config.ConfigException;
+import dev.overlayd.cli.config.WgQuickConfig;
+import dev.overlayd.noise.Clock;
+import dev.overlayd.noise.Protocol;
+import dev.overlayd.peers.Device;
+import dev.overlayd.peers.DeviceUapi;
+import dev.overlayd.peers.NettyBind;
+import dev.overlayd.peers.Timing;
+import dev.overlayd.peers.uapi.UapiException;
+import dev.overlayd.peers.uapi.UapiServer;
+import dev.overlayd.tun.Link;
+import dev.overlayd.tun.LinuxTun;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The daemon, a drop-in for wireguard-go: `overlayd [-f] IFNAME` creates the interface and serves
+ * the UAPI for `wg`; `overlayd --config FILE` also brings it up from a wg-quick-style file. This
+ * JVM always runs in the foreground: bin/overlayd backgrounds it when asked, as a JVM cannot fork.
+ * It exits on SIGTERM, when its interface is deleted, or when its UAPI socket is removed.
+ */
+@Command(name = "overlayd", mixinStandardHelpOptions = true, version = "overlayd 0.1.0",
+        description = "Userspace WireGuard-compatible overlay daemon.")
+public final class Overlayd implements Callable<Integer> {
+    private static final Logger LOG = Logger.getLogger(Overlayd.class.getName());
+
+    @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (this process always does; accepted for wireguard-go compatibility).")
+    boolean foreground;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Bring the interface up from a wg-quick-style file (its name, minus .conf, names the interface unless IFNAME is given).")
+    Path config;
+
+    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface to create.")
+    String interfaceName;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Overlayd());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("overlayd: " + e.getMessage());
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(System.getenv("LOG_LEVEL"));
+        WgQuickConfig wgQuick = null;
+        if (config != null) {
+            try {
+                wgQuick = WgQuickConfig.parse(config);
+            } catch (ConfigException e) {
+                System.err.println("overlayd: " + e.getMessage());
+                return 1;
+            }
+            if (interfaceName == null) {
+                interfaceName = config.getFileName().toString().replaceFirst("\\.conf$", "");
+            }
+        }
+        if (interfaceName == null) {
+            System.err.println("overlayd: name the interface (overlayd [-f] IFNAME) or give --config FILE");
+            return 1;
+        }
+        return run(wgQuick);
+    }
+
+    private int run(WgQuickConfig wgQuick) throws IOException, InterruptedException {
+        LinuxTun tun = LinuxTun.open(interfaceName);
+        Device device = new Device(tun, new NettyBind(), Clock.SYSTEM, Timing.fromEnvironment());
+        device.onTunGone(() -> shutdown("the interface was deleted"));
+        DeviceUapi uapi = new DeviceUapi(device);
+        UapiServer server = new UapiServer(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            device.close();
+        }, "overlayd-shutdown"));
+        Link link = Link.of(tun.name());
+        int mtu = wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
+        device.setMtu(mtu);
+        link.setMtu(mtu);
+        if (wgQuick != null) {
+            try {
+                uapi.apply(ConfigRequest.of(wgQuick));
+            } catch (java.net.UnknownHostException e) {
+                System.err.println("overlayd: " + config.getFileName() + ": cannot resolve endpoint " + e.getMessage());
+                return 1;
+            } catch (UapiException e) {
+                System.err.println("overlayd: " + config.getFileName() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        device.up();
+        if (wgQuick != null) {
+            ConfigRequest.bringUp(link, wgQuick);
+        }
+        server.start();
+        LOG.info(tun.name() + ": up, UDP port " + device.listenPort());
+        stop.await();
+        return 0;
+    }
+
+    private void shutdown(String why) {
+        LOG.log(Level.INFO, "stopping: {0}", why);
+        stop.countDown();
+    }
+}

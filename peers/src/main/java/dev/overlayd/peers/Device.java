@@ -1,0 +1,647 @@
+package dev.overlayd.peers;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import dev.overlayd.noise.Clock;
+import dev.overlayd.noise.CookieChecker;
+import dev.overlayd.noise.CookieGenerator;
+import dev.overlayd.noise.Handshake;
+import dev.overlayd.noise.IndexTable;
+import dev.overlayd.noise.Keypair;
+import dev.overlayd.noise.PresharedKey;
+import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.noise.Protocol;
+import dev.overlayd.noise.PublicKey;
+import dev.overlayd.noise.Result;
+import dev.overlayd.noise.StaticIdentity;
+import dev.overlayd.noise.TransportCipher;
+import dev.overlayd.noise.UnderLoad;
+import dev.overlayd.noise.message.CookieReply;
+import dev.overlayd.noise.message.HandshakeInitiation;
+import dev.overlayd.noise.message.HandshakeMessage;
+import dev.overlayd.noise.message.HandshakeResponse;
+import dev.overlayd.noise.message.MessageType;
+import dev.overlayd.noise.message.TransportHeader;
+import dev.overlayd.tun.TunDevice;
+
+/**
+ * The WireGuard device: peers, cryptokey routing, and the send, receive and handshake paths that
+ * connect the TUN to the UDP bind. Threads: one reads the TUN, the bind's event loop receives and
+ * decrypts, one worker runs handshakes (its queue length is the "under load" signal), one runs
+ * the peers' timers. Per peer, sending is serialized so counters follow packet order.
+ */
+public final class Device implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Device.class.getName());
+    /** Handshake messages waiting for the worker before new ones are dropped. */
+    private static final int MAX_QUEUED_HANDSHAKES = 1024;
+    private static final int HEADROOM = TransportHeader.LENGTH;
+    private static final int TAILROOM = Protocol.PADDING_MULTIPLE - 1 + TransportCipher.TAG_LENGTH;
+
+    private final TunDevice tun;
+    private final Bind bind;
+    private final Clock clock;
+    private final Timing timing;
+    private final SecureRandom random = new SecureRandom();
+
+    private final ConcurrentHashMap<PublicKey, Peer> peers = new ConcurrentHashMap<>();
+    private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
+    private final IndexTable<Peer> indices = new IndexTable<>(random);
+    private final UnderLoad load;
+    private final DropCounters drops = new DropCounters();
+    private final ThreadLocal<TransportCipher> ciphers = ThreadLocal.withInitial(TransportCipher::new);
+
+    private final ScheduledExecutorService timers;
+    private final ExecutorService handshakes;
+    private final AtomicInteger queuedHandshakes = new AtomicInteger();
+    private final PeerTimers.Factory timerFactory;
+
+    private volatile StaticIdentity identity;
+    private volatile CookieChecker checker;
+    private volatile int mtu = Protocol.DEFAULT_MTU;
+    private int listenPort;
+    private volatile int boundPort;
+    private volatile boolean up;
+    private Thread tunReader;
+    private volatile Runnable onTunGone = () -> {};
+
+    public Device(TunDevice tun, Bind bind, Clock clock, Timing timing) {
+        this.tun = tun;
+        this.bind = bind;
+        this.clock = clock;
+        this.timing = timing;
+        this.load = new UnderLoad(clock);
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name(tun.name() + "-timers").daemon().factory());
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.timers = scheduler;
+        this.handshakes = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name(tun.name() + "-handshakes").daemon().factory());
+        this.timerFactory = peer -> new PeerTimers(peer, this, timers, timing, clock);
+    }
+
+    public String name() {
+        return tun.name();
+    }
+
+    /** Called once when the TUN reports that its interface is gone (the daemon exits then). */
+    public void onTunGone(Runnable action) {
+        onTunGone = action;
+    }
+
+    // ---- configuration (UAPI, config files) ----
+
+    public synchronized void setPrivateKey(PrivateKey key) {
+        StaticIdentity next = key == null || key.isZero() ? null : StaticIdentity.of(key);
+        StaticIdentity previous = identity;
+        if (previous != null && next != null && previous.publicKey().equals(next.publicKey())) {
+            return;
+        }
+        identity = next;
+        checker = next == null ? null : new CookieChecker(next.publicKey(), clock, random);
+        if (next != null) {
+            removePeer(next.publicKey());
+        }
+        for (Peer peer : peers.values()) {
+            synchronized (peer) {
+                peer.handshake.setLocalIdentity(next);
+                forgetHandshakeIndex(peer);
+                peer.keypairs.clear(this::retire);
+            }
+        }
+        if (previous != null) {
+            previous.privateKey().wipe();
+        }
+    }
+
+    public StaticIdentity identity() {
+        return identity;
+    }
+
+    public void setMtu(int mtu) {
+        this.mtu = mtu;
+    }
+
+    /** Binds the UDP port now if the device is up, or at {@link #up()}; throws when it is taken. */
+    public synchronized void setListenPort(int port) throws IOException {
+        if (up && port == listenPort && boundPort != 0) {
+            return;
+        }
+        listenPort = port;
+        if (up) {
+            bind.close();
+            boundPort = 0;
+            boundPort = bind.open(port, this::receive);
+        }
+    }
+
+    public int listenPort() {
+        return boundPort;
+    }
+
+    /** The peer with this key, created if new; null when the key is the device's own. */
+    public synchronized Peer addPeer(PublicKey key) {
+        StaticIdentity id = identity;
+        if (id != null && id.publicKey().equals(key)) {
+            return null;
+        }
+        return peers.computeIfAbsent(key, k -> new Peer(k, new Handshake(id, k, clock, random),
+                new CookieGenerator(k, clock), timerFactory));
+    }
+
+    public Peer peer(PublicKey key) {
+        return peers.get(key);
+    }
+
+    public List<Peer> peers() {
+        return new ArrayList<>(peers.values());
+    }
+
+    public synchronized void removePeer(PublicKey key) {
+        Peer peer = peers.remove(key);
+        if (peer == null) {
+            return;
+        }
+        peer.timers.stop();
+        allowedIps.removePeer(peer);
+        synchronized (peer) {
+            forgetHandshakeIndex(peer);
+            peer.keypairs.clear(this::retire);
+            peer.handshake.clear();
+            peer.clearStaged();
+        }
+    }
+
+    public synchronized void removeAllPeers() {
+        for (PublicKey key : new ArrayList<>(peers.keySet())) {
+            removePeer(key);
+        }
+    }
+
+    public void setPresharedKey(Peer peer, PresharedKey key) {
+        peer.handshake.setPresharedKey(key);
+    }
+
+    public void setEndpoint(Peer peer, InetSocketAddress endpoint) {
+        peer.endpoint = endpoint;
+    }
+
+    /** Sets the persistent keepalive; turning it on sends one at once when the device is up, as wireguard-go does. */
+    public void setPersistentKeepalive(Peer peer, int seconds) {
+        boolean wasOff = peer.persistentKeepaliveSeconds == 0;
+        peer.persistentKeepaliveSeconds = seconds;
+        if (wasOff && seconds > 0 && up) {
+            sendKeepalive(peer);
+        }
+    }
+
+    public void addAllowedIp(Peer peer, IpPrefix prefix) {
+        allowedIps.insert(prefix, peer);
+    }
+
+    public void removeAllowedIp(Peer peer, IpPrefix prefix) {
+        allowedIps.remove(prefix, peer);
+    }
+
+    public void clearAllowedIps(Peer peer) {
+        allowedIps.removePeer(peer);
+    }
+
+    public List<IpPrefix> allowedIps(Peer peer) {
+        return allowedIps.prefixes(peer);
+    }
+
+    // ---- lifecycle ----
+
+    public synchronized void up() throws IOException {
+        if (up) {
+            return;
+        }
+        boundPort = bind.open(listenPort, this::receive);
+        up = true;
+        tunReader = Thread.ofPlatform().name(tun.name() + "-tun").daemon().start(this::readTun);
+        for (Peer peer : peers.values()) {
+            if (peer.persistentKeepaliveSeconds > 0) {
+                sendKeepalive(peer);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            up = false;
+        }
+        for (Peer peer : peers.values()) {
+            peer.timers.stop();
+        }
+        bind.close();
+        try {
+            tun.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing the TUN", e);
+        }
+        timers.shutdownNow();
+        handshakes.shutdownNow();
+        try {
+            timers.awaitTermination(2, TimeUnit.SECONDS);
+            handshakes.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Peer peer : peers.values()) {
+            synchronized (peer) {
+                peer.keypairs.clear(this::retire);
+                peer.handshake.clear();
+            }
+        }
+    }
+
+    // ---- counters ----
+
+    public DropCounters drops() {
+        return drops;
+    }
+
+    void count(Peer peer, Drop drop) {
+        drops.count(drop);
+        if (peer != null) {
+            peer.drops.count(drop);
+        }
+    }
+
+    // ---- send path ----
+
+    private void readTun() {
+        byte[] buf = new byte[HEADROOM + Protocol.MAX_DATAGRAM + TAILROOM];
+        while (up) {
+            int n;
+            try {
+                n = tun.read(buf, HEADROOM, Protocol.MAX_DATAGRAM);
+            } catch (IOException e) {
+                LOG.warning("reading the TUN failed: " + e.getMessage());
+                n = -1;
+            }
+            if (n < 0) {
+                if (up) {
+                    LOG.info(tun.name() + ": the TUN interface is gone");
+                    onTunGone.run();
+                }
+                return;
+            }
+            Peer peer = allowedIps.lookupDestination(buf, HEADROOM, n);
+            if (peer == null) {
+                count(null, Drop.NO_ROUTE);
+                continue;
+            }
+            byte[] packet = new byte[HEADROOM + n + TAILROOM];
+            System.arraycopy(buf, HEADROOM, packet, HEADROOM, n);
+            peer.stage(new Peer.Staged(packet, n), this);
+            sendStaged(peer);
+        }
+    }
+
+    /** Seals and sends the peer's staged packets under its current session, or starts a handshake. */
+    void sendStaged(Peer peer) {
+        boolean sentData = false;
+        boolean sentAny = false;
+        Keypair keypair;
+        synchronized (peer) {
+            keypair = peer.keypairs.current();
+            InetSocketAddress endpoint = peer.endpoint;
+            if (!usable(keypair)) {
+                keypair = null;
+            } else if (endpoint != null) {
+                TransportCipher cipher = ciphers.get();
+                Peer.Staged packet;
+                while ((packet = peer.pollStaged()) != null) {
+                    int len = keypair.seal(cipher, packet.buf(), 0, packet.length(), mtu, clock.nanoTime());
+                    if (len < 0) {
+                        peer.unpoll(packet);
+                        keypair = null;
+                        break;
+                    }
+                    try {
+                        bind.send(packet.buf(), 0, len, endpoint);
+                    } catch (IOException e) {
+                        count(peer, Drop.IO_ERROR);
+                        continue;
+                    }
+                    peer.txBytes.addAndGet(len);
+                    sentAny = true;
+                    sentData |= packet.length() > 0;
+                }
+            }
+        }
+        if (sentAny) {
+            if (sentData) {
+                peer.timers.dataSent();
+            }
+            peer.timers.anyAuthenticatedPacketSent();
+            peer.timers.anyAuthenticatedPacketTraversal();
+        }
+        if (keypair == null) {
+            if (peer.hasStaged()) {
+                sendInitiation(peer, false);
+            }
+        } else if (keypair.isInitiator() && (Long.compareUnsigned(keypair.sendCounter(), Protocol.REKEY_AFTER_MESSAGES) > 0
+                || clock.nanoTime() - keypair.created() > timing.rekeyAfterTime())) {
+            sendInitiation(peer, false);
+        }
+    }
+
+    private boolean usable(Keypair keypair) {
+        return keypair != null && clock.nanoTime() - keypair.created() < timing.rejectAfterTime()
+                && Long.compareUnsigned(keypair.sendCounter(), Protocol.REJECT_AFTER_MESSAGES) < 0;
+    }
+
+    void sendKeepalive(Peer peer) {
+        if (!peer.hasStaged()) {
+            peer.stage(new Peer.Staged(new byte[HEADROOM + TransportCipher.TAG_LENGTH], 0), this);
+        }
+        sendStaged(peer);
+    }
+
+    void sendInitiation(Peer peer, boolean isRetry) {
+        StaticIdentity id = identity;
+        InetSocketAddress endpoint = peer.endpoint;
+        if (id == null || !up) {
+            return;
+        }
+        if (endpoint == null) {
+            count(peer, Drop.NO_ENDPOINT);
+            return;
+        }
+        if (!peer.timers.mayInitiate(isRetry)) {
+            return;
+        }
+        HandshakeInitiation initiation;
+        synchronized (peer) {
+            forgetHandshakeIndex(peer);
+            peer.handshakeIndex = indices.insertHandshake(peer, peer.handshake);
+            Result<HandshakeInitiation> created = peer.handshake.createInitiation(peer.handshakeIndex);
+            if (!created.isAccepted()) {
+                count(peer, Drop.of(created.rejection()));
+                forgetHandshakeIndex(peer);
+                return;
+            }
+            initiation = created.value();
+            peer.cookies.addMacs(initiation);
+        }
+        sendHandshakeMessage(peer, initiation, endpoint);
+        peer.timers.anyAuthenticatedPacketTraversal();
+        peer.timers.anyAuthenticatedPacketSent();
+        peer.timers.handshakeInitiated();
+    }
+
+    void giveUpHandshake(Peer peer) {
+        int dropped = peer.clearStaged();
+        for (int i = 0; i < dropped; i++) {
+            count(peer, Drop.HANDSHAKE_GAVE_UP);
+        }
+    }
+
+    void zeroKeyMaterial(Peer peer) {
+        synchronized (peer) {
+            forgetHandshakeIndex(peer);
+            peer.keypairs.clear(this::retire);
+            peer.handshake.clear();
+        }
+    }
+
+    private void sendHandshakeMessage(Peer peer, HandshakeMessage message, InetSocketAddress to) {
+        byte[] bytes = message.bytes();
+        try {
+            bind.send(bytes, 0, bytes.length, to);
+            peer.txBytes.addAndGet(bytes.length);
+        } catch (IOException e) {
+            count(peer, Drop.IO_ERROR);
+        }
+    }
+
+    // ---- receive path ----
+
+    /** Every datagram from the bind, on its event loop. */
+    void receive(byte[] buf, int off, int len, InetSocketAddress from) {
+        int type = MessageType.classify(buf, off, len);
+        switch (type) {
+            case MessageType.TRANSPORT -> receiveData(buf, off, len, from);
+            case MessageType.INITIATION, MessageType.RESPONSE -> queueHandshake(type, buf, off, len, from);
+            case MessageType.COOKIE_REPLY -> receiveCookieReply(buf, off, len);
+            default -> count(null, Drop.ofCode(type));
+        }
+    }
+
+    private void receiveData(byte[] buf, int off, int len, InetSocketAddress from) {
+        IndexTable.Entry<Peer> entry = indices.lookup(TransportHeader.receiver(buf, off));
+        if (entry == null || entry.keypair() == null) {
+            count(null, Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Peer peer = entry.peer();
+        Keypair keypair = entry.keypair();
+        int n = keypair.open(ciphers.get(), buf, off, len, clock.nanoTime());
+        if (n < 0) {
+            count(peer, Drop.ofCode(n));
+            return;
+        }
+        if (peer.keypairs.receivedWith(keypair, this::retire)) {
+            peer.timers.handshakeComplete();
+            sendStaged(peer);
+        }
+        keepKeyFreshReceiving(peer);
+        peer.timers.anyAuthenticatedPacketTraversal();
+        peer.timers.anyAuthenticatedPacketReceived();
+        peer.endpoint = from;
+        peer.rxBytes.addAndGet(len);
+        if (n == 0) {
+            return;
+        }
+        peer.timers.dataReceived();
+        int body = off + TransportHeader.LENGTH;
+        int packetLength = InnerPacket.length(buf, body, n);
+        if (packetLength < 0) {
+            count(peer, Drop.INVALID_PACKET);
+            return;
+        }
+        if (allowedIps.lookupSource(buf, body, packetLength) != peer) {
+            count(peer, Drop.SOURCE_NOT_ALLOWED);
+            return;
+        }
+        try {
+            tun.write(buf, body, packetLength);
+        } catch (IOException e) {
+            count(peer, Drop.IO_ERROR);
+        }
+    }
+
+    /** The initiator renews a session that is about to expire while it only receives. */
+    private void keepKeyFreshReceiving(Peer peer) {
+        if (peer.timers.sentLastMinuteHandshake) {
+            return;
+        }
+        Keypair current = peer.keypairs.current();
+        if (current != null && current.isInitiator()
+                && clock.nanoTime() - current.created() > timing.rekeyAfterTimeReceiving()) {
+            peer.timers.sentLastMinuteHandshake = true;
+            sendInitiation(peer, false);
+        }
+    }
+
+    private void receiveCookieReply(byte[] buf, int off, int len) {
+        CookieReply reply = CookieReply.decode(buf, off, len).value();
+        IndexTable.Entry<Peer> entry = indices.lookup(reply.receiver());
+        if (entry == null) {
+            count(null, Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Result<CookieReply> consumed = entry.peer().cookies.consumeReply(reply);
+        if (!consumed.isAccepted()) {
+            count(entry.peer(), Drop.of(consumed.rejection()));
+        }
+    }
+
+    private void queueHandshake(int type, byte[] buf, int off, int len, InetSocketAddress from) {
+        if (queuedHandshakes.incrementAndGet() > MAX_QUEUED_HANDSHAKES) {
+            queuedHandshakes.decrementAndGet();
+            count(null, Drop.HANDSHAKE_QUEUE_FULL);
+            return;
+        }
+        byte[] copy = java.util.Arrays.copyOfRange(buf, off, off + len);
+        try {
+            handshakes.execute(() -> {
+                int queued = queuedHandshakes.getAndDecrement();
+                boolean underLoad = load.update(queued);
+                if (type == MessageType.INITIATION) {
+                    receiveInitiation(HandshakeInitiation.decode(copy, 0, copy.length).value(), from, underLoad);
+                } else {
+                    receiveResponse(HandshakeResponse.decode(copy, 0, copy.length).value(), from, underLoad);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            queuedHandshakes.decrementAndGet();
+        }
+    }
+
+    /** mac1 always; under load also mac2, answering a message without one by a cookie reply. */
+    private boolean macsAccepted(HandshakeMessage message, InetSocketAddress from, boolean underLoad) {
+        CookieChecker c = checker;
+        if (c == null) {
+            count(null, Drop.UNKNOWN_PEER);
+            return false;
+        }
+        byte[] source = CookieChecker.source(from);
+        Result<HandshakeMessage> checked = c.check(message, source, underLoad);
+        if (checked.isAccepted()) {
+            return true;
+        }
+        count(null, Drop.of(checked.rejection()));
+        if (checked.rejection() == dev.overlayd.noise.Rejection.COOKIE_REQUIRED) {
+            byte[] reply = c.createReply(message, source).bytes();
+            try {
+                bind.send(reply, 0, reply.length, from);
+            } catch (IOException e) {
+                count(null, Drop.IO_ERROR);
+            }
+        }
+        return false;
+    }
+
+    private void receiveInitiation(HandshakeInitiation initiation, InetSocketAddress from, boolean underLoad) {
+        StaticIdentity id = identity;
+        if (!macsAccepted(initiation, from, underLoad) || id == null) {
+            return;
+        }
+        Result<Handshake> consumed = Handshake.consumeInitiation(id, initiation, key -> {
+            Peer p = peers.get(key);
+            return p == null ? null : p.handshake;
+        });
+        if (!consumed.isAccepted()) {
+            count(null, Drop.of(consumed.rejection()));
+            return;
+        }
+        Peer peer = peers.get(consumed.value().remoteStatic());
+        if (peer == null) {
+            return;
+        }
+        peer.timers.anyAuthenticatedPacketTraversal();
+        peer.timers.anyAuthenticatedPacketReceived();
+        peer.endpoint = from;
+        HandshakeResponse response;
+        synchronized (peer) {
+            forgetHandshakeIndex(peer);
+            peer.handshakeIndex = indices.insertHandshake(peer, peer.handshake);
+            Result<HandshakeResponse> created = peer.handshake.createResponse(peer.handshakeIndex);
+            if (!created.isAccepted()) {
+                count(peer, Drop.of(created.rejection()));
+                forgetHandshakeIndex(peer);
+                return;
+            }
+            response = created.value();
+            peer.cookies.addMacs(response);
+            beginSession(peer);
+        }
+        sendHandshakeMessage(peer, response, from);
+        peer.timers.sessionDerived();
+        peer.timers.anyAuthenticatedPacketTraversal();
+        peer.timers.anyAuthenticatedPacketSent();
+    }
+
+    private void receiveResponse(HandshakeResponse response, InetSocketAddress from, boolean underLoad) {
+        if (!macsAccepted(response, from, underLoad)) {
+            return;
+        }
+        IndexTable.Entry<Peer> entry = indices.lookup(response.receiver());
+        if (entry == null || entry.handshake() == null) {
+            count(null, Drop.UNKNOWN_INDEX);
+            return;
+        }
+        Peer peer = entry.peer();
+        synchronized (peer) {
+            Result<Handshake> consumed = peer.handshake.consumeResponse(response);
+            if (!consumed.isAccepted()) {
+                count(peer, Drop.of(consumed.rejection()));
+                return;
+            }
+            beginSession(peer);
+        }
+        peer.timers.anyAuthenticatedPacketTraversal();
+        peer.timers.anyAuthenticatedPacketReceived();
+        peer.endpoint = from;
+        peer.timers.sessionDerived();
+        peer.timers.handshakeComplete();
+        // Key confirmation: the responder may use the session only after hearing from us under it.
+        sendKeepalive(peer);
+    }
+
+    /** Turns the completed handshake into the peer's new session, under the handshake's index. */
+    private void beginSession(Peer peer) {
+        Keypair keypair = peer.handshake.beginSession().value();
+        indices.swapToKeypair(peer.handshakeIndex, keypair);
+        peer.handshakeIndex = 0;
+        peer.keypairs.install(keypair, this::retire);
+    }
+
+    private void forgetHandshakeIndex(Peer peer) {
+        if (peer.handshakeIndex != 0) {
+            indices.remove(peer.handshakeIndex);
+            peer.handshakeIndex = 0;
+        }
+    }
+
+    private void retire(Keypair keypair) {
+        indices.remove(keypair.localIndex());
+        keypair.wipe();
+    }
+}

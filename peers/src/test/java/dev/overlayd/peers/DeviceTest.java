@@ -1,0 +1,207 @@
+package dev.overlayd.peers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import dev.overlayd.noise.Clock;
+import dev.overlayd.noise.Keypair;
+import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.noise.Protocol;
+import dev.overlayd.noise.message.HandshakeInitiation;
+import dev.overlayd.tun.MemoryTun;
+
+/** Two devices over an in-memory TUN and network: the whole send and receive path, without root. */
+class DeviceTest {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final MemoryNetwork network = new MemoryNetwork();
+    private Host a;
+    private Host b;
+
+    private final class Host implements AutoCloseable {
+        final PrivateKey key = PrivateKey.generate(RANDOM);
+        final MemoryTun tun;
+        final MemoryNetwork.MemoryBind bind;
+        final Device device;
+        final String overlayIp;
+
+        Host(String name, String underlayIp, String overlayIp, Timing timing) {
+            this.tun = new MemoryTun(name);
+            this.bind = network.bind(underlayIp);
+            this.overlayIp = overlayIp;
+            this.device = new Device(tun, bind, Clock.SYSTEM, timing);
+            device.setPrivateKey(key);
+        }
+
+        Peer knows(Host other, boolean withEndpoint) {
+            Peer peer = device.addPeer(other.key.publicKey());
+            device.addAllowedIp(peer, IpPrefix.parse(other.overlayIp + "/32"));
+            if (withEndpoint) {
+                device.setEndpoint(peer, other.bind.address());
+            }
+            return peer;
+        }
+
+        @Override
+        public void close() {
+            device.close();
+        }
+    }
+
+    private void twoHosts(Timing timing) throws Exception {
+        a = new Host("ovla", "198.18.0.1", "100.64.0.1", timing);
+        b = new Host("ovlb", "198.18.0.2", "100.64.0.2", timing);
+        a.device.up();
+        b.device.up();
+        a.knows(b, true);
+        b.knows(a, false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    @Test
+    void aPacketCrossesAndTheAnswerComesBack() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        byte[] request = ipv4("100.64.0.1", "100.64.0.2", "ping".getBytes());
+        a.tun.inject(request);
+        assertArrayEquals(request, b.tun.poll(WAIT), "b's kernel gets a's packet");
+
+        byte[] reply = ipv4("100.64.0.2", "100.64.0.1", "pong".getBytes());
+        b.tun.inject(reply);
+        assertArrayEquals(reply, a.tun.poll(WAIT), "a's kernel gets b's answer");
+
+        Peer bAtA = a.device.peer(b.key.publicKey());
+        Peer aAtB = b.device.peer(a.key.publicKey());
+        assertEquals(a.bind.address(), aAtB.endpoint, "b learned a's endpoint from the handshake");
+        assertTrue(bAtA.lastHandshakeEpochNanos > 0);
+        assertTrue(bAtA.txBytes.get() >= HandshakeInitiation.SIZE + 2 * Keypair.OVERHEAD, "an initiation, a keepalive, the data");
+        assertTrue(aAtB.rxBytes.get() >= 64, "the first data message, padded, plus overhead");
+    }
+
+    @Test
+    void theResponderWaitsForConfirmationBeforeSendingUnderANewSession() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        Peer aAtB = b.device.peer(a.key.publicKey());
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+        // The initiator's keepalive or data confirmed the session: only now is it current at b.
+        assertNotNull(aAtB.keypairs.current());
+        assertEquals(false, aAtB.keypairs.current().isInitiator());
+    }
+
+    @Test
+    void packetsWithoutARouteOrFromTheWrongSourceAreCountedDrops() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.99", new byte[8]));
+        waitFor(() -> a.device.drops().get(Drop.NO_ROUTE) == 1, "no route counted");
+
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+        // b claims to send from an address a did not allow for it.
+        b.device.addAllowedIp(b.device.peer(a.key.publicKey()), IpPrefix.parse("100.64.0.0/24"));
+        b.tun.inject(ipv4("100.64.0.7", "100.64.0.1", new byte[8]));
+        Peer bAtA = a.device.peer(b.key.publicKey());
+        waitFor(() -> bAtA.drops.get(Drop.SOURCE_NOT_ALLOWED) == 1, "spoofed source counted");
+        assertNull(a.tun.poll(Duration.ofMillis(200)), "and not delivered");
+    }
+
+    @Test
+    void aPeerThatMovesIsFollowed() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+        Peer aAtB = b.device.peer(a.key.publicKey());
+        InetSocketAddress before = aAtB.endpoint;
+
+        a.device.setListenPort(before.getPort() + 1000);
+        assertNotEquals(before, a.bind.address());
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", "moved".getBytes()));
+        assertNotNull(b.tun.poll(WAIT));
+        assertEquals(a.bind.address(), aAtB.endpoint, "b follows a to its new port");
+        b.tun.inject(ipv4("100.64.0.2", "100.64.0.1", "back".getBytes()));
+        assertNotNull(a.tun.poll(WAIT), "and answers there");
+    }
+
+    @Test
+    void sessionsRenewUnderTrafficWithoutLosingPackets() throws Exception {
+        Timing fast = new Timing(Duration.ofMillis(300).toNanos(), Protocol.REJECT_AFTER_TIME,
+                Duration.ofMillis(200).toNanos(), Protocol.KEEPALIVE_TIMEOUT, 18);
+        twoHosts(fast);
+        Peer bAtA = a.device.peer(b.key.publicKey());
+        Keypair first = null;
+        int renewals = 0;
+        for (int i = 0; i < 60; i++) {
+            byte[] packet = ipv4("100.64.0.1", "100.64.0.2", ("seq " + i).getBytes());
+            a.tun.inject(packet);
+            assertArrayEquals(packet, b.tun.poll(WAIT), "packet " + i);
+            Keypair current = bAtA.keypairs.current();
+            if (first == null) {
+                first = current;
+            } else if (current != first) {
+                renewals++;
+                first = current;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(renewals >= 2, "the initiator rekeyed every 300 ms of traffic; saw " + renewals);
+    }
+
+    @Test
+    void removingAPeerForgetsItsSessions() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+        Peer bAtA = a.device.peer(b.key.publicKey());
+        Keypair session = bAtA.keypairs.current();
+        a.device.removePeer(b.key.publicKey());
+        assertNull(a.device.peer(b.key.publicKey()));
+        assertNull(bAtA.keypairs.current());
+        assertEquals(Drop.KEYPAIR_EXPIRED, Drop.ofCode(session.seal(new dev.overlayd.noise.TransportCipher(),
+                new byte[64], 0, 8, 1420, System.nanoTime())), "its keys were wiped");
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        waitFor(() -> a.device.drops().get(Drop.NO_ROUTE) == 1, "its allowed IPs went with it");
+    }
+
+    /** A minimal IPv4 packet: a 20-byte header with a valid length, then the payload. */
+    private static byte[] ipv4(String source, String destination, byte[] payload) throws Exception {
+        byte[] p = new byte[20 + payload.length];
+        p[0] = 0x45;
+        p[2] = (byte) (p.length >>> 8);
+        p[3] = (byte) p.length;
+        p[8] = 64;
+        p[9] = (byte) 253;
+        System.arraycopy(InetAddress.getByName(source).getAddress(), 0, p, 12, 4);
+        System.arraycopy(InetAddress.getByName(destination).getAddress(), 0, p, 16, 4);
+        System.arraycopy(payload, 0, p, 20, payload.length);
+        return p;
+    }
+
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(10);
+        }
+    }
+
+}

@@ -1,0 +1,158 @@
+package dev.overlayd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+/**
+ * overlayd in a network namespace against wireguard-go and against itself, each side as the
+ * initiator, configured with the stock `wg` and `ip` as an operator would: pings both ways, a TCP
+ * transfer whose content is checked, `wg show` against overlayd, and no plaintext on the veth.
+ */
+class OverlaydInteropTest {
+    /** What ping fills its payload with (at most 16 bytes): must cross the tunnel, never the veth in clear. */
+    private static final byte[] MARKER = "overlayd-marker".getBytes(StandardCharsets.US_ASCII);
+
+    @Test
+    void overlaydInitiatesToWireguardGo() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            hosts.b.startWireguardGo();
+            hosts.a.peerWith(hosts.b, true);
+            hosts.b.peerWith(hosts.a, false);
+            assertPings(hosts.a, hosts.b);
+            assertPings(hosts.b, hosts.a);
+            assertTcpTransfer(hosts, hosts.a, hosts.b);
+        }
+    }
+
+    @Test
+    void wireguardGoInitiatesToOverlayd() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            hosts.b.startWireguardGo();
+            hosts.a.peerWith(hosts.b, false);
+            hosts.b.peerWith(hosts.a, true);
+            assertPings(hosts.b, hosts.a);
+            assertTcpTransfer(hosts, hosts.b, hosts.a);
+        }
+    }
+
+    @Test
+    void overlaydToOverlayd() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            hosts.b.startOverlayd();
+            hosts.a.peerWith(hosts.b, true);
+            hosts.b.peerWith(hosts.a, true);
+            assertPings(hosts.a, hosts.b);
+            assertPings(hosts.b, hosts.a);
+            assertTcpTransfer(hosts, hosts.a, hosts.b);
+        }
+    }
+
+    @Test
+    void wgShowsAndChangesOverlayd() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            hosts.b.startWireguardGo();
+            hosts.a.peerWith(hosts.b, true);
+            hosts.b.peerWith(hosts.a, false);
+            assertPings(hosts.a, hosts.b);
+
+            String[] dump = hosts.a.exec("wg", "show", hosts.a.iface, "dump").strip().split("\n");
+            assertEquals(2, dump.length, String.join("\n", dump));
+            String[] device = dump[0].split("\t");
+            assertEquals(hosts.a.privateKey, device[0]);
+            assertEquals(hosts.a.publicKey, device[1]);
+            assertEquals("51820", device[2]);
+            String[] peer = dump[1].split("\t");
+            assertEquals(hosts.b.publicKey, peer[0]);
+            assertEquals("198.18.0.2:51820", peer[2]);
+            assertEquals("100.64.0.2/32", peer[3]);
+            assertTrue(Long.parseLong(peer[4]) > 0, "a handshake happened");
+            assertTrue(Long.parseLong(peer[5]) > 0 && Long.parseLong(peer[6]) > 0, "bytes both ways");
+
+            hosts.a.exec("wg", "set", hosts.a.iface, "peer", hosts.b.publicKey, "remove");
+            assertEquals("", hosts.a.exec("wg", "show", hosts.a.iface, "peers").strip());
+            assertFalse(hosts.a.tryExec(10, "ping", "-c", "1", "-W", "2", hosts.b.overlayIp).status() == 0,
+                    "without the peer nothing crosses");
+        }
+    }
+
+    @Test
+    void theUnderlayCarriesNoPlaintext() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            hosts.b.startOverlayd();
+            hosts.a.peerWith(hosts.b, true);
+            hosts.b.peerWith(hosts.a, true);
+            assertPings(hosts.a, hosts.b);
+
+            Path capture = hosts.dir().resolve("underlay.pcap");
+            Process tcpdump = new ProcessBuilder(hosts.a.inside("tcpdump", "-i", hosts.veth(hosts.a), "-U", "-n",
+                    "-w", capture.toString(), "udp")).redirectErrorStream(true)
+                    .redirectOutput(hosts.dir().resolve("tcpdump.log").toFile()).start();
+            try {
+                Thread.sleep(1000);
+                Sh.Run ping = hosts.a.tryExec(20, "ping", "-c", "5", "-i", "0.2", "-p", HexFormat.of().formatHex(MARKER),
+                        hosts.b.overlayIp);
+                assertEquals(0, ping.status(), ping.output());
+                Thread.sleep(500);
+            } finally {
+                tcpdump.destroy();
+                tcpdump.waitFor();
+            }
+            byte[] pcap = Files.readAllBytes(capture);
+            assertTrue(pcap.length > 24 + 5 * (16 + 32 + 84), "the capture saw the tunnel's datagrams: " + pcap.length + " bytes");
+            assertFalse(contains(pcap, MARKER), "the ping payload appears in clear on the underlay");
+            assertTrue(contains(Files.readAllBytes(capture), new byte[] {0x04, 0, 0, 0}), "transport data messages were captured");
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void assertPings(Host from, Host to) throws Exception {
+        Sh.Run ping = from.tryExec(30, "ping", "-c", "3", "-i", "0.3", "-W", "5", to.overlayIp);
+        assertEquals(0, ping.status(), () -> "ping " + from.overlayIp + " -> " + to.overlayIp + " failed:\n"
+                + ping.output() + "\n--- " + from.iface + " log:\n" + from.log() + "\n--- " + to.iface + " log:\n" + to.log());
+    }
+
+    /** 4 MiB of random bytes from one host to the other over TCP, compared by SHA-256 on both ends. */
+    private static void assertTcpTransfer(TwoHosts hosts, Host from, Host to) throws Exception {
+        Path sent = hosts.dir().resolve("sent.bin");
+        Path received = hosts.dir().resolve("received.bin");
+        Sh.ok("sh", "-c", "head -c " + (4 << 20) + " /dev/urandom > " + sent);
+        Process server = new ProcessBuilder(to.inside("sh", "-c", "nc -l -p 9000 > " + received)).start();
+        try {
+            Thread.sleep(500);
+            Sh.Run client = from.tryExec(60, "sh", "-c", "nc -N -w 10 " + to.overlayIp + " 9000 < " + sent);
+            assertEquals(0, client.status(), client.output());
+            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the receiver finished");
+        } finally {
+            server.destroyForcibly().waitFor();
+        }
+        assertEquals(sha256(sent), sha256(received), "the bytes that arrived are the bytes sent");
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return Sh.ok("sha256sum", file.toString()).split("\\s+")[0];
+    }
+}

@@ -1,0 +1,31 @@
+package dev.overlayd.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Commands the tests run, with their output in the failure message when they fail. */
+final class Sh {
+    private Sh() {}
+
+    record Run(int status, String output) {}
+
+    static Run run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            return new Run(-1, String.join(" ", command) + ": timed out after " + timeoutSeconds + " s");
+        }
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** Runs a command that must succeed; returns its output. */
+    static String ok(String... command) throws IOException, InterruptedException {
+        Run r = run(List.of(command), 60);
+        if (r.status() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.status() + ":\n" + r.output());
+        }
+        return r.output();
+    }
+}

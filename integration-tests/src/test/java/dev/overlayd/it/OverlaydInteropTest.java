@@ -22,10 +22,7 @@ class OverlaydInteropTest {
     @Test
     void overlaydInitiatesToWireguardGo() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            hosts.a.startOverlayd();
-            hosts.b.startWireguardGo();
-            hosts.a.peerWith(hosts.b, true);
-            hosts.b.peerWith(hosts.a, false);
+            start(hosts, WIREGUARD_GO, true, false);
             assertPings(hosts.a, hosts.b);
             assertPings(hosts.b, hosts.a);
             assertTcpTransfer(hosts, hosts.a, hosts.b);
@@ -35,10 +32,7 @@ class OverlaydInteropTest {
     @Test
     void wireguardGoInitiatesToOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            hosts.a.startOverlayd();
-            hosts.b.startWireguardGo();
-            hosts.a.peerWith(hosts.b, false);
-            hosts.b.peerWith(hosts.a, true);
+            start(hosts, WIREGUARD_GO, false, true);
             assertPings(hosts.b, hosts.a);
             assertTcpTransfer(hosts, hosts.b, hosts.a);
         }
@@ -47,10 +41,7 @@ class OverlaydInteropTest {
     @Test
     void overlaydToOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            hosts.a.startOverlayd();
-            hosts.b.startOverlayd();
-            hosts.a.peerWith(hosts.b, true);
-            hosts.b.peerWith(hosts.a, true);
+            start(hosts, OVERLAYD, true, true);
             assertPings(hosts.a, hosts.b);
             assertPings(hosts.b, hosts.a);
             assertTcpTransfer(hosts, hosts.a, hosts.b);
@@ -60,10 +51,7 @@ class OverlaydInteropTest {
     @Test
     void wgShowsAndChangesOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            hosts.a.startOverlayd();
-            hosts.b.startWireguardGo();
-            hosts.a.peerWith(hosts.b, true);
-            hosts.b.peerWith(hosts.a, false);
+            start(hosts, WIREGUARD_GO, true, false);
             assertPings(hosts.a, hosts.b);
 
             String[] dump = hosts.a.exec("wg", "show", hosts.a.iface, "dump").strip().split("\n");
@@ -89,10 +77,7 @@ class OverlaydInteropTest {
     @Test
     void theUnderlayCarriesNoPlaintext() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            hosts.a.startOverlayd();
-            hosts.b.startOverlayd();
-            hosts.a.peerWith(hosts.b, true);
-            hosts.b.peerWith(hosts.a, true);
+            start(hosts, OVERLAYD, true, true);
             assertPings(hosts.a, hosts.b);
 
             Path capture = hosts.dir().resolve("underlay.pcap");
@@ -114,6 +99,25 @@ class OverlaydInteropTest {
             assertFalse(contains(pcap, MARKER), "the ping payload appears in clear on the underlay");
             assertTrue(contains(Files.readAllBytes(capture), new byte[] {0x04, 0, 0, 0}), "transport data messages were captured");
         }
+    }
+
+    private static final boolean WIREGUARD_GO = true;
+    private static final boolean OVERLAYD = false;
+
+    /**
+     * overlayd on host a, overlayd or wireguard-go on host b, each peered with the other; a host
+     * that knows the other's endpoint can initiate, one that does not must wait to be called.
+     */
+    private static void start(TwoHosts hosts, boolean bRunsWireguardGo, boolean aKnowsEndpoint, boolean bKnowsEndpoint)
+            throws Exception {
+        hosts.a.startOverlayd();
+        if (bRunsWireguardGo) {
+            hosts.b.startWireguardGo();
+        } else {
+            hosts.b.startOverlayd();
+        }
+        hosts.a.peerWith(hosts.b, aKnowsEndpoint);
+        hosts.b.peerWith(hosts.a, bKnowsEndpoint);
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {

@@ -75,6 +75,15 @@ public final class AllowedIps<P> {
 
     /** Both roots, published together. */
     private record Roots<P>(Node<P> v4, Node<P> v6) {
+        Node<P> of(IpPrefix prefix) {
+            return prefix.isIpv4() ? v4 : v6;
+        }
+
+        /** These roots with {@code prefix}'s family's root replaced. */
+        Roots<P> with(IpPrefix prefix, Node<P> root) {
+            return prefix.isIpv4() ? new Roots<>(root, v6) : new Roots<>(v4, root);
+        }
+
     }
 
     private volatile Roots<P> roots = new Roots<>(null, null);
@@ -96,8 +105,7 @@ public final class AllowedIps<P> {
         Objects.requireNonNull(peer, "peer");
         synchronized (writeLock) {
             Roots<P> r = roots;
-            boolean v4 = prefix.isIpv4();
-            Node<P> root = v4 ? r.v4() : r.v6();
+            Node<P> root = r.of(prefix);
             long hi = hi(prefix);
             long lo = lo(prefix);
             P old = exact(root, hi, lo, prefix.bits());
@@ -106,7 +114,7 @@ public final class AllowedIps<P> {
             }
             byPeer.computeIfAbsent(peer, k -> new LinkedHashSet<>()).add(prefix);
             Node<P> newRoot = insert(root, hi, lo, prefix.bits(), peer);
-            roots = v4 ? new Roots<>(newRoot, r.v6()) : new Roots<>(r.v4(), newRoot);
+            roots = r.with(prefix, newRoot);
         }
     }
 
@@ -116,8 +124,7 @@ public final class AllowedIps<P> {
         Objects.requireNonNull(peer, "peer");
         synchronized (writeLock) {
             Roots<P> r = roots;
-            boolean v4 = prefix.isIpv4();
-            Node<P> root = v4 ? r.v4() : r.v6();
+            Node<P> root = r.of(prefix);
             long hi = hi(prefix);
             long lo = lo(prefix);
             if (!peer.equals(exact(root, hi, lo, prefix.bits()))) {
@@ -125,7 +132,7 @@ public final class AllowedIps<P> {
             }
             forget(peer, prefix);
             Node<P> newRoot = remove(root, hi, lo, prefix.bits());
-            roots = v4 ? new Roots<>(newRoot, r.v6()) : new Roots<>(r.v4(), newRoot);
+            roots = r.with(prefix, newRoot);
             return true;
         }
     }
@@ -343,7 +350,7 @@ public final class AllowedIps<P> {
                 }
                 listed.put(peer, set.size());
                 for (IpPrefix p : set) {
-                    if (!peer.equals(exact(p.isIpv4() ? r.v4() : r.v6(), hi(p), lo(p), p.bits()))) {
+                    if (!peer.equals(exact(r.of(p), hi(p), lo(p), p.bits()))) {
                         throw new AssertionError(p + " is listed for " + peer + " but not routed to it");
                     }
                 }

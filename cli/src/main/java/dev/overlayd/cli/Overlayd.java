@@ -78,13 +78,15 @@ public final class Overlayd implements Callable<Integer> {
 
     private int run(WgQuickConfig wgQuick) throws IOException, InterruptedException {
         LinuxTun tun = LinuxTun.open(interfaceName);
-        Device device = new Device(tun, new NettyBind(), Clock.SYSTEM, Timing.fromEnvironment());
+        NettyBind bind = new NettyBind();
+        Device device = new Device(tun, bind, Clock.SYSTEM, Timing.fromEnvironment());
         device.onTunGone(() -> shutdown("the interface was deleted"));
         DeviceUapi uapi = new DeviceUapi(device);
         UapiServer server = new UapiServer(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             device.close();
+            bind.shutdown();
         }, "overlayd-shutdown"));
         Link link = Link.of(tun.name());
         int mtu = wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;

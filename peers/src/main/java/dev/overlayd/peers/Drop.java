@@ -43,9 +43,4 @@ public enum Drop {
     static Drop ofCode(int rejectionCode) {
         return of(Rejection.ofCode(rejectionCode));
     }
-
-    /** Lower-case with spaces, as operators read it: "source not allowed". */
-    public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    }
 }

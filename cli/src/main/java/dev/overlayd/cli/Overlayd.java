@@ -15,7 +15,8 @@ import dev.overlayd.peers.DeviceUapi;
 import dev.overlayd.peers.NettyBind;
 import dev.overlayd.peers.Timing;
 import dev.overlayd.peers.uapi.UapiException;
-import dev.overlayd.peers.uapi.UapiServer;
+import dev.overlayd.peers.socket.UnixSocketServer;
+import dev.overlayd.peers.uapi.UapiProtocol;
 import dev.overlayd.tun.Link;
 import dev.overlayd.tun.LinuxTun;
 import picocli.CommandLine;
@@ -82,7 +83,7 @@ public final class Overlayd implements Callable<Integer> {
         Device device = new Device(tun, bind, Clock.SYSTEM, Timing.fromEnvironment());
         device.onTunGone(() -> shutdown("the interface was deleted"));
         DeviceUapi uapi = new DeviceUapi(device);
-        UapiServer server = new UapiServer(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
+        UnixSocketServer server = UapiProtocol.server(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             device.close();

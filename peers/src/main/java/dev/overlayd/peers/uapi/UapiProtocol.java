@@ -1,5 +1,9 @@
 package dev.overlayd.peers.uapi;
 
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import dev.overlayd.peers.socket.SocketProtocol;
+import dev.overlayd.peers.socket.UnixSocketServer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +31,7 @@ import java.util.Objects;
  *     reply is EMSGSIZE and the connection is closed.</li>
  * </ul>
  */
-public final class UapiProtocol {
+public final class UapiProtocol implements SocketProtocol {
     private static final Logger LOG = System.getLogger(UapiProtocol.class.getName());
 
     /** No legitimate line comes near this: the longest is a 64-digit key with its name. */
@@ -38,8 +42,20 @@ public final class UapiProtocol {
      */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
 
+    /** Where `wg` looks for userspace interfaces. */
+    public static final Path DIRECTORY = Path.of("/var/run/wireguard");
+
     private final UapiDevice device;
     private final long maxRequestBytes;
+
+    /**
+     * The socket `wg` finds the interface by. The directory is 0755 as wireguard-go makes it, for
+     * `wg show` to list interfaces; the socket itself is 0600.
+     */
+    public static UnixSocketServer server(String interfaceName, UapiDevice device, Runnable onSocketRemoved) {
+        return new UnixSocketServer("UAPI", DIRECTORY, PosixFilePermissions.fromString("rwxr-xr-x"), interfaceName,
+                new UapiProtocol(device), onSocketRemoved);
+    }
 
     public UapiProtocol(UapiDevice device) {
         this(device, DEFAULT_MAX_REQUEST_BYTES);
@@ -57,6 +73,7 @@ public final class UapiProtocol {
      * Serves operations until the client closes its side, sends something that is not an operation
      * (wireguard-go closes then too), or breaks the framing. Leaves closing the streams to the caller.
      */
+    @Override
     public void serve(InputStream in, OutputStream out) throws IOException {
         LineReader reader = new LineReader(in, MAX_LINE_BYTES);
         while (true) {

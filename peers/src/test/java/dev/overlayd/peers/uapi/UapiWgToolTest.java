@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import dev.overlayd.noise.PresharedKey;
+import dev.overlayd.peers.socket.UnixSocketServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real `wg` tool against a UapiServer in /var/run/wireguard, backed by the fake device. No
+ * The real `wg` tool against a UnixSocketServer in /var/run/wireguard, backed by the fake device. No
  * kernel interface exists by that name: `wg` finds userspace interfaces by their socket alone.
  * Needs root (for /var/run/wireguard) and the wireguard-tools package; fails loudly without them.
  */
@@ -30,11 +31,11 @@ class UapiWgToolTest {
     private final FakeUapiDevice device = new FakeUapiDevice(fullSnapshot());
     // Unique per test, at most 15 characters, so that it can clash with nothing on the machine.
     private final String name = "ovu" + ThreadLocalRandom.current().nextInt(100_000_000, 1_000_000_000);
-    private UapiServer server;
+    private UnixSocketServer server;
 
     @BeforeEach
     void start() throws IOException {
-        server = new UapiServer(name, device, () -> {});
+        server = UapiProtocol.server(name, device, () -> {});
         server.start();
     }
 
@@ -43,10 +44,10 @@ class UapiWgToolTest {
         if (server != null) {
             server.close();
         }
-        Path socket = UapiServer.DEFAULT_DIRECTORY.resolve(name + ".sock");
+        Path socket = UapiProtocol.DIRECTORY.resolve(name + ".sock");
         Files.deleteIfExists(socket);
         // A staging directory could only be left behind by a crash inside start(); never leave one.
-        try (Stream<Path> entries = Files.list(UapiServer.DEFAULT_DIRECTORY)) {
+        try (Stream<Path> entries = Files.list(UapiProtocol.DIRECTORY)) {
             for (Path leftover : entries.filter(p -> p.getFileName().toString().startsWith("." + name + ".")).toList()) {
                 try (Stream<Path> tree = Files.walk(leftover)) {
                     for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
@@ -87,7 +88,7 @@ class UapiWgToolTest {
     @Test
     void showDumpOfAnEmptyDevice() throws Exception {
         server.close();
-        server = new UapiServer(name, new FakeUapiDevice(emptySnapshot()), () -> {});
+        server = UapiProtocol.server(name, new FakeUapiDevice(emptySnapshot()), () -> {});
         server.start();
         assertEquals("(none)\t(none)\t0\toff\n", wgOk("show", name, "dump").stdout());
     }

@@ -19,25 +19,29 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import dev.overlayd.peers.socket.UnixSocketServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The socket server, in a directory of the test's own; `wg` itself is in UapiWgToolTest. */
-class UapiServerTest {
+class UnixSocketServerTest {
     @TempDir
     Path temp;
 
     private final FakeUapiDevice device = new FakeUapiDevice(fullSnapshot());
-    private final List<UapiServer> servers = new ArrayList<>();
+    private final List<UnixSocketServer> servers = new ArrayList<>();
     private final String name = "ovu" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PUBLIC_DIRECTORY =
+            PosixFilePermissions.fromString("rwxr-xr-x");
 
     private Path directory() {
         return temp.resolve("wireguard");
     }
 
-    private UapiServer server(Runnable onRemoved) {
-        UapiServer server = new UapiServer(directory(), name, new UapiProtocol(device), onRemoved);
+    private UnixSocketServer server(Runnable onRemoved) {
+        UnixSocketServer server = new UnixSocketServer("UAPI", directory(), PUBLIC_DIRECTORY, name, new UapiProtocol(device), onRemoved);
         servers.add(server);
         return server;
     }
@@ -45,12 +49,12 @@ class UapiServerTest {
     @AfterEach
     void closeServers() {
         // @TempDir removes the files; closing stops the threads.
-        servers.forEach(UapiServer::close);
+        servers.forEach(UnixSocketServer::close);
     }
 
     @Test
     void socketIsPrivateAndTheDirectoryIsCreatedPublic() throws IOException {
-        UapiServer server = server(() -> {});
+        UnixSocketServer server = server(() -> {});
         server.start();
         assertEquals(directory().resolve(name + ".sock"), server.socketPath());
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(server.socketPath()));
@@ -71,7 +75,7 @@ class UapiServerTest {
 
     @Test
     void servesSeveralOperationsPerConnectionAndSeveralConnections() throws Exception {
-        UapiServer server = server(() -> {});
+        UnixSocketServer server = server(() -> {});
         server.start();
         try (UnixClient first = new UnixClient(server.socketPath());
              UnixClient second = new UnixClient(server.socketPath())) {
@@ -91,7 +95,7 @@ class UapiServerTest {
 
     @Test
     void unknownOperationClosesTheConnection() throws Exception {
-        UapiServer server = server(() -> {});
+        UnixSocketServer server = server(() -> {});
         server.start();
         try (UnixClient client = new UnixClient(server.socketPath())) {
             client.send("bogus=1\nget=1\n\n");
@@ -102,7 +106,7 @@ class UapiServerTest {
     @Test
     void closeRemovesTheSocketAndCutsConnections() throws Exception {
         CountDownLatch removed = new CountDownLatch(1);
-        UapiServer server = server(removed::countDown);
+        UnixSocketServer server = server(removed::countDown);
         server.start();
         try (UnixClient client = new UnixClient(server.socketPath())) {
             client.send("get=1\n\n");
@@ -119,7 +123,7 @@ class UapiServerTest {
     @Test
     void removingTheSocketFileIsNoticed() throws Exception {
         CountDownLatch removed = new CountDownLatch(1);
-        UapiServer server = server(removed::countDown);
+        UnixSocketServer server = server(removed::countDown);
         server.start();
         Files.delete(server.socketPath());
         assertTrue(removed.await(10, TimeUnit.SECONDS), "onSocketRemoved was not called");
@@ -128,7 +132,7 @@ class UapiServerTest {
     @Test
     void replacingTheSocketFileIsNoticedAndTheNewFileIsLeftAlone() throws Exception {
         CountDownLatch removed = new CountDownLatch(1);
-        UapiServer server = server(removed::countDown);
+        UnixSocketServer server = server(removed::countDown);
         server.start();
         Files.delete(server.socketPath());
         Files.writeString(server.socketPath(), "someone else's");
@@ -140,7 +144,7 @@ class UapiServerTest {
     @Test
     void onSocketRemovedMayCloseTheServer() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        UapiServer[] holder = new UapiServer[1];
+        UnixSocketServer[] holder = new UnixSocketServer[1];
         holder[0] = server(() -> {
             holder[0].close();
             closed.countDown();
@@ -159,7 +163,7 @@ class UapiServerTest {
             dead.bind(UnixDomainSocketAddress.of(path));
         }
         assertTrue(Files.exists(path), "the JDK left the socket file behind, as a crashed daemon would");
-        UapiServer server = server(() -> {});
+        UnixSocketServer server = server(() -> {});
         server.start();
         try (UnixClient client = new UnixClient(path)) {
             client.send("set=1\nfwmark=1\n\n");
@@ -170,9 +174,9 @@ class UapiServerTest {
     @Test
     void liveSocketIsNotTakenOver() throws Exception {
         CountDownLatch removed = new CountDownLatch(1);
-        UapiServer owner = server(removed::countDown);
+        UnixSocketServer owner = server(removed::countDown);
         owner.start();
-        UapiServer intruder = server(() -> {});
+        UnixSocketServer intruder = server(() -> {});
         IOException e = assertThrows(IOException.class, intruder::start);
         assertTrue(e.getMessage().contains("already served by another process"), e.getMessage());
         intruder.close();
@@ -196,7 +200,7 @@ class UapiServerTest {
 
     @Test
     void startTwiceIsAnError() throws IOException {
-        UapiServer server = server(() -> {});
+        UnixSocketServer server = server(() -> {});
         server.start();
         assertThrows(IllegalStateException.class, server::start);
     }
@@ -204,9 +208,9 @@ class UapiServerTest {
     @Test
     void interfaceNamesFollowLinuxRules() {
         for (String bad : new String[] {"", "a/b", "a b", "a:b", ".", "..", "sixteen-chars-xx"}) {
-            assertThrows(IllegalArgumentException.class, () -> new UapiServer(temp, bad, new UapiProtocol(device), () -> {}),
+            assertThrows(IllegalArgumentException.class, () -> new UnixSocketServer("UAPI", temp, PUBLIC_DIRECTORY, bad, new UapiProtocol(device), () -> {}),
                     bad);
         }
-        new UapiServer(temp, "fifteen-chars-x", new UapiProtocol(device), () -> {});
+        new UnixSocketServer("UAPI", temp, PUBLIC_DIRECTORY, "fifteen-chars-x", new UapiProtocol(device), () -> {});
     }
 }

@@ -1,4 +1,4 @@
-package dev.overlayd.peers.uapi;
+package dev.overlayd.peers.socket;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -19,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Objects;
@@ -26,8 +27,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The UAPI socket {@code /var/run/wireguard/<ifname>.sock}, where `wg` finds a userspace
- * interface. One virtual thread per connection runs {@link UapiProtocol}.
+ * A root-only Unix socket {@code <directory>/<ifname>.sock} for one interface: the UAPI socket where
+ * `wg` finds a userspace interface, and overlayd's control socket for `overlayctl`. One virtual
+ * thread per connection runs the {@link SocketProtocol}.
  *
  * <p>The socket file is mode 0600 from the moment it carries its public name: it is bound inside a
  * fresh 0700 directory (where nobody else can reach it), made 0600 there, and only then hard-linked
@@ -38,20 +40,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * remove it, another daemon may take the name. Then nobody can reach this daemon any more and, as
  * wireguard-go does, it should exit: {@code onSocketRemoved} is called once, from the watcher thread.
  */
-public final class UapiServer implements AutoCloseable {
-    private static final Logger LOG = System.getLogger(UapiServer.class.getName());
+public final class UnixSocketServer implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(UnixSocketServer.class.getName());
 
-    /** Where `wg` looks for userspace interfaces. */
-    public static final Path DEFAULT_DIRECTORY = Path.of("/var/run/wireguard");
     /** How often the socket file is checked: cheap (one stat), and an exit a second late is harmless. */
     static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
+    private final String label;
     private final Path directory;
+    private final Set<PosixFilePermission> directoryMode;
     private final String interfaceName;
     private final Path socketPath;
-    private final UapiProtocol protocol;
+    private final SocketProtocol protocol;
     private final Runnable onSocketRemoved;
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
 
@@ -62,13 +64,16 @@ public final class UapiServer implements AutoCloseable {
     private Object fileKey;
     private Thread watcher;
 
-    /** A server in {@link #DEFAULT_DIRECTORY}. */
-    public UapiServer(String interfaceName, UapiDevice device, Runnable onSocketRemoved) {
-        this(DEFAULT_DIRECTORY, interfaceName, new UapiProtocol(device), onSocketRemoved);
-    }
-
-    public UapiServer(Path directory, String interfaceName, UapiProtocol protocol, Runnable onSocketRemoved) {
+    /**
+     * @param label         names the socket in log messages ("UAPI", "control")
+     * @param directoryMode the mode the directory gets if this server creates it; an existing
+     *                      directory keeps its own, as the socket's 0600 is what keeps others out
+     */
+    public UnixSocketServer(String label, Path directory, Set<PosixFilePermission> directoryMode, String interfaceName,
+                            SocketProtocol protocol, Runnable onSocketRemoved) {
+        this.label = Objects.requireNonNull(label, "label");
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.directoryMode = Set.copyOf(directoryMode);
         this.interfaceName = checkInterfaceName(interfaceName);
         this.socketPath = directory.resolve(interfaceName + ".sock");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -124,10 +129,10 @@ public final class UapiServer implements AutoCloseable {
         if (closedMeanwhile) {
             closeQuietly(channel);
             deleteIfOurs(key);
-            throw new IOException("UAPI server for " + interfaceName + " closed while starting");
+            throw new IOException(label + " server for " + interfaceName + " closed while starting");
         }
-        Thread.ofPlatform().daemon().name("uapi-accept-" + interfaceName).start(this::acceptLoop);
-        Thread thread = Thread.ofPlatform().daemon().name("uapi-watch-" + interfaceName).unstarted(this::watchLoop);
+        Thread.ofPlatform().daemon().name(label.toLowerCase(java.util.Locale.ROOT) + "-accept-" + interfaceName).start(this::acceptLoop);
+        Thread thread = Thread.ofPlatform().daemon().name(label.toLowerCase(java.util.Locale.ROOT) + "-watch-" + interfaceName).unstarted(this::watchLoop);
         synchronized (lock) {
             watcher = thread;
         }
@@ -144,8 +149,8 @@ public final class UapiServer implements AutoCloseable {
         } catch (FileAlreadyExistsException raced) {
             return;
         }
-        // createDirectories goes through the umask; the mode `wg` users expect is exactly 0755.
-        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // createDirectories goes through the umask; callers ask for an exact mode.
+        Files.setPosixFilePermissions(directory, directoryMode);
     }
 
     /** A socket nobody answers on is left over from a dead daemon; one that answers is alive. */
@@ -167,7 +172,7 @@ public final class UapiServer implements AutoCloseable {
             throw new IOException("interface " + interfaceName + " is already served by another process on "
                     + socketPath);
         }
-        LOG.log(Level.INFO, "UAPI: removing stale socket {0}", socketPath);
+        LOG.log(Level.INFO, "{0}: removing stale socket {1}", label, socketPath);
         Files.deleteIfExists(socketPath);
     }
 
@@ -217,7 +222,7 @@ public final class UapiServer implements AutoCloseable {
                     return;
                 }
                 // Out of descriptors, most likely: pause instead of spinning, then try again.
-                LOG.log(Level.WARNING, "UAPI: accept failed on " + socketPath, e);
+                LOG.log(Level.WARNING, label + ": accept failed on " + socketPath, e);
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException interrupted) {
@@ -230,7 +235,7 @@ public final class UapiServer implements AutoCloseable {
                 closeQuietly(connection);
                 return;
             }
-            Thread.ofVirtual().name("uapi-" + interfaceName).start(() -> serve(connection));
+            Thread.ofVirtual().name(label.toLowerCase(java.util.Locale.ROOT) + "-" + interfaceName).start(() -> serve(connection));
         }
     }
 
@@ -241,7 +246,7 @@ public final class UapiServer implements AutoCloseable {
             protocol.serve(in, out);
         } catch (IOException e) {
             // The client went away mid-reply, or close() cut the connection: nothing to do.
-            LOG.log(Level.DEBUG, "UAPI: connection ended: {0}", e.toString());
+            LOG.log(Level.DEBUG, "{0}: connection ended: {1}", label, e.toString());
         } finally {
             connections.remove(connection);
         }
@@ -271,12 +276,12 @@ public final class UapiServer implements AutoCloseable {
                     continue;
                 }
             }
-            LOG.log(Level.WARNING, "UAPI: socket {0} was removed or replaced; the interface is unreachable",
-                    socketPath);
+            LOG.log(Level.WARNING, "{0}: socket {1} was removed or replaced",
+                    label, socketPath);
             try {
                 onSocketRemoved.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "UAPI: onSocketRemoved failed", e);
+                LOG.log(Level.ERROR, label + ": onSocketRemoved failed", e);
             }
             return;
         }
@@ -323,7 +328,7 @@ public final class UapiServer implements AutoCloseable {
         } catch (NoSuchFileException gone) {
             // Already removed by someone else.
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "UAPI: could not remove " + socketPath, e);
+            LOG.log(Level.WARNING, label + ": could not remove " + socketPath, e);
         }
     }
 

@@ -3,11 +3,17 @@ package dev.overlayd.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import dev.overlayd.cli.config.ConfigException;
 import dev.overlayd.cli.config.WgQuickConfig;
+import dev.overlayd.cli.control.ControlProtocol;
+import dev.overlayd.cli.control.StatusReporter;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.Protocol;
 import dev.overlayd.peers.Device;
@@ -84,7 +90,13 @@ public final class Overlayd implements Callable<Integer> {
         device.onTunGone(() -> shutdown("the interface was deleted"));
         DeviceUapi uapi = new DeviceUapi(device);
         UnixSocketServer server = UapiProtocol.server(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
+        StatusReporter status = new StatusReporter(device, wgQuick == null ? Map.of() : wgQuick.peerNames(), Clock.SYSTEM);
+        UnixSocketServer control = ControlProtocol.server(tun.name(), status);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sampler.shutdownNow();
+            control.close();
             server.close();
             device.close();
             bind.shutdown();
@@ -109,6 +121,8 @@ public final class Overlayd implements Callable<Integer> {
             ConfigRequest.bringUp(link, wgQuick);
         }
         server.start();
+        control.start();
+        sampler.scheduleAtFixedRate(status::sample, 0, 1, TimeUnit.SECONDS);
         LOG.info(tun.name() + ": up, UDP port " + device.listenPort());
         stop.await();
         return 0;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -164,8 +165,11 @@ public final class Device implements AutoCloseable {
         return peers.get(key);
     }
 
+    /** In the order they were added, which is how `wg` and overlayctl list them. */
     public List<Peer> peers() {
-        return new ArrayList<>(peers.values());
+        List<Peer> list = new ArrayList<>(peers.values());
+        list.sort(Comparator.comparingLong(p -> p.sequence));
+        return list;
     }
 
     public synchronized void removePeer(PublicKey key) {

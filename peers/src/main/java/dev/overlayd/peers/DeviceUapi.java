@@ -1,7 +1,6 @@
 package dev.overlayd.peers;
 
 import java.io.IOException;
-import java.util.Comparator;
 import java.util.List;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.StaticIdentity;
@@ -26,7 +25,6 @@ public final class DeviceUapi implements UapiDevice {
     public synchronized DeviceSnapshot snapshot() {
         StaticIdentity id = device.identity();
         List<PeerSnapshot> peers = device.peers().stream()
-                .sorted(Comparator.comparingLong(p -> p.sequence))
                 .map(p -> new PeerSnapshot(p.publicKey, p.handshake.presharedKey(), p.endpoint,
                         p.lastHandshakeEpochNanos, p.txBytes.get(), p.rxBytes.get(), p.persistentKeepaliveSeconds,
                         device.allowedIps(p)))

@@ -15,7 +15,7 @@ import dev.overlayd.noise.PublicKey;
 public final class Peer {
     /** Packets waiting for a session; the oldest goes when it is full (wireguard-go's size). */
     static final int MAX_STAGED = 128;
-    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** Creation order: the UAPI lists peers in the order they were added. */
     final long sequence = SEQUENCE.incrementAndGet();
@@ -50,6 +50,29 @@ public final class Peer {
 
     public PublicKey publicKey() {
         return publicKey;
+    }
+
+    /** The last known address of the peer, or null before it has one. */
+    public InetSocketAddress endpoint() {
+        return endpoint;
+    }
+
+    /** Wall-clock nanoseconds since the epoch of the last completed handshake; 0 for never. */
+    public long lastHandshakeEpochNanos() {
+        return lastHandshakeEpochNanos;
+    }
+
+    public long rxBytes() {
+        return rxBytes.get();
+    }
+
+    public long txBytes() {
+        return txBytes.get();
+    }
+
+    /** What was dropped on this peer's account (the device's counters include these). */
+    public DropCounters drops() {
+        return drops;
     }
 
     /** Queues a packet until a session can carry it. */

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.noise.PrivateKey;
@@ -43,6 +45,17 @@ public record WgQuickConfig(Interface iface, List<PeerConfig> peers) {
     public WgQuickConfig {
         Objects.requireNonNull(iface, "iface");
         peers = List.copyOf(peers);
+    }
+
+    /** The peers that have a {@code # Name =} line, by key. */
+    public Map<PublicKey, String> peerNames() {
+        Map<PublicKey, String> names = new HashMap<>();
+        for (PeerConfig peer : peers) {
+            if (peer.name() != null) {
+                names.put(peer.publicKey(), peer.name());
+            }
+        }
+        return names;
     }
 
     /**

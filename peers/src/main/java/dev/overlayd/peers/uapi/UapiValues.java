@@ -15,7 +15,7 @@ import dev.overlayd.peers.IpPrefix;
  * addresses only, never a DNS lookup: `wg` resolves names itself before it sends them) and
  * written as `wg` and wireguard-go expect them.
  */
-final class UapiValues {
+public final class UapiValues {
     private UapiValues() {}
 
     /** A decimal number without sign, as Go's strconv.ParseUint(value, 10, bits) accepts it. */
@@ -156,7 +156,7 @@ final class UapiValues {
      * "a.b.c.d:port" or "[v6]:port". A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d;
      * they are printed as the IPv4 addresses they are, as wireguard-go does.
      */
-    static String formatEndpoint(InetSocketAddress endpoint) {
+    public static String formatEndpoint(InetSocketAddress endpoint) {
         InetAddress address = endpoint.getAddress();
         byte[] bytes = address.getAddress();
         if (bytes.length == 16 && isMappedIpv4(bytes)) {
@@ -180,7 +180,7 @@ final class UapiValues {
      * An allowed IP as wireguard-go prints it. Not IpPrefix.toString(): that goes through
      * InetAddress, which would print an IPv4-mapped IPv6 prefix as an IPv4 address with a /96.
      */
-    static String formatPrefix(IpPrefix prefix) {
+    public static String formatPrefix(IpPrefix prefix) {
         byte[] bytes = prefix.address();
         String address;
         if (bytes.length == 4) {

@@ -1,0 +1,42 @@
+package dev.overlayd.cli;
+
+import java.nio.file.Path;
+import dev.overlayd.cli.control.ControlProtocol;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The operator's tool: asks running overlayd daemons through their control sockets. */
+@Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
+        description = "Inspect the overlayd daemons running on this host.",
+        subcommands = {PeersCommand.class})
+public final class Overlayctl implements Runnable {
+    /** Where the daemons' control sockets are; tests point it elsewhere. */
+    Path controlDirectory = ControlProtocol.DIRECTORY;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new Overlayctl()).execute(args));
+    }
+
+    /** Failures are one line on stderr and status 1; a usage error also names the fix. */
+    static CommandLine commandLine(Overlayctl overlayctl) {
+        CommandLine cli = new CommandLine(overlayctl);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("overlayctl: " + e.getMessage());
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("overlayctl: " + e.getMessage()
+                    + " (see: " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            return 1;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. overlayctl peers");
+    }
+}

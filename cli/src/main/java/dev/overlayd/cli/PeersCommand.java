@@ -1,0 +1,54 @@
+package dev.overlayd.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import dev.overlayd.cli.control.ControlClient;
+import dev.overlayd.cli.control.ControlException;
+import dev.overlayd.cli.control.InterfaceStatus;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "peers", mixinStandardHelpOptions = true,
+        description = "Show each peer: name, key, endpoint, allowed IPs, last handshake, traffic and rate, drops, and a verdict.")
+final class PeersCommand implements Callable<Integer> {
+    @ParentCommand
+    Overlayctl parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
+    String interfaceName;
+
+    @Option(names = "--json", description = "Print a JSON array of interfaces, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() throws ControlException, JsonProcessingException {
+        ControlClient client = new ControlClient(parent.controlDirectory);
+        List<String> names = interfaceName != null ? List.of(interfaceName) : client.interfaces();
+        if (names.isEmpty()) {
+            throw new ControlException("no overlayd interface is running (nothing in " + parent.controlDirectory + ")");
+        }
+        List<InterfaceStatus> interfaces = new ArrayList<>();
+        for (String name : names) {
+            interfaces.add(client.peers(name));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(interfaces));
+        } else {
+            out.print(new PeersTable(Terminal.colour()).render(interfaces));
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,156 @@
+package dev.overlayd.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import dev.overlayd.cli.control.Durations;
+import dev.overlayd.cli.control.InterfaceStatus;
+import dev.overlayd.cli.control.PeerStatus;
+import dev.overlayd.cli.control.Verdict;
+
+/** `overlayctl peers` for people: one table row per peer, the verdict last and, on a terminal, in colour. */
+final class PeersTable {
+    private static final String[] HEADER =
+            {"PEER", "PUBLIC KEY", "ENDPOINT", "ALLOWED IPS", "HANDSHAKE", "RECEIVED", "SENT", "DROPS", "STATUS"};
+    private static final String RESET = "\u001b[0m";
+    private static final String BOLD = "\u001b[1m";
+    private static final String GREEN = "\u001b[32m";
+    private static final String YELLOW = "\u001b[33m";
+    private static final String RED = "\u001b[31m";
+
+    private final boolean colour;
+
+    PeersTable(boolean colour) {
+        this.colour = colour;
+    }
+
+    String render(List<InterfaceStatus> interfaces) {
+        StringBuilder out = new StringBuilder();
+        for (InterfaceStatus status : interfaces) {
+            if (!out.isEmpty()) {
+                out.append('\n');
+            }
+            render(status, out);
+        }
+        return out.toString();
+    }
+
+    private void render(InterfaceStatus status, StringBuilder out) {
+        out.append(paint(BOLD, "interface " + status.name())).append(": ")
+                .append(status.publicKey() == null ? "no private key" : "public key " + status.publicKey())
+                .append(", port ").append(status.listenPort())
+                .append(", ").append(status.peers().size()).append(status.peers().size() == 1 ? " peer" : " peers")
+                .append('\n');
+        if (!status.drops().isEmpty()) {
+            out.append("drops: ").append(drops(status.drops())).append('\n');
+        }
+        if (status.peers().isEmpty()) {
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (PeerStatus peer : status.peers()) {
+            rows.add(row(peer));
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        out.append('\n');
+        for (int r = 0; r < rows.size(); r++) {
+            String[] row = rows.get(r);
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                boolean last = i == row.length - 1;
+                String cell = last ? row[i] : pad(row[i], widths[i]) + "  ";
+                // Padding first: escape codes take no columns on screen but would count here.
+                line.append(r == 0 ? paint(BOLD, cell) : last ? paint(verdictColour(row[i]), cell) : cell);
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        List<PeerStatus> dropping = status.peers().stream().filter(p -> !p.drops().isEmpty()).toList();
+        if (!dropping.isEmpty()) {
+            out.append('\n');
+            for (PeerStatus peer : dropping) {
+                out.append("drops from ").append(label(peer)).append(": ").append(drops(peer.drops())).append('\n');
+            }
+        }
+    }
+
+    private static String[] row(PeerStatus peer) {
+        return new String[] {
+            peer.name() == null ? "-" : peer.name(),
+            peer.publicKey(),
+            peer.endpoint() == null ? "(none)" : peer.endpoint(),
+            peer.allowedIps().isEmpty() ? "(none)" : String.join(",", peer.allowedIps()),
+            peer.secondsSinceHandshake() == null ? "never" : Durations.fine(peer.secondsSinceHandshake()) + " ago",
+            traffic(peer.rxBytes(), peer.rxBitsPerSecond()),
+            traffic(peer.txBytes(), peer.txBitsPerSecond()),
+            String.valueOf(peer.drops().values().stream().mapToLong(Long::longValue).sum()),
+            peer.verdict(),
+        };
+    }
+
+    private static String label(PeerStatus peer) {
+        return peer.name() != null ? peer.name() : peer.publicKey();
+    }
+
+    private static String traffic(long bytes, long bitsPerSecond) {
+        return bitsPerSecond == 0 ? bytes(bytes) : bytes(bytes) + " (" + bits(bitsPerSecond) + ")";
+    }
+
+    /** As `wg show` writes transfer: binary units with two decimals. */
+    static String bytes(long n) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        if (n < 1024) {
+            return n + " B";
+        }
+        double v = n;
+        int unit = -1;
+        while (v >= 1024 && unit < units.length - 1) {
+            v /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.2f %s", v, units[unit]);
+    }
+
+    /** Rates as network people say them: decimal bits per second. */
+    static String bits(long n) {
+        String[] units = {"kbit/s", "Mbit/s", "Gbit/s"};
+        if (n < 1000) {
+            return n + " bit/s";
+        }
+        double v = n;
+        int unit = -1;
+        while (v >= 1000 && unit < units.length - 1) {
+            v /= 1000;
+            unit++;
+        }
+        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
+    }
+
+    private static String drops(Map<String, Long> drops) {
+        return drops.entrySet().stream()
+                .map(e -> e.getValue() + " " + e.getKey().replace('_', ' '))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String verdictColour(String verdict) {
+        if (verdict.equals(Verdict.HEALTHY)) {
+            return GREEN;
+        }
+        return verdict.equals(Verdict.NEVER_CONNECTED) ? RED : YELLOW;
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(width - s.length());
+    }
+
+    private String paint(String code, String text) {
+        return colour ? code + text + RESET : text;
+    }
+}

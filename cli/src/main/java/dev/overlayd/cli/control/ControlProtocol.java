@@ -1,0 +1,69 @@
+package dev.overlayd.cli.control;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.overlayd.peers.socket.SocketProtocol;
+import dev.overlayd.peers.socket.UnixSocketServer;
+
+/**
+ * overlayd's control socket {@code /var/run/overlayd/<ifname>.sock}, which `overlayctl` reads: one
+ * command line in ("peers"), one JSON document out, then the connection closes. The socket is 0600
+ * in a 0700 directory: what it tells (peer keys, endpoints, traffic) is for root only.
+ */
+public final class ControlProtocol implements SocketProtocol {
+    public static final Path DIRECTORY = Path.of("/var/run/overlayd");
+    /** Longer than any command; a client sending more is not overlayctl. */
+    private static final int MAX_COMMAND_BYTES = 256;
+
+    /** Readers ignore fields they do not know, so an older overlayctl can read a newer daemon. */
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final StatusReporter reporter;
+
+    public ControlProtocol(StatusReporter reporter) {
+        this.reporter = reporter;
+    }
+
+    public static UnixSocketServer server(String interfaceName, StatusReporter reporter) {
+        // Losing the control socket only blinds overlayctl; the tunnel carries on.
+        return new UnixSocketServer("control", DIRECTORY, PosixFilePermissions.fromString("rwx------"), interfaceName,
+                new ControlProtocol(reporter), () -> {});
+    }
+
+    @Override
+    public void serve(InputStream in, OutputStream out) throws IOException {
+        String command = readCommand(in);
+        Object reply = switch (command) {
+            case "peers" -> reporter.status();
+            case null -> Map.of("error", "command too long");
+            default -> Map.of("error", "unknown command");
+        };
+        out.write(JSON.writeValueAsBytes(reply));
+        out.write('\n');
+        out.flush();
+    }
+
+    /** The first line, or null when it is longer than any command. */
+    private static String readCommand(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+            if (line.size() == MAX_COMMAND_BYTES) {
+                return null;
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.US_ASCII).strip();
+    }
+}

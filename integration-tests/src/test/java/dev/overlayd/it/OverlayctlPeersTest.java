@@ -1,0 +1,128 @@
+package dev.overlayd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/overlayctl against two real daemons started from wg-quick-style files with peer names: what
+ * an operator sees before the first handshake, after it, and while traffic flows.
+ */
+class OverlayctlPeersTest {
+    private static final Path OVERLAYCTL = Host.OVERLAYD.resolveSibling("overlayctl");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void peersShowsNamesHandshakesTrafficDropsAndVerdicts() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            // a knows b's endpoint and calls it "bee"; b only waits to be called.
+            startFromConfig(hosts.a, hosts.b, "bee", true);
+            startFromConfig(hosts.b, hosts.a, null, false);
+
+            JsonNode before = peerOf(hosts.a);
+            assertEquals("bee", before.get("name").asText());
+            assertEquals(hosts.b.publicKey, before.get("publicKey").asText());
+            assertEquals("198.18.0.2:51820", before.get("endpoint").asText());
+            assertEquals("[\"100.64.0.2/32\"]", before.get("allowedIps").toString());
+            assertTrue(before.get("latestHandshake").isNull());
+            assertEquals("never connected", before.get("verdict").asText());
+            assertTrue(peerOf(hosts.b).get("endpoint").isNull(), "b has not heard from a yet");
+
+            // Pings for a few seconds: the daemon samples its counters once a second.
+            Process pings = new ProcessBuilder(hosts.a.inside("ping", "-c", "25", "-i", "0.2", "-s", "1000", hosts.b.overlayIp))
+                    .redirectErrorStream(true).redirectOutput(hosts.dir().resolve("ping.log").toFile()).start();
+            try {
+                JsonNode during = null;
+                for (int i = 0; i < 50; i++) {
+                    during = peerOf(hosts.a);
+                    if (during.get("txBitsPerSecond").asLong() > 0 && during.get("rxBitsPerSecond").asLong() > 0) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertTrue(during.get("txBitsPerSecond").asLong() > 0, during.toString());
+                assertTrue(during.get("rxBitsPerSecond").asLong() > 0, during.toString());
+                assertEquals("healthy", during.get("verdict").asText());
+                assertFalse(during.get("latestHandshake").isNull());
+                assertTrue(during.get("rxBytes").asLong() > 1000 && during.get("txBytes").asLong() > 1000, during.toString());
+            } finally {
+                pings.destroy();
+                pings.waitFor();
+            }
+
+            JsonNode b = peerOf(hosts.b);
+            assertTrue(b.get("name").isNull(), "b's file names nobody");
+            assertEquals("198.18.0.1:51820", b.get("endpoint").asText(), "b learnt a's endpoint from its handshake");
+            assertEquals("healthy", b.get("verdict").asText());
+
+            // A destination inside the overlay that no peer's allowed IPs cover: a counted drop.
+            hosts.a.tryExec(10, "ping", "-c", "2", "-i", "0.2", "-W", "1", "100.64.0.99");
+            JsonNode drops = status(hosts.a).get("drops");
+            assertTrue(drops.path("no_route").asLong() >= 2, drops.toString());
+
+            Sh.Run table = Sh.run(List.of(OVERLAYCTL.toString(), "peers", hosts.a.iface), 30);
+            assertEquals(0, table.status(), table.output());
+            assertTrue(table.output().contains("interface " + hosts.a.iface + ": public key " + hosts.a.publicKey), table.output());
+            assertTrue(table.output().lines().anyMatch(l -> l.startsWith("bee ") && l.contains(hosts.b.publicKey)
+                    && l.endsWith("healthy")), table.output());
+            assertFalse(table.output().contains("\u001b["), "no colour when not on a terminal");
+        }
+    }
+
+    @Test
+    void onlyRootMayAsk() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            hosts.a.startOverlayd();
+            Sh.Run asNobody = Sh.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    OVERLAYCTL.toString(), "peers", hosts.a.iface), 30);
+            assertEquals(1, asNobody.status(), asNobody.output());
+            assertEquals("overlayctl: permission denied on /var/run/overlayd/" + hosts.a.iface
+                    + ".sock: overlayctl needs root", asNobody.output().strip());
+        }
+    }
+
+    private static void startFromConfig(Host host, Host peer, String peerName, boolean withEndpoint) throws Exception {
+        List<String> lines = new ArrayList<>(List.of("[Interface]", "PrivateKey = " + host.privateKey,
+                "ListenPort = 51820", "Address = " + host.overlayIp + "/24", "", "[Peer]"));
+        if (peerName != null) {
+            lines.add("# Name = " + peerName);
+        }
+        lines.add("PublicKey = " + peer.publicKey);
+        lines.add("AllowedIPs = " + peer.overlayIp + "/32");
+        if (withEndpoint) {
+            lines.add("Endpoint = " + peer.underlayIp + ":51820");
+        }
+        Path config = host.dir.resolve(host.iface + ".conf");
+        Files.write(config, lines, java.nio.file.StandardOpenOption.CREATE_NEW);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+        Sh.Run r = Sh.run(host.inside("env", "OVERLAYD_LOG=" + host.dir.resolve(host.iface + ".log"),
+                Host.OVERLAYD.toString(), "--config", config.toString()), 60);
+        assertEquals(0, r.status(), r.output() + host.log());
+    }
+
+    private static JsonNode status(Host host) throws Exception {
+        Sh.Run r = Sh.run(List.of(OVERLAYCTL.toString(), "peers", host.iface, "--json"), 30);
+        assertEquals(0, r.status(), r.output());
+        JsonNode all = JSON.readTree(r.output());
+        assertEquals(1, all.size(), r.output());
+        assertEquals(host.iface, all.get(0).get("name").asText());
+        return all.get(0);
+    }
+
+    private static JsonNode peerOf(Host host) throws Exception {
+        JsonNode peers = status(host).get("peers");
+        assertEquals(1, peers.size(), peers.toString());
+        assertNotEquals(host.publicKey, peers.get(0).get("publicKey").asText());
+        return peers.get(0);
+    }
+}

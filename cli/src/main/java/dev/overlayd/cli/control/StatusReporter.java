@@ -55,7 +55,7 @@ public final class StatusReporter {
         TrafficRates.Rate rate = rates.rate(peer.publicKey());
         return new PeerStatus(names.get(peer.publicKey()), peer.publicKey().toBase64(),
                 endpoint == null ? null : UapiValues.formatEndpoint(endpoint),
-                device.allowedIps(peer).stream().map(UapiValues::formatPrefix).toList(),
+                device.allowedIps(peer).stream().map(Object::toString).toList(),
                 handshake == 0 ? null : handshake / SECOND,
                 handshake == 0 ? null : Math.max(0, (now - handshake) / SECOND),
                 peer.rxBytes(), peer.txBytes(), rate.rxBitsPerSecond(), rate.txBitsPerSecond(),

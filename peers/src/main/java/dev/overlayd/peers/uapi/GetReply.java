@@ -37,7 +37,7 @@ final class GetReply {
             line(out, "rx_bytes", Long.toUnsignedString(peer.rxBytes()));
             line(out, "persistent_keepalive_interval", Integer.toString(peer.persistentKeepaliveSeconds()));
             for (IpPrefix prefix : peer.allowedIps()) {
-                line(out, "allowed_ip", UapiValues.formatPrefix(prefix));
+                line(out, "allowed_ip", prefix.toString());
             }
         }
         return out.toString();

@@ -176,25 +176,6 @@ public final class UapiValues {
         return "[" + ipv6Text(bytes) + zone + "]:" + endpoint.getPort();
     }
 
-    /**
-     * An allowed IP as wireguard-go prints it. Not IpPrefix.toString(): that goes through
-     * InetAddress, which would print an IPv4-mapped IPv6 prefix as an IPv4 address with a /96.
-     */
-    public static String formatPrefix(IpPrefix prefix) {
-        byte[] bytes = prefix.address();
-        String address;
-        if (bytes.length == 4) {
-            address = (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
-        } else if (isMappedIpv4(bytes)) {
-            // Go's netip writes 4-in-6 addresses with their IPv4 part dotted.
-            address = "::ffff:" + (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "."
-                    + (bytes[15] & 0xff);
-        } else {
-            address = ipv6Text(bytes);
-        }
-        return address + "/" + prefix.bits();
-    }
-
     private static String ipv6Text(byte[] bytes) {
         try {
             // Inet6Address.getByAddress keeps 16 bytes as IPv6 (InetAddress.getByAddress would not).

@@ -79,11 +79,11 @@ class UapiGetTest {
 
     @Test
     void prefixForms() {
-        assertEquals("0.0.0.0/0", UapiValues.formatPrefix(prefix("0.0.0.0/0")));
-        assertEquals("100.64.0.0/10", UapiValues.formatPrefix(prefix("100.64.3.7/10")));
-        assertEquals("fd00::2/128", UapiValues.formatPrefix(prefix("fd00::2/128")));
+        assertEquals("0.0.0.0/0", String.valueOf(prefix("0.0.0.0/0")));
+        assertEquals("100.64.0.0/10", String.valueOf(prefix("100.64.3.7/10")));
+        assertEquals("fd00::2/128", String.valueOf(prefix("fd00::2/128")));
         assertEquals("::ffff:0.0.0.0/96",
-                UapiValues.formatPrefix(new dev.overlayd.peers.IpPrefix(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                String.valueOf(new dev.overlayd.peers.IpPrefix(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                         (byte) 0xff, (byte) 0xff, 9, 9, 9, 9}, 96)));
     }
 

@@ -25,6 +25,7 @@ import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.Protocol;
 import dev.overlayd.noise.PublicKey;
+import dev.overlayd.noise.RateLimiter;
 import dev.overlayd.noise.Result;
 import dev.overlayd.noise.StaticIdentity;
 import dev.overlayd.noise.TransportCipher;
@@ -41,7 +42,8 @@ import dev.overlayd.tun.TunDevice;
  * The WireGuard device: peers, cryptokey routing, and the send, receive and handshake paths that
  * connect the TUN to the UDP bind. Threads: one reads the TUN, the bind's event loop receives and
  * decrypts, one worker runs handshakes (its queue length is the "under load" signal), one runs
- * the peers' timers. Per peer, sending is serialized so counters follow packet order.
+ * the peers' timers and the rate limiter's sweep. Per peer, sending is serialized so counters
+ * follow packet order.
  */
 public final class Device implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Device.class.getName());
@@ -60,6 +62,7 @@ public final class Device implements AutoCloseable {
     private final AllowedIps<Peer> allowedIps = new AllowedIps<>();
     private final IndexTable<Peer> indices = new IndexTable<>(random);
     private final UnderLoad load;
+    private final RateLimiter rateLimiter;
     private final DropCounters drops = new DropCounters();
     private final ThreadLocal<TransportCipher> ciphers = ThreadLocal.withInitial(TransportCipher::new);
 
@@ -83,10 +86,13 @@ public final class Device implements AutoCloseable {
         this.clock = clock;
         this.timing = timing;
         this.load = new UnderLoad(clock);
+        this.rateLimiter = new RateLimiter(clock, random);
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name(tun.name() + "-timers").daemon().factory());
         scheduler.setRemoveOnCancelPolicy(true);
         this.timers = scheduler;
+        timers.scheduleAtFixedRate(rateLimiter::collectGarbage, RateLimiter.GARBAGE_COLLECT_TIME,
+                RateLimiter.GARBAGE_COLLECT_TIME, TimeUnit.NANOSECONDS);
         this.handshakes = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name(tun.name() + "-handshakes").daemon().factory());
         this.timerFactory = peer -> new PeerTimers(peer, this, timers, timing, clock);
@@ -538,7 +544,10 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** mac1 always; under load also mac2, answering a message without one by a cookie reply. */
+    /**
+     * mac1 always; under load also mac2, answering a message without one by a cookie reply, and
+     * then the source's rate limit: a good cookie proves the address, not that it is not flooding.
+     */
     private boolean macsAccepted(HandshakeMessage message, InetSocketAddress from, boolean underLoad) {
         CookieChecker c = checker;
         if (c == null) {
@@ -548,6 +557,10 @@ public final class Device implements AutoCloseable {
         byte[] source = CookieChecker.source(from);
         Result<HandshakeMessage> checked = c.check(message, source, underLoad);
         if (checked.isAccepted()) {
+            if (underLoad && !rateLimiter.allow(from.getAddress())) {
+                count(null, Drop.RATE_LIMITED);
+                return false;
+            }
             return true;
         }
         count(null, Drop.of(checked.rejection()));

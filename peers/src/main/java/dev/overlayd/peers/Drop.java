@@ -20,6 +20,8 @@ public enum Drop {
     STAGED_QUEUE_FULL,
     /** More handshake messages than the handshake worker can queue. */
     HANDSHAKE_QUEUE_FULL,
+    /** Under load, a handshake message whose cookie was good, from a source past its 20 a second (burst 5). */
+    RATE_LIMITED,
     /** Nowhere to send: the peer has no endpoint yet. */
     NO_ENDPOINT,
     /** The handshake was retried for RekeyAttemptTime without an answer: its staged packets went. */

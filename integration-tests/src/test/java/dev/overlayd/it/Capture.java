@@ -58,7 +58,7 @@ final class Capture implements AutoCloseable {
         return Files.readAllBytes(pcap);
     }
 
-    /** The UDP datagrams over IPv4 in the capture, in order. Call after {@link #close()}. */
+    /** The UDP datagrams over IPv4 in the capture, in order; complete after {@link #close()}. */
     List<Datagram> datagrams() throws IOException {
         ByteBuffer in = ByteBuffer.wrap(bytes()).order(ByteOrder.LITTLE_ENDIAN);
         if (in.getInt(0) != 0xa1b2c3d4 || in.getInt(20) != LINKTYPE_ETHERNET) {
@@ -103,11 +103,16 @@ final class Capture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (!closed) {
             closed = true;
             tcpdump.destroy(); // SIGTERM: tcpdump flushes the file and exits
-            tcpdump.waitFor();
+            try {
+                tcpdump.waitFor();
+            } catch (InterruptedException e) {
+                tcpdump.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

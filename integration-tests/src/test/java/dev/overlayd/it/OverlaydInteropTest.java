@@ -78,15 +78,15 @@ class OverlaydInteropTest {
             start(hosts, OVERLAYD, true, true);
             hosts.assertPings(hosts.a, hosts.b);
 
-            try (Capture capture = hosts.capture(hosts.a)) {
+            Capture capture = hosts.capture(hosts.a);
+            try (capture) {
                 Sh.Run ping = hosts.a.tryExec(20, "ping", "-c", "5", "-i", "0.2", "-p", HexFormat.of().formatHex(MARKER),
                         hosts.b.overlayIp);
                 assertEquals(0, ping.status(), ping.output());
-                capture.close();
-                long data = capture.datagrams().stream().filter(d -> d.type() == 4 && d.payload().length >= 16 + 84).count();
-                assertTrue(data >= 5, "the capture saw the pings as transport data: " + data);
-                assertFalse(contains(capture.bytes(), MARKER), "the ping payload appears in clear on the underlay");
             }
+            long data = capture.datagrams().stream().filter(d -> d.type() == 4 && d.payload().length >= 16 + 84).count();
+            assertTrue(data >= 5, "the capture saw the pings as transport data: " + data);
+            assertFalse(contains(capture.bytes(), MARKER), "the ping payload appears in clear on the underlay");
         }
     }
 

@@ -3,16 +3,19 @@ package dev.overlayd.it;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * tcpdump on a host's underlay veth, writing UDP to a pcap file, so a test can look at what really
- * crossed the wire. It is listening when the constructor returns, and has flushed everything once
- * closed.
+ * crossed the wire. It is listening when the constructor returns, and the file holds everything
+ * that crossed before {@link #close()} once that returns.
  */
 final class Capture implements AutoCloseable {
     /** One UDP datagram seen on the veth: IPv4 source and destination, and the UDP payload. */
@@ -30,16 +33,22 @@ final class Capture implements AutoCloseable {
 
     private static final int LINKTYPE_ETHERNET = 1;
 
+    private final Host host;
+    private final Host peer;
     private final Path pcap;
     private final Path log;
     private final Process tcpdump;
     private boolean closed;
 
-    Capture(Host host, String veth, Path dir) throws Exception {
+    /** Captures on {@code host}'s end of the veth that leads to {@code peer}. */
+    Capture(Host host, String veth, Host peer, Path dir) throws Exception {
+        this.host = host;
+        this.peer = peer;
         pcap = Files.createTempFile(dir, "capture", ".pcap");
         log = dir.resolve(pcap.getFileName() + ".log");
-        tcpdump = new ProcessBuilder(host.inside("tcpdump", "-i", veth, "--immediate-mode", "-U", "-n", "-w", pcap.toString(), "udp"))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // A larger buffer than the default 2 MiB: a test's traffic must not outrun tcpdump on a busy machine.
+        tcpdump = new ProcessBuilder(host.inside("tcpdump", "-i", veth, "--immediate-mode", "-B", "16384", "-U", "-n",
+                "-w", pcap.toString(), "udp")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             // Packets sent before tcpdump has opened its socket would be missing from the capture.
             Await.until("tcpdump to listen on " + veth, Duration.ofSeconds(20),
@@ -94,7 +103,21 @@ final class Capture implements AutoCloseable {
                 + (in.get(at + 3) & 0xff);
     }
 
-    private String log() {
+    static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** What tcpdump said, including at exit how many packets the kernel dropped. */
+    String log() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -102,11 +125,29 @@ final class Capture implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a marker datagram across the veth and waits for it in the file before stopping tcpdump:
+     * tcpdump writes in order, and packets it has not read yet when it is stopped are lost.
+     */
     @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            tcpdump.destroy(); // SIGTERM: tcpdump flushes the file and exits
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            String marker = "overlayd-capture-end-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            // Port 9 (discard): nothing listens, and nothing needs to.
+            Sh.run(host.inside("sh", "-c", "printf %s " + marker + " | nc -u -w 1 " + peer.underlayIp + " 9"), 10);
+            byte[] bytes = marker.getBytes(StandardCharsets.US_ASCII);
+            Await.until("tcpdump to write out what it saw", Duration.ofSeconds(30),
+                    () -> contains(bytes(), bytes) || !tcpdump.isAlive(), this::log);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        } finally {
+            tcpdump.destroy(); // SIGTERM: tcpdump closes the file and exits
             try {
                 tcpdump.waitFor();
             } catch (InterruptedException e) {

@@ -86,7 +86,7 @@ class OverlaydInteropTest {
             }
             long data = capture.datagrams().stream().filter(d -> d.type() == 4 && d.payload().length >= 16 + 84).count();
             assertTrue(data >= 5, "the capture saw the pings as transport data: " + data);
-            assertFalse(contains(capture.bytes(), MARKER), "the ping payload appears in clear on the underlay");
+            assertFalse(Capture.contains(capture.bytes(), MARKER), "the ping payload appears in clear on the underlay");
         }
     }
 
@@ -107,18 +107,5 @@ class OverlaydInteropTest {
         }
         hosts.a.peerWith(hosts.b, aKnowsEndpoint);
         hosts.b.peerWith(hosts.a, bKnowsEndpoint);
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -65,7 +65,7 @@ final class TwoHosts implements AutoCloseable {
 
     /** Starts tcpdump on the host's underlay veth; close it before reading what it saw. */
     Capture capture(Host h) throws Exception {
-        return new Capture(h, veth(h), dir);
+        return new Capture(h, veth(h), h == a ? b : a, dir);
     }
 
     /** Gives the host another underlay address in the same subnet in place of its current one. */

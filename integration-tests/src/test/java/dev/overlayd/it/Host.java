@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,12 +15,17 @@ import java.util.List;
 final class Host implements AutoCloseable {
     static final Path OVERLAYD = Path.of(System.getProperty("overlayd.home", "..")).toAbsolutePath().normalize()
             .resolve("bin/overlayd");
+    /** How long a daemon may take to stop: far more than it needs, so that only a hang fails. */
+    static final Duration EXIT_BOUND = Duration.ofSeconds(30);
 
     final String netns;
-    final String underlayIp;
+    /** Changes when a test moves the host to another underlay address (roaming). */
+    String underlayIp;
     final String overlayIp;
     final String iface;
     final Path dir;
+    /** The UDP port the host's daemon is configured to listen on, and that its peers call it at. */
+    int listenPort = 51820;
     private final List<Process> processes = new ArrayList<>();
     String privateKey;
     String publicKey;
@@ -44,6 +50,15 @@ final class Host implements AutoCloseable {
         return file;
     }
 
+    /** Where `wg` finds the interface's userspace daemon. */
+    Path socket() {
+        return Path.of("/var/run/wireguard", iface + ".sock");
+    }
+
+    Path logFile() {
+        return dir.resolve(iface + ".log");
+    }
+
     List<String> inside(String... command) {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         full.addAll(List.of(command));
@@ -58,10 +73,15 @@ final class Host implements AutoCloseable {
         return Sh.run(inside(command), timeoutSeconds);
     }
 
-    /** bin/overlayd IFNAME, returning once its UAPI socket exists, as wg-quick expects of wireguard-go. */
-    void startOverlayd() throws Exception {
-        Sh.Run r = Sh.run(List.of("ip", "netns", "exec", netns, "env", "OVERLAYD_LOG=" + dir.resolve(iface + ".log"),
-                OVERLAYD.toString(), iface), 60);
+    /**
+     * bin/overlayd IFNAME, returning once its UAPI socket exists, as wg-quick expects of wireguard-go.
+     * {@code environment} holds extra NAME=VALUE settings for the daemon.
+     */
+    void startOverlayd(String... environment) throws Exception {
+        List<String> command = inside("env", "OVERLAYD_LOG=" + logFile());
+        command.addAll(List.of(environment));
+        command.addAll(List.of(OVERLAYD.toString(), iface));
+        Sh.Run r = Sh.run(command, 60);
         if (r.status() != 0) {
             throw new IOException("bin/overlayd " + iface + " failed: " + r.output() + "\n" + log());
         }
@@ -69,31 +89,103 @@ final class Host implements AutoCloseable {
 
     void startWireguardGo() throws Exception {
         processes.add(new ProcessBuilder(inside("wireguard-go", "-f", iface)).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(iface + ".log").toFile()).start());
-        Path socket = Path.of("/var/run/wireguard", iface + ".sock");
-        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-            Thread.sleep(50);
-        }
-        if (!Files.exists(socket)) {
-            throw new IOException("wireguard-go made no socket: " + log());
-        }
+                .redirectOutput(logFile().toFile()).start());
+        Await.until("wireguard-go to make " + socket(), Duration.ofSeconds(10), () -> Files.exists(socket()), this::log);
     }
 
     /** Configures the interface with the stock tools, as an operator would: wg set, then ip. */
     void peerWith(Host other, boolean withEndpoint) throws Exception {
         List<String> wg = new ArrayList<>(List.of("wg", "set", iface, "private-key", keyFile().toString(),
-                "listen-port", "51820", "peer", other.publicKey, "allowed-ips", other.overlayIp + "/32"));
+                "listen-port", Integer.toString(listenPort), "peer", other.publicKey, "allowed-ips", other.overlayIp + "/32"));
         if (withEndpoint) {
-            wg.addAll(List.of("endpoint", other.underlayIp + ":51820"));
+            wg.addAll(List.of("endpoint", other.underlayIp + ":" + other.listenPort));
         }
         exec(wg.toArray(String[]::new));
         exec("ip", "addr", "add", overlayIp + "/24", "dev", iface);
         exec("ip", "link", "set", iface, "up");
     }
 
+    /** The same configuration as {@link #peerWith} as a wg-quick file, IFNAME.conf, readable by root only. */
+    Path writeWgQuickConfig(Host other, boolean withEndpoint) throws IOException {
+        Path file = dir.resolve(iface + ".conf");
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, "[Interface]\n"
+                + "Address = " + overlayIp + "/24\n"
+                + "PrivateKey = " + privateKey + "\n"
+                + "ListenPort = " + listenPort + "\n"
+                + "\n[Peer]\n"
+                + "PublicKey = " + other.publicKey + "\n"
+                + "AllowedIPs = " + other.overlayIp + "/32\n"
+                + (withEndpoint ? "Endpoint = " + other.underlayIp + ":" + other.listenPort + "\n" : ""));
+        return file;
+    }
+
+    /** `wg-quick ACTION CONFIG` in this namespace, with {@code implementation} as its userspace daemon. */
+    Sh.Run wgQuick(String action, Path config, String implementation) throws IOException, InterruptedException {
+        return Sh.run(inside("env", "WG_QUICK_USERSPACE_IMPLEMENTATION=" + implementation, "OVERLAYD_LOG=" + logFile(),
+                "wg-quick", action, config.toString()), 60);
+    }
+
+    /** One column of `wg show IFNAME FIELD` (endpoints, latest-handshakes...) for the given peer. */
+    String wgShow(String field, Host peer) throws Exception {
+        for (String line : exec("wg", "show", iface, field).split("\n")) {
+            String[] columns = line.split("\t");
+            if (columns.length == 2 && columns[0].equals(peer.publicKey)) {
+                return columns[1].strip();
+            }
+        }
+        throw new AssertionError("`wg show " + iface + " " + field + "` has no line for " + peer.iface);
+    }
+
+    boolean hasLink() throws IOException, InterruptedException {
+        return tryExec(10, "ip", "link", "show", "dev", iface).status() == 0;
+    }
+
+    /** The overlayd JVM running in this namespace: bin/overlayd put it in the background, so it is found by its main class. */
+    long overlaydPid() throws Exception {
+        List<Long> found = new ArrayList<>();
+        for (String pid : Sh.ok("ip", "netns", "pids", netns).split("\\s+")) {
+            if (!pid.isBlank() && isRunning(Long.parseLong(pid))) {
+                try {
+                    if (Files.readString(Path.of("/proc", pid, "cmdline")).contains("dev.overlayd.cli.Overlayd")) {
+                        found.add(Long.parseLong(pid));
+                    }
+                } catch (IOException exited) {
+                    // gone between the listing and the read: not a candidate
+                }
+            }
+        }
+        if (found.size() != 1) {
+            throw new AssertionError("expected one overlayd in " + netns + ", found " + found + "\n" + log());
+        }
+        return found.getFirst();
+    }
+
+    /** SIGTERM to this host's overlayd, as an init system stops it; returns once it has exited. */
+    void stopOverlayd() throws Exception {
+        long pid = overlaydPid();
+        Sh.ok("kill", "-TERM", Long.toString(pid));
+        awaitExit(pid);
+    }
+
+    void awaitExit(long pid) throws Exception {
+        Await.until("overlayd (pid " + pid + ") to exit", EXIT_BOUND, () -> !isRunning(pid), this::log);
+    }
+
+    /** Whether the process exists and has not exited: a zombie waiting for its parent counts as exited. */
+    static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     String log() {
         try {
-            return Files.readString(dir.resolve(iface + ".log"));
+            return Files.readString(logFile());
         } catch (IOException e) {
             return "(no log)";
         }
@@ -106,14 +198,16 @@ final class Host implements AutoCloseable {
             p.waitFor();
         }
         // overlayd was backgrounded by its launcher: whatever still runs in the namespace goes.
-        for (String pid : Sh.run(List.of("ip", "netns", "pids", netns), 10).output().split("\\s+")) {
-            if (!pid.isBlank()) {
-                Sh.run(List.of("kill", pid.strip()), 10);
+        for (String signal : List.of("-TERM", "-KILL")) {
+            for (String pid : Sh.run(List.of("ip", "netns", "pids", netns), 10).output().split("\\s+")) {
+                if (!pid.isBlank()) {
+                    Sh.run(List.of("kill", signal, pid.strip()), 10);
+                }
+            }
+            for (int i = 0; i < 50 && !Sh.run(List.of("ip", "netns", "pids", netns), 10).output().isBlank(); i++) {
+                Thread.sleep(100);
             }
         }
-        for (int i = 0; i < 50 && !Sh.run(List.of("ip", "netns", "pids", netns), 10).output().isBlank(); i++) {
-            Thread.sleep(100);
-        }
-        Files.deleteIfExists(Path.of("/var/run/wireguard", iface + ".sock"));
+        Files.deleteIfExists(socket());
     }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +21,9 @@ class OverlaydInteropTest {
     void overlaydInitiatesToWireguardGo() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
             start(hosts, WIREGUARD_GO, true, false);
-            assertPings(hosts.a, hosts.b);
-            assertPings(hosts.b, hosts.a);
-            assertTcpTransfer(hosts, hosts.a, hosts.b);
+            hosts.assertPings(hosts.a, hosts.b);
+            hosts.assertPings(hosts.b, hosts.a);
+            hosts.assertTcpTransfer(hosts.a, hosts.b);
         }
     }
 
@@ -33,8 +31,8 @@ class OverlaydInteropTest {
     void wireguardGoInitiatesToOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
             start(hosts, WIREGUARD_GO, false, true);
-            assertPings(hosts.b, hosts.a);
-            assertTcpTransfer(hosts, hosts.b, hosts.a);
+            hosts.assertPings(hosts.b, hosts.a);
+            hosts.assertTcpTransfer(hosts.b, hosts.a);
         }
     }
 
@@ -42,9 +40,9 @@ class OverlaydInteropTest {
     void overlaydToOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
             start(hosts, OVERLAYD, true, true);
-            assertPings(hosts.a, hosts.b);
-            assertPings(hosts.b, hosts.a);
-            assertTcpTransfer(hosts, hosts.a, hosts.b);
+            hosts.assertPings(hosts.a, hosts.b);
+            hosts.assertPings(hosts.b, hosts.a);
+            hosts.assertTcpTransfer(hosts.a, hosts.b);
         }
     }
 
@@ -52,7 +50,7 @@ class OverlaydInteropTest {
     void wgShowsAndChangesOverlayd() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
             start(hosts, WIREGUARD_GO, true, false);
-            assertPings(hosts.a, hosts.b);
+            hosts.assertPings(hosts.a, hosts.b);
 
             String[] dump = hosts.a.exec("wg", "show", hosts.a.iface, "dump").strip().split("\n");
             assertEquals(2, dump.length, String.join("\n", dump));
@@ -78,26 +76,17 @@ class OverlaydInteropTest {
     void theUnderlayCarriesNoPlaintext() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
             start(hosts, OVERLAYD, true, true);
-            assertPings(hosts.a, hosts.b);
+            hosts.assertPings(hosts.a, hosts.b);
 
-            Path capture = hosts.dir().resolve("underlay.pcap");
-            Process tcpdump = new ProcessBuilder(hosts.a.inside("tcpdump", "-i", hosts.veth(hosts.a), "-U", "-n",
-                    "-w", capture.toString(), "udp")).redirectErrorStream(true)
-                    .redirectOutput(hosts.dir().resolve("tcpdump.log").toFile()).start();
-            try {
-                Thread.sleep(1000);
+            Capture capture = hosts.capture(hosts.a);
+            try (capture) {
                 Sh.Run ping = hosts.a.tryExec(20, "ping", "-c", "5", "-i", "0.2", "-p", HexFormat.of().formatHex(MARKER),
                         hosts.b.overlayIp);
                 assertEquals(0, ping.status(), ping.output());
-                Thread.sleep(500);
-            } finally {
-                tcpdump.destroy();
-                tcpdump.waitFor();
             }
-            byte[] pcap = Files.readAllBytes(capture);
-            assertTrue(pcap.length > 24 + 5 * (16 + 32 + 84), "the capture saw the tunnel's datagrams: " + pcap.length + " bytes");
-            assertFalse(contains(pcap, MARKER), "the ping payload appears in clear on the underlay");
-            assertTrue(contains(Files.readAllBytes(capture), new byte[] {0x04, 0, 0, 0}), "transport data messages were captured");
+            long data = capture.datagrams().stream().filter(d -> d.type() == 4 && d.payload().length >= 16 + 84).count();
+            assertTrue(data >= 5, "the capture saw the pings as transport data: " + data);
+            assertFalse(Capture.contains(capture.bytes(), MARKER), "the ping payload appears in clear on the underlay");
         }
     }
 
@@ -118,45 +107,5 @@ class OverlaydInteropTest {
         }
         hosts.a.peerWith(hosts.b, aKnowsEndpoint);
         hosts.b.peerWith(hosts.a, bKnowsEndpoint);
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-
-    private static void assertPings(Host from, Host to) throws Exception {
-        Sh.Run ping = from.tryExec(30, "ping", "-c", "3", "-i", "0.3", "-W", "5", to.overlayIp);
-        assertEquals(0, ping.status(), () -> "ping " + from.overlayIp + " -> " + to.overlayIp + " failed:\n"
-                + ping.output() + "\n--- " + from.iface + " log:\n" + from.log() + "\n--- " + to.iface + " log:\n" + to.log());
-    }
-
-    /** 4 MiB of random bytes from one host to the other over TCP, compared by SHA-256 on both ends. */
-    private static void assertTcpTransfer(TwoHosts hosts, Host from, Host to) throws Exception {
-        Path sent = hosts.dir().resolve("sent.bin");
-        Path received = hosts.dir().resolve("received.bin");
-        Sh.ok("sh", "-c", "head -c " + (4 << 20) + " /dev/urandom > " + sent);
-        Process server = new ProcessBuilder(to.inside("sh", "-c", "nc -l -p 9000 > " + received)).start();
-        try {
-            Thread.sleep(500);
-            Sh.Run client = from.tryExec(60, "sh", "-c", "nc -N -w 10 " + to.overlayIp + " 9000 < " + sent);
-            assertEquals(0, client.status(), client.output());
-            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the receiver finished");
-        } finally {
-            server.destroyForcibly().waitFor();
-        }
-        assertEquals(sha256(sent), sha256(received), "the bytes that arrived are the bytes sent");
-    }
-
-    private static String sha256(Path file) throws Exception {
-        return Sh.ok("sha256sum", file.toString()).split("\\s+")[0];
     }
 }

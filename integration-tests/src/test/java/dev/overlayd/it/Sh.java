@@ -2,6 +2,8 @@ package dev.overlayd.it;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +20,25 @@ final class Sh {
             return new Run(-1, String.join(" ", command) + ": timed out after " + timeoutSeconds + " s");
         }
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    record Outcome(int status, String stdout, String stderr) {}
+
+    /** Like {@link #run}, with stdout and stderr kept apart, for a test of what a command says where. */
+    static Outcome runSeparately(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("overlayd-it", ".out");
+        Path err = Files.createTempFile("overlayd-it", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                return new Outcome(-1, "", String.join(" ", command) + ": timed out after " + timeoutSeconds + " s");
+            }
+            return new Outcome(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     /** Runs a command that must succeed; returns its output. */

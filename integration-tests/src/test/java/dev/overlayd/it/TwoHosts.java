@@ -1,16 +1,24 @@
 package dev.overlayd.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Two hosts joined by a veth pair: underlay 198.18.0.1 and .2, overlay 100.64.0.1 and .2. Names
  * are random, so a test can never collide with another or with anything on the machine.
  */
 final class TwoHosts implements AutoCloseable {
+    private static final int TCP_PORT = 9000;
+
     final Host a;
     final Host b;
     private final String prefix;
@@ -23,19 +31,28 @@ final class TwoHosts implements AutoCloseable {
         }
         prefix = "ovi" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 5);
         dir = Files.createTempDirectory("overlayd-it");
-        Sh.ok("ip", "netns", "add", prefix + "a");
-        Sh.ok("ip", "netns", "add", prefix + "b");
-        Sh.ok("ip", "link", "add", prefix + "va", "type", "veth", "peer", "name", prefix + "vb");
-        Sh.ok("ip", "link", "set", prefix + "va", "netns", prefix + "a");
-        Sh.ok("ip", "link", "set", prefix + "vb", "netns", prefix + "b");
-        a = new Host(prefix + "a", "198.18.0.1", "100.64.0.1", prefix + "ta", dir);
-        b = new Host(prefix + "b", "198.18.0.2", "100.64.0.2", prefix + "tb", dir);
-        for (Host h : new Host[] {a, b}) {
-            String veth = prefix + "v" + h.netns.charAt(h.netns.length() - 1);
-            h.exec("ip", "addr", "add", h.underlayIp + "/24", "dev", veth);
-            h.exec("ip", "link", "set", "lo", "up");
-            h.exec("ip", "link", "set", veth, "up");
+        Host made0 = null;
+        Host made1 = null;
+        try {
+            Sh.ok("ip", "netns", "add", prefix + "a");
+            Sh.ok("ip", "netns", "add", prefix + "b");
+            Sh.ok("ip", "link", "add", prefix + "va", "type", "veth", "peer", "name", prefix + "vb");
+            Sh.ok("ip", "link", "set", prefix + "va", "netns", prefix + "a");
+            Sh.ok("ip", "link", "set", prefix + "vb", "netns", prefix + "b");
+            made0 = new Host(prefix + "a", "198.18.0.1", "100.64.0.1", prefix + "ta", dir);
+            made1 = new Host(prefix + "b", "198.18.0.2", "100.64.0.2", prefix + "tb", dir);
+            for (Host h : new Host[] {made0, made1}) {
+                h.exec("ip", "addr", "add", h.underlayIp + "/24", "dev", veth(h));
+                h.exec("ip", "link", "set", "lo", "up");
+                h.exec("ip", "link", "set", veth(h), "up");
+            }
+        } catch (Exception | Error e) {
+            // Nothing a failed constructor made may outlive it: close() is never called then.
+            removeAll(made0, made1);
+            throw e;
         }
+        a = made0;
+        b = made1;
     }
 
     String veth(Host h) {
@@ -46,19 +63,124 @@ final class TwoHosts implements AutoCloseable {
         return dir;
     }
 
+    /** Starts tcpdump on the host's underlay veth; close it before reading what it saw. */
+    Capture capture(Host h) throws Exception {
+        return new Capture(h, veth(h), h == a ? b : a, dir);
+    }
+
+    /** Gives the host another underlay address in the same subnet in place of its current one. */
+    void moveUnderlay(Host h, String newIp) throws Exception {
+        h.exec("ip", "addr", "del", h.underlayIp + "/24", "dev", veth(h));
+        h.exec("ip", "addr", "add", newIp + "/24", "dev", veth(h));
+        h.underlayIp = newIp;
+    }
+
+    void assertPings(Host from, Host to) throws Exception {
+        Sh.Run ping = from.tryExec(30, "ping", "-c", "3", "-i", "0.3", "-W", "5", to.overlayIp);
+        assertEquals(0, ping.status(), () -> "ping " + from.overlayIp + " -> " + to.overlayIp + " failed:\n"
+                + ping.output() + "\n--- " + from.iface + " log:\n" + from.log() + "\n--- " + to.iface + " log:\n" + to.log());
+    }
+
+    /** 4 MiB of random bytes from one host to the other over TCP, compared by SHA-256 on both ends. */
+    void assertTcpTransfer(Host from, Host to) throws Exception {
+        assertTcpTransfer(from, to, "head -c " + (4 << 20) + " /dev/urandom", () -> {});
+    }
+
+    /**
+     * Random bytes from one host to the other over TCP, a steady trickle (64 KiB every 0.2 s) for as
+     * long as it takes {@code done} to hold, then compared by SHA-256 on both ends.
+     */
+    void assertTcpTransferUntil(Host from, Host to, String what, Duration bound, Await.Check done) throws Exception {
+        Path stop = dir.resolve("stop-sending");
+        Files.deleteIfExists(stop);
+        assertTcpTransfer(from, to, "while [ ! -e " + stop + " ]; do head -c 65536 /dev/urandom; sleep 0.2; done", () -> {
+            try {
+                Await.until(what, bound, done, () -> "--- " + from.iface + " log:\n" + from.log() + "\n--- "
+                        + to.iface + " log:\n" + to.log());
+            } finally {
+                Files.createFile(stop);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface WhileSending {
+        void run() throws Exception;
+    }
+
+    /** Sends what the shell command {@code source} writes; the sender keeps a copy to compare with. */
+    private void assertTcpTransfer(Host from, Host to, String source, WhileSending whileSending) throws Exception {
+        Path sent = dir.resolve("sent.bin");
+        Path received = dir.resolve("received.bin");
+        Path log = dir.resolve("nc.log");
+        Process server = new ProcessBuilder(to.inside("sh", "-c", "exec nc -l -p " + TCP_PORT + " > " + received))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process client = null;
+        try {
+            // A client that connects before the listener exists is refused.
+            Await.until("nc to listen on " + to.netns, Duration.ofSeconds(10),
+                    () -> to.exec("ss", "-Htln", "sport = :" + TCP_PORT).contains(":" + TCP_PORT));
+            client = new ProcessBuilder(from.inside("sh", "-c", source + " | tee " + sent + " | nc -N -w 10 "
+                    + to.overlayIp + " " + TCP_PORT)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            whileSending.run();
+            assertTrue(client.waitFor(120, TimeUnit.SECONDS), "the sender finished");
+            assertEquals(0, client.exitValue(), () -> "the sender failed: " + readOrEmpty(log));
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the receiver finished");
+        } finally {
+            if (client != null) {
+                client.destroyForcibly().waitFor();
+            }
+            server.destroyForcibly().waitFor();
+        }
+        assertTrue(Files.size(sent) > 0, "something was sent");
+        assertEquals(sha256(sent), sha256(received), "the bytes that arrived are the bytes sent");
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return Sh.ok("sha256sum", file.toString()).split("\\s+")[0];
+    }
+
     @Override
     public void close() throws Exception {
-        try {
-            a.close();
-            b.close();
-        } finally {
-            Sh.run(java.util.List.of("ip", "netns", "del", prefix + "a"), 10);
-            Sh.run(java.util.List.of("ip", "netns", "del", prefix + "b"), 10);
-            try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
+        removeAll(a, b);
+    }
+
+    private void removeAll(Host... hosts) throws Exception {
+        Exception failure = null;
+        for (Host h : hosts) {
+            try {
+                if (h != null) {
+                    h.close();
+                }
+            } catch (Exception e) {
+                // The other host's daemon must still be stopped: a deleted namespace does not stop it.
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
+        }
+        Sh.run(List.of("ip", "netns", "del", prefix + "a"), 10);
+        Sh.run(List.of("ip", "netns", "del", prefix + "b"), 10);
+        // Only there when the constructor failed before moving it into a namespace.
+        Sh.run(List.of("ip", "link", "del", prefix + "va"), 10);
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

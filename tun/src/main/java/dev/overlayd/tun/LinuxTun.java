@@ -69,6 +69,11 @@ public final class LinuxTun implements TunDevice {
         if (requested.length > MAX_NAME) {
             throw new IOException("interface name too long (max " + MAX_NAME + "): " + name);
         }
+        // Linux's dev_valid_name: the kernel would only say EINVAL.
+        if (name.isEmpty() || name.equals(".") || name.equals("..")
+                || name.chars().anyMatch(c -> c == '/' || c == ':' || c == ' ' || (c >= '\t' && c <= '\r'))) {
+            throw new IOException("invalid interface name (no '/', ':' or whitespace, not . or ..): " + name);
+        }
         int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
         if (fd < 0) {
             throw new IOException("cannot open /dev/net/tun: " + LibC.describe(LibC.errno()));

@@ -53,6 +53,14 @@ class LinuxTunTest {
     }
 
     @Test
+    void refusesANameLinuxDoesNotAllow() {
+        for (String name : new String[] {"", ".", "..", "ovt/x", "ovt:x", "ovt x", "ovt\tx"}) {
+            IOException e = assertThrows(IOException.class, () -> netns.openTun(name), name);
+            assertEquals("invalid interface name (no '/', ':' or whitespace, not . or ..): " + name, e.getMessage());
+        }
+    }
+
+    @Test
     void refusesANameInUse() throws IOException {
         netns.openTun("ovtbusy");
         IOException e = assertThrows(IOException.class, () -> netns.openTun("ovtbusy"));

@@ -209,5 +209,7 @@ final class Host implements AutoCloseable {
             }
         }
         Files.deleteIfExists(socket());
+        // A daemon that had to be killed left its control socket too.
+        Files.deleteIfExists(Path.of("/var/run/overlayd", iface + ".sock"));
     }
 }

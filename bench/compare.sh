@@ -212,6 +212,7 @@ have() { # program package
   return 1
 }
 fail() { echo "$*" >> "$D/why"; return 1; }
+logref() { [ -n "$RAW" ] && echo "(see $OUT/$SYS/daemon-$1.log)" || echo "(its log is printed below)"; }
 
 keys() { # wg genkey/pubkey for a and b
   local n
@@ -235,7 +236,7 @@ start_overlayd() {
     chmod 600 "$D/${P}w$n.conf"
     # bin/overlayd returns once the UAPI socket exists and leaves the JVM running in the namespace.
     OVERLAYD_LOG="$OUT/$SYS/daemon-$n.log" ip netns exec ${P}$n "$OVERLAYD" --config "$D/${P}w$n.conf" \
-      >>"$OUT/$SYS/daemon-$n.log" 2>&1 || fail "overlayd on host $n did not start (see daemon-$n.log)" || return 1
+      >>"$OUT/$SYS/daemon-$n.log" 2>&1 || fail "overlayd on host $n did not start $(logref $n)" || return 1
   done
 }
 
@@ -249,7 +250,7 @@ start_wireguard_go() {
   done
   for n in a b; do
     if [ $n = a ]; then i=1 o=2 m=b; else i=2 o=1 m=a; fi
-    wait_for 10 test -S /var/run/wireguard/${P}w$n.sock || fail "wireguard-go on host $n did not start (see daemon-$n.log)" || return 1
+    wait_for 10 test -S /var/run/wireguard/${P}w$n.sock || fail "wireguard-go on host $n did not start $(logref $n)" || return 1
     # No MTU set: wireguard-go's default (1420).
     ip netns exec ${P}$n wg set ${P}w$n private-key "$D/$n.key" listen-port 51820 \
         peer "$(cat "$D/$m.pub")" endpoint 198.18.0.$o:51820 allowed-ips 100.64.0.$o/32 \
@@ -279,7 +280,7 @@ EOC
   done
   for n in a b; do
     wait_for 10 ip -n ${P}$n link show ${P}n$n >/dev/null 2>&1 \
-      || fail "nebula on host $n did not start (see daemon-$n.log)" || return 1
+      || fail "nebula on host $n did not start $(logref $n)" || return 1
   done
 }
 
@@ -306,6 +307,12 @@ else:
 EOF
 }
 
+# Fails (with the reason) once a daemon has exited, so that a dead system costs no more timeouts.
+alive() {
+  local pid
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null || { fail "a daemon exited during the tests"; return 1; }; done
+}
+
 measure() {
   local pids=() t0 t1 bytes=0 v rtt rx loss jitter
   [ -n "$COMM" ] && pids=($(daemon_pids "$COMM"))
@@ -317,6 +324,7 @@ measure() {
   wait_for 5 sh -c "ip netns exec $NB ss -Hltn 'sport = :5201' | grep -q ." \
     || { fail "iperf3 server did not start"; return 1; }
   [ "$WARMUP" -gt 0 ] && { log "$SYS: warm-up ${WARMUP} s"; iperf warmup -t "$WARMUP"; }
+  alive "${pids[@]}" || return 1
 
   log "$SYS: ping x$PINGS"
   ip netns exec $NA ping -c "$PINGS" -i 0.01 -W 1 "$DST" >"$OUT/$SYS/ping.txt" 2>&1
@@ -332,9 +340,9 @@ EOF
 
   # The CPU window spans exactly the three TCP tests.
   t0=$(cpu_ticks "${pids[@]}")
-  log "$SYS: TCP a->b ${T} s"; iperf tcp-ab -t "$T"
-  log "$SYS: TCP b->a ${T} s"; iperf tcp-ba -t "$T" -R
-  log "$SYS: TCP x4 a->b ${T} s"; iperf tcp-p4 -t "$T" -P 4
+  log "$SYS: TCP a->b ${T} s"; iperf tcp-ab -t "$T"; alive "${pids[@]}" || return 1
+  log "$SYS: TCP b->a ${T} s"; iperf tcp-ba -t "$T" -R; alive "${pids[@]}" || return 1
+  log "$SYS: TCP x4 a->b ${T} s"; iperf tcp-p4 -t "$T" -P 4; alive "${pids[@]}" || return 1
   t1=$(cpu_ticks "${pids[@]}")
   local name key
   for name in tcp-ab tcp-ba tcp-p4; do
@@ -351,6 +359,7 @@ EOF
   fi
 
   log "$SYS: UDP a->b ${UDP_RATE} ${T} s"; iperf udp -t "$T" -u -b "$UDP_RATE" -l 1200
+  alive "${pids[@]}" || return 1
   v=$(parse_iperf udp "$OUT/$SYS/udp.json") || v=
   if [ -n "$v" ]; then
     read -r rx loss jitter <<< "$v"
@@ -391,7 +400,9 @@ for SYS in "${SYSTEMS[@]}"; do
     why=$(head -1 "$D/why" 2>/dev/null); why=${why:-unknown reason}
     echo "compare: $SYS failed: $why" >&2
     for f in "$OUT/$SYS"/daemon-*.log; do
-      [ -s "$f" ] && { echo "  last lines of $(basename "$f"):"; tail -n 5 "$f" | sed 's/^/    /'; } >&2
+      [ -e "$f" ] || continue
+      if [ -s "$f" ]; then echo "  last lines of $(basename "$f"):"; tail -n 5 "$f" | sed 's/^/    /'
+      else echo "  $(basename "$f") is empty"; fi >&2
     done
     result "$SYS" status "failed: $why"
   fi

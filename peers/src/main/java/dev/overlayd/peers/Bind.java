@@ -14,12 +14,26 @@ public interface Bind extends Closeable {
     @FunctionalInterface
     interface Receiver {
         void receive(byte[] buf, int off, int len, InetSocketAddress from);
+
+        /**
+         * The datagrams that were waiting have all been received: what the receiver holds back to
+         * pass on in batches (packets for the TUN) must go now.
+         */
+        default void endOfBatch() {}
     }
 
     /** Starts receiving on {@code port} (0: any free port); returns the port bound. */
     int open(int port, Receiver receiver) throws IOException;
 
+    /**
+     * Queues one datagram; it may leave only at the next {@link #flush()} from the same thread, so
+     * that a burst leaves in as few system calls as the bind can manage. The buffer may be reused
+     * as soon as this returns.
+     */
     void send(byte[] buf, int off, int len, InetSocketAddress to) throws IOException;
+
+    /** Sends what this thread queued. Binds that send at once need not do anything. */
+    default void flush() {}
 
     /** Stops receiving and frees the port; the bind can be opened again (a listen-port change). */
     @Override

@@ -319,10 +319,15 @@ public final class Device implements AutoCloseable {
             System.arraycopy(buf, HEADROOM, packet, HEADROOM, n);
             peer.stage(new Peer.Staged(packet, n), this);
             sendStaged(peer);
+            bind.flush();
         }
     }
 
-    /** Seals and sends the peer's staged packets under its current session, or starts a handshake. */
+    /**
+     * Seals and sends the peer's staged packets under its current session, or starts a handshake.
+     * The datagrams leave at the caller's next {@code bind.flush()}, or at the end of the receive
+     * batch when called on the bind's thread.
+     */
     void sendStaged(Peer peer) {
         boolean sentData = false;
         boolean sentAny = false;
@@ -381,6 +386,7 @@ public final class Device implements AutoCloseable {
             peer.stage(new Peer.Staged(new byte[HEADROOM + TransportCipher.TAG_LENGTH], 0), this);
         }
         sendStaged(peer);
+        bind.flush();
     }
 
     void sendInitiation(Peer peer, boolean isRetry) {
@@ -434,6 +440,7 @@ public final class Device implements AutoCloseable {
         byte[] bytes = message.bytes();
         try {
             bind.send(bytes, 0, bytes.length, to);
+            bind.flush();
             peer.txBytes.addAndGet(bytes.length);
         } catch (IOException e) {
             count(peer, Drop.IO_ERROR);
@@ -568,6 +575,7 @@ public final class Device implements AutoCloseable {
             byte[] reply = c.createReply(message, source).bytes();
             try {
                 bind.send(reply, 0, reply.length, from);
+                bind.flush();
             } catch (IOException e) {
                 count(null, Drop.IO_ERROR);
             }

@@ -7,16 +7,20 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.logging.Logger;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -25,12 +29,28 @@ import io.netty.channel.socket.SocketProtocolFamily;
 /**
  * UDP through Netty's epoll transport: one dual-stack socket on [::]:port, so IPv4 peers arrive as
  * IPv4-mapped addresses, which are turned back into plain IPv4 here, before anything sees them.
+ *
+ * <p>The system calls per byte are what a userspace tunnel pays for, so datagrams travel in
+ * batches both ways: sends are gathered per thread into UDP GSO batches ({@link SendBatch}) until
+ * {@link #flush()}, and the socket has UDP GRO on, so one receive can bring many datagrams of a
+ * peer's burst (Netty slices them apart again). A kernel that refuses GSO gets one datagram per
+ * message, still flushed together.
  */
 public final class NettyBind implements Bind {
+    private static final Logger LOG = Logger.getLogger(NettyBind.class.getName());
     /** WireGuard's socket buffers: room for bursts while the receive thread decrypts. */
     private static final int SOCKET_BUFFER = 7 << 20;
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final ThreadLocal<SendBatch> batches =
+            ThreadLocal.withInitial(() -> new SendBatch(PooledByteBufAllocator.DEFAULT));
+    private volatile boolean gso = EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+    private final ChannelFutureListener gsoFailure = future -> {
+        if (!future.isSuccess() && gso) {
+            gso = false;
+            LOG.info("UDP GSO failed (" + future.cause().getMessage() + "): sending one datagram per message from now on");
+        }
+    };
     private volatile Channel channel;
 
     @Override
@@ -40,7 +60,9 @@ public final class NettyBind implements Bind {
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET6))
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                // A GRO receive holds up to 64 KiB of datagrams.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536))
+                .option(EpollChannelOption.UDP_GRO, true)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     private final byte[] buf = new byte[65536];
 
@@ -50,6 +72,13 @@ public final class NettyBind implements Bind {
                         int len = content.readableBytes();
                         content.getBytes(content.readerIndex(), buf, 0, len);
                         receiver.receive(buf, 0, len, unmapped(packet.sender()));
+                    }
+
+                    @Override
+                    public void channelReadComplete(ChannelHandlerContext ctx) {
+                        receiver.endOfBatch();
+                        // What the receiver answered from this thread (handshake replies, staged data) goes too.
+                        flush();
                     }
                 });
         try {
@@ -66,7 +95,45 @@ public final class NettyBind implements Bind {
         if (c == null) {
             throw new IOException("the UDP socket is closed");
         }
-        c.writeAndFlush(new DatagramPacket(Unpooled.copiedBuffer(buf, off, len), to));
+        SendBatch batch = batches.get();
+        if (!gso) {
+            ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer(len).writeBytes(buf, off, len);
+            c.write(new DatagramPacket(copy, to), c.voidPromise());
+            batch.unflushed = true;
+            return;
+        }
+        if (!batch.add(buf, off, len, to)) {
+            write(c, batch, false);
+            batch.add(buf, off, len, to);
+        }
+    }
+
+    @Override
+    public void flush() {
+        Channel c = channel;
+        SendBatch batch = batches.get();
+        if (c == null) {
+            if (!batch.isEmpty()) {
+                batch.take().release();
+            }
+        } else if (!batch.isEmpty()) {
+            write(c, batch, true);
+        } else if (batch.unflushed) {
+            c.flush();
+        }
+        batch.unflushed = false;
+    }
+
+    /** From a thread other than the event loop every write is a task for it: one per batch, flush included. */
+    private void write(Channel c, SendBatch batch, boolean flush) {
+        boolean segmented = batch.segments() > 1;
+        DatagramPacket packet = batch.take();
+        ChannelFuture written = flush ? c.writeAndFlush(packet, segmented ? c.newPromise() : c.voidPromise())
+                : c.write(packet, segmented ? c.newPromise() : c.voidPromise());
+        if (segmented) {
+            written.addListener(gsoFailure);
+        }
+        batch.unflushed = !flush;
     }
 
     @Override

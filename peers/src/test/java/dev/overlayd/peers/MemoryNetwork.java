@@ -44,6 +44,9 @@ final class MemoryNetwork {
                     while (true) {
                         Datagram d = inbox.take();
                         receiver.receive(d.data(), 0, d.data().length, d.from());
+                        if (inbox.isEmpty()) {
+                            receiver.endOfBatch();
+                        }
                     }
                 } catch (InterruptedException stop) {
                     Thread.currentThread().interrupt();

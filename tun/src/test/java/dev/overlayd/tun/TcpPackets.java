@@ -124,14 +124,14 @@ final class TcpPackets {
     /**
      * A TSO super-packet as a TUN with offloads hands it over: virtio header (GSO, NEEDS_CSUM,
      * csum_start at the TCP header, offset 16) and the packet, its TCP checksum field holding the folded
-     * pseudo-header sum of the whole.
+     * pseudo-header sum of the whole. Returned in big-endian order, as the packet is.
      */
     static ByteBuffer superPacket(Spec spec, int gsoSize, boolean ecn) {
         byte[] p = spec.build();
         int ip = spec.ipLength();
         long pseudo = pseudoHeader(p, 0, p.length - ip);
         putShort(p, ip + 16, (int) fold(pseudo));
-        ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + p.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(VirtioNetHeader.LENGTH + p.length).order(ByteOrder.nativeOrder());
         b.put(0, (byte) 1);
         b.put(1, (byte) ((spec.v6 ? 4 : 1) | (ecn ? 0x80 : 0)));
         b.putShort(2, (short) (ip + spec.tcpLength()));

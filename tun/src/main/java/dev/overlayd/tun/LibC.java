@@ -36,6 +36,10 @@ final class LibC {
         @Variadic(fixedCount = 2)
         int ioctl(int fd, long request, @In @Out byte[] arg);
 
+        /** The requests that take a value rather than a pointer, such as TUNSETOFFLOAD. */
+        @Variadic(fixedCount = 2)
+        int ioctl(int fd, long request, long arg);
+
         @ssize_t long read(int fd, Pointer buf, @size_t long count);
 
         @ssize_t long write(int fd, Pointer buf, @size_t long count);

@@ -108,7 +108,12 @@ final class GroCoalesce {
         return count[g];
     }
 
-    /** The longest that {@link #emit} writes for one group: header and packet. */
+    /** The length of the packet group {@code g} makes, without its virtio header. */
+    int packetLength(int g) {
+        return length[g];
+    }
+
+    /** The longest that {@link #emit} writes for a group of packets no longer than a TUN takes. */
     static int maxEmitted() {
         return VirtioNetHeader.LENGTH + MAX_PACKET;
     }

@@ -254,7 +254,8 @@ public final class LinuxTun implements TunDevice {
 
     /**
      * With offloads, each group {@link GroCoalesce} makes of the batch is one write(2); without, each
-     * packet is. Either way the bytes are copied once into native memory.
+     * packet is. Either way the bytes are copied once into native memory. A packet longer than a TUN
+     * takes is refused here, as the kernel would.
      */
     @Override
     public int write(PacketBatch batch) throws IOException {
@@ -266,7 +267,7 @@ public final class LinuxTun implements TunDevice {
                 coalesce.plan(batch);
                 for (int g = 0; g < coalesce.groups(); g++) {
                     int packets = coalesce.groupSize(g);
-                    if (!writeOut(coalesce.emit(g, batch, writeBuffer, 0))) {
+                    if (coalesce.packetLength(g) > MAX_PACKET || !writeOut(coalesce.emit(g, batch, writeBuffer, 0))) {
                         refused += packets;
                         counters.drop(TunDrop.WRITE_REFUSED, packets);
                     } else if (packets > 1) {
@@ -276,8 +277,7 @@ public final class LinuxTun implements TunDevice {
             } else {
                 for (int i = 0; i < batch.size(); i++) {
                     int len = batch.length(i);
-                    writeBuffer.put(0, batch.buffer(i), batch.headroom(), len);
-                    if (!writeOut(len)) {
+                    if (len > MAX_PACKET || !writeOut(copyOut(batch, i))) {
                         refused++;
                         counters.drop(TunDrop.WRITE_REFUSED);
                     }
@@ -287,6 +287,11 @@ public final class LinuxTun implements TunDevice {
         } finally {
             writing.unlock();
         }
+    }
+
+    private int copyOut(PacketBatch batch, int i) {
+        writeBuffer.put(0, batch.buffer(i), batch.headroom(), batch.length(i));
+        return batch.length(i);
     }
 
     /** False when the kernel refused the packet; throws once the interface is gone. */

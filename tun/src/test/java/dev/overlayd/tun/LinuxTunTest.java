@@ -175,6 +175,17 @@ class LinuxTunTest {
 
     @ParameterizedTest
     @EnumSource(Offloads.class)
+    void refusesAPacketLongerThanATunTakes(Offloads offloads) throws IOException {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        PacketBatch large = new PacketBatch(1, 0, LinuxTun.MAX_PACKET + 1, 0);
+        large.add(LinuxTun.MAX_PACKET + 1);
+
+        assertEquals(1, tun.write(large));
+        assertEquals(1, tun.counters().drops(TunDrop.WRITE_REFUSED));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
     void refusesToWriteSomethingThatIsNotIp(Offloads offloads) throws IOException {
         LinuxTun tun = netns.openTun("ovt%d", offloads);
         byte[] garbage = new byte[40];

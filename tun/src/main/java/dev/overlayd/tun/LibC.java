@@ -25,6 +25,7 @@ final class LibC {
     static final int EINTR = 4;
     static final int EACCES = 13;
     static final int EAGAIN = 11;
+    static final int EINVAL = 22;
     /** What a TUN fd answers once its interface was deleted: the kernel detached the fd from the netdev. */
     static final int EBADFD = 77;
 

@@ -129,7 +129,9 @@ public final class LinuxTun implements TunDevice {
         if (C.ioctl(fd, TUNSETIFF, ifreq) < 0) {
             int errno = LibC.errno();
             C.close(fd);
-            throw new IOException("cannot create TUN interface " + name + ": " + LibC.describe(errno));
+            String message = "cannot create TUN interface " + name + ": " + LibC.describe(errno);
+            // A kernel (or sandbox) without IFF_VNET_HDR says EINVAL; a plain TUN may still work.
+            throw offloads == Offloads.TCP && errno == LibC.EINVAL ? new OffloadsRefused(message) : new IOException(message);
         }
         if (offloads == Offloads.TCP && C.ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
             int errno = LibC.errno();

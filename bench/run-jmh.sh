@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs them on one thread: handshakes per second, and sealing and opening
-# of data messages (64 and 1420-byte plaintexts) with the allocation per operation (-prof gc).
+# Builds the benchmarks and runs them on one thread: handshakes per second, sealing and opening of
+# data messages (64 and 1420-byte plaintexts), and splitting and coalescing TUN super-packets, with
+# the allocation per operation (-prof gc).
 # Arguments go to JMH (e.g. a benchmark name: `bench/run-jmh.sh TransportBenchmark`); JMH_OPTS
 # replaces the default run length (e.g. JMH_OPTS="-f 1 -wi 3 -i 5 -r 2s" for a quicker run).
 set -euo pipefail

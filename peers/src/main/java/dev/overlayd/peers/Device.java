@@ -36,6 +36,7 @@ import dev.overlayd.noise.message.HandshakeMessage;
 import dev.overlayd.noise.message.HandshakeResponse;
 import dev.overlayd.noise.message.MessageType;
 import dev.overlayd.noise.message.TransportHeader;
+import dev.overlayd.tun.PacketBatch;
 import dev.overlayd.tun.TunDevice;
 
 /**
@@ -51,6 +52,8 @@ public final class Device implements AutoCloseable {
     private static final int MAX_QUEUED_HANDSHAKES = 1024;
     private static final int HEADROOM = TransportHeader.LENGTH;
     private static final int TAILROOM = Protocol.PADDING_MULTIPLE - 1 + TransportCipher.TAG_LENGTH;
+    /** Packets per TUN read: the segments of a 64 KiB TCP super-packet at the default MTU. */
+    private static final int TUN_BATCH = 64;
 
     private final TunDevice tun;
     private final Bind bind;
@@ -294,11 +297,11 @@ public final class Device implements AutoCloseable {
     // ---- send path ----
 
     private void readTun() {
-        byte[] buf = new byte[HEADROOM + Protocol.MAX_DATAGRAM + TAILROOM];
+        PacketBatch batch = new PacketBatch(TUN_BATCH, HEADROOM, Protocol.MAX_DATAGRAM, TAILROOM);
         while (up) {
             int n;
             try {
-                n = tun.read(buf, HEADROOM, Protocol.MAX_DATAGRAM);
+                n = tun.read(batch);
             } catch (IOException e) {
                 LOG.warning("reading the TUN failed: " + e.getMessage());
                 n = -1;
@@ -310,17 +313,25 @@ public final class Device implements AutoCloseable {
                 }
                 return;
             }
-            Peer peer = allowedIps.lookupDestination(buf, HEADROOM, n);
-            if (peer == null) {
-                count(null, Drop.NO_ROUTE);
-                continue;
+            for (int i = 0; i < n; i++) {
+                route(batch.buffer(i), batch.length(i));
             }
-            byte[] packet = new byte[HEADROOM + n + TAILROOM];
-            System.arraycopy(buf, HEADROOM, packet, HEADROOM, n);
-            peer.stage(new Peer.Staged(packet, n), this);
-            sendStaged(peer);
+            // One flush for the whole read: a super-packet's segments leave as one GSO batch.
             bind.flush();
         }
+    }
+
+    /** One packet from the TUN, at {@link #HEADROOM} in buf, to the peer its destination routes to. */
+    private void route(byte[] buf, int n) {
+        Peer peer = allowedIps.lookupDestination(buf, HEADROOM, n);
+        if (peer == null) {
+            count(null, Drop.NO_ROUTE);
+            return;
+        }
+        byte[] packet = new byte[HEADROOM + n + TAILROOM];
+        System.arraycopy(buf, HEADROOM, packet, HEADROOM, n);
+        peer.stage(new Peer.Staged(packet, n), this);
+        sendStaged(peer);
     }
 
     /**

@@ -25,6 +25,7 @@ final class LibC {
     static final int EINTR = 4;
     static final int EACCES = 13;
     static final int EAGAIN = 11;
+    static final int EINVAL = 22;
     /** What a TUN fd answers once its interface was deleted: the kernel detached the fd from the netdev. */
     static final int EBADFD = 77;
 
@@ -35,6 +36,10 @@ final class LibC {
         /** Variadic in C: declared so, the ABI may pass the third argument differently. */
         @Variadic(fixedCount = 2)
         int ioctl(int fd, long request, @In @Out byte[] arg);
+
+        /** The requests that take a value rather than a pointer, such as TUNSETOFFLOAD. */
+        @Variadic(fixedCount = 2)
+        int ioctl(int fd, long request, long arg);
 
         @ssize_t long read(int fd, Pointer buf, @size_t long count);
 

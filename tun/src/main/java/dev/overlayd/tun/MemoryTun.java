@@ -28,6 +28,7 @@ public final class MemoryTun implements TunDevice {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition readable = lock.newCondition();
     private final BlockingQueue<byte[]> fromDevice;
+    private final TunCounters counters = new TunCounters();
     /** Set under the lock, for the readers waiting on it; volatile for write(), which takes no lock. */
     private volatile boolean closed;
 
@@ -79,29 +80,47 @@ public final class MemoryTun implements TunDevice {
         return fromDevice.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** A packet longer than {@code len} is truncated to {@code len}, as {@link LinuxTun} does. */
+    /**
+     * Takes every injected packet that fits in the batch, as a TUN with offloads hands over a
+     * super-packet's segments at once; this TUN itself has no offloads.
+     */
     @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, buf.length);
-        byte[] packet;
+    public int read(PacketBatch batch) throws IOException {
+        batch.clear();
         lock.lock();
         try {
-            while (toDevice.isEmpty() && !closed) {
-                readable.await();
+            while (batch.size() == 0) {
+                while (toDevice.isEmpty() && !closed) {
+                    readable.await();
+                }
+                if (closed) {
+                    return -1;
+                }
+                while (!toDevice.isEmpty() && !batch.isFull()) {
+                    byte[] packet = toDevice.remove();
+                    if (packet.length > batch.maxPacket()) {
+                        counters.drop(TunDrop.TOO_BIG);
+                    } else {
+                        batch.add(packet, 0, packet.length);
+                    }
+                }
             }
-            if (closed) {
-                return -1;
-            }
-            packet = toDevice.remove();
+            return batch.size();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted reading MemoryTun " + name);
         } finally {
             lock.unlock();
         }
-        int copied = Math.min(packet.length, len);
-        System.arraycopy(packet, 0, buf, off, copied);
-        return copied;
+    }
+
+    /** @throws IOException when the device is closed or the test has not taken {@code capacity} earlier packets */
+    @Override
+    public int write(PacketBatch batch) throws IOException {
+        for (int i = 0; i < batch.size(); i++) {
+            write(batch.buffer(i), batch.headroom(), batch.length(i));
+        }
+        return 0;
     }
 
     /** @throws IOException when the device is closed or the test has not taken {@code capacity} earlier packets */
@@ -114,6 +133,11 @@ public final class MemoryTun implements TunDevice {
         if (!fromDevice.offer(Arrays.copyOfRange(buf, off, off + len))) {
             throw new IOException("MemoryTun " + name + ": the test has not taken the " + capacity + " packets written before");
         }
+    }
+
+    @Override
+    public TunCounters counters() {
+        return counters;
     }
 
     @Override

@@ -33,20 +33,20 @@ final class BlockedReader {
     private final Thread thread;
     private volatile int tid;
 
-    private BlockedReader(TunDevice tun, byte[] buf) {
+    private BlockedReader(TunDevice tun, PacketBatch batch) {
         thread = Thread.ofPlatform().daemon().name("reader-" + tun.name()).unstarted(() -> {
             tid = LIBC.gettid();
             started.countDown();
             try {
-                result.complete(tun.read(buf, 0, buf.length));
+                result.complete(tun.read(batch));
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
         });
     }
 
-    static BlockedReader start(TunDevice tun, byte[] buf) throws InterruptedException {
-        BlockedReader reader = new BlockedReader(tun, buf);
+    static BlockedReader start(TunDevice tun, PacketBatch batch) throws InterruptedException {
+        BlockedReader reader = new BlockedReader(tun, batch);
         reader.thread.start();
         if (!reader.started.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS)) {
             fail("the reader thread did not start");

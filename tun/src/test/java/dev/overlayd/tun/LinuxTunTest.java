@@ -3,7 +3,6 @@ package dev.overlayd.tun;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,10 +13,16 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The kernel's TUN, each test in a network namespace of its own. Needs root: fails without it. */
+/**
+ * The kernel's TUN, each test in a network namespace of its own, with and without offloads. Needs
+ * root: fails without it.
+ */
 class LinuxTunTest {
     private TestNetns netns;
+    private final PacketBatch batch = new PacketBatch(8, 16, LinuxTun.MAX_PACKET, 31);
 
     @BeforeEach
     void createNamespace() throws IOException {
@@ -47,6 +52,12 @@ class LinuxTunTest {
     }
 
     @Test
+    void opensWithTcpOffloadsWhenTheKernelGrantsThem() throws IOException {
+        assertEquals(Offloads.TCP, netns.openTun("ovt%d").offloads());
+        assertEquals(Offloads.NONE, netns.openTun("ovt%d", Offloads.NONE).offloads());
+    }
+
+    @Test
     void refusesATooLongName() {
         IOException e = assertThrows(IOException.class, () -> netns.openTun("ovt-0123456789ab"));
         assertTrue(e.getMessage().startsWith("interface name too long (max 15)"), e.getMessage());
@@ -63,13 +74,14 @@ class LinuxTunTest {
     @Test
     void refusesANameInUse() throws IOException {
         netns.openTun("ovtbusy");
-        IOException e = assertThrows(IOException.class, () -> netns.openTun("ovtbusy"));
+        IOException e = assertThrows(IOException.class, () -> netns.openTun("ovtbusy", Offloads.NONE));
         assertEquals("cannot create TUN interface ovtbusy: Device or resource busy", e.getMessage());
     }
 
-    @Test
-    void answersAnEchoRequest() throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d");
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void answersAnEchoRequest(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
         Link link = netns.link(tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
@@ -79,92 +91,178 @@ class LinuxTunTest {
         tun.write(request, 0, request.length);
 
         // The kernel may send its own packets first (IPv6 router solicitations, MLD reports).
-        byte[] buf = new byte[LinuxTun.MAX_PACKET];
-        for (int packets = 0; packets < 20; packets++) {
-            int n = BlockedReader.start(tun, buf).result();
-            if (IcmpEcho.isReply(buf, n)) {
-                assertArrayEquals(IcmpEcho.ipv4("100.64.7.1"), Arrays.copyOfRange(buf, 12, 16));
-                assertArrayEquals(IcmpEcho.ipv4("100.64.7.2"), Arrays.copyOfRange(buf, 16, 20));
-                assertEquals(0x4f56, IcmpEcho.getShort(buf, 24));
-                assertEquals(1, IcmpEcho.getShort(buf, 26));
-                assertArrayEquals(payload, Arrays.copyOfRange(buf, 28, n));
-                return;
+        for (int reads = 0; reads < 20; reads++) {
+            int n = BlockedReader.start(tun, batch).result();
+            for (int i = 0; i < n; i++) {
+                byte[] buf = packet(i);
+                if (IcmpEcho.isReply(buf, buf.length)) {
+                    assertArrayEquals(IcmpEcho.ipv4("100.64.7.1"), Arrays.copyOfRange(buf, 12, 16));
+                    assertArrayEquals(IcmpEcho.ipv4("100.64.7.2"), Arrays.copyOfRange(buf, 16, 20));
+                    assertEquals(0x4f56, IcmpEcho.getShort(buf, 24));
+                    assertEquals(1, IcmpEcho.getShort(buf, 26));
+                    assertArrayEquals(payload, Arrays.copyOfRange(buf, 28, buf.length));
+                    return;
+                }
             }
         }
-        fail("no echo reply among the first 20 packets from the kernel");
+        fail("no echo reply among the first 20 reads from the kernel");
     }
 
-    @Test
-    void truncatesAPacketLongerThanTheBuffer() throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d");
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void writesABatch(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        Link link = netns.link(tun.name());
+        link.addAddress("100.64.7.1/24");
+        link.setUp();
+        for (int sequence = 1; sequence <= 3; sequence++) {
+            byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]);
+            batch.add(request, 0, request.length);
+        }
+
+        assertEquals(0, tun.write(batch));
+
+        int replies = 0;
+        for (int reads = 0; reads < 30 && replies < 3; reads++) {
+            int n = BlockedReader.start(tun, batch).result();
+            for (int i = 0; i < n; i++) {
+                byte[] buf = packet(i);
+                if (IcmpEcho.isReply(buf, buf.length)) {
+                    assertEquals(++replies, IcmpEcho.getShort(buf, 26));
+                }
+            }
+        }
+        assertEquals(3, replies);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void dropsAndCountsAPacketLongerThanTheSlots(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
         Link link = netns.link(tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[100]);
         tun.write(request, 0, request.length);
 
-        byte[] buf = new byte[30];
-        int n = BlockedReader.start(tun, buf).result();
+        BlockedReader reader = BlockedReader.start(tun, new PacketBatch(4, 0, 30, 0));
+        long deadline = System.nanoTime() + BlockedReader.GENEROUS.toNanos();
+        while (tun.counters().drops(TunDrop.TOO_BIG) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        tun.close();
 
-        assertEquals(buf.length, n);
+        assertEquals(-1, reader.result(), "a too long packet was returned, not dropped");
+        assertTrue(tun.counters().drops(TunDrop.TOO_BIG) >= 1);
     }
 
-    @Test
-    void refusesToWriteSomethingThatIsNotIp() throws IOException {
-        LinuxTun tun = netns.openTun("ovt%d");
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void countsWhatTheKernelRefusesToTakeAndWritesTheRest(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        Link link = netns.link(tun.name());
+        link.addAddress("100.64.7.1/24");
+        link.setUp();
+        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 9, 1, new byte[8]);
+        batch.add(new byte[40], 0, 40);
+        batch.add(request, 0, request.length);
+
+        assertEquals(1, tun.write(batch));
+
+        assertEquals(1, tun.counters().drops(TunDrop.WRITE_REFUSED));
+        for (int reads = 0; reads < 20; reads++) {
+            int n = BlockedReader.start(tun, batch).result();
+            for (int i = 0; i < n; i++) {
+                if (IcmpEcho.isReply(packet(i), batch.length(i))) {
+                    return;
+                }
+            }
+        }
+        fail("the packet behind the refused one got no reply");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void refusesAPacketLongerThanATunTakes(Offloads offloads) throws IOException {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        PacketBatch large = new PacketBatch(1, 0, LinuxTun.MAX_PACKET + 1, 0);
+        large.add(LinuxTun.MAX_PACKET + 1);
+
+        assertEquals(1, tun.write(large));
+        assertEquals(1, tun.counters().drops(TunDrop.WRITE_REFUSED));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void refusesToWriteSomethingThatIsNotIp(Offloads offloads) throws IOException {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
         byte[] garbage = new byte[40];
 
         IOException e = assertThrows(IOException.class, () -> tun.write(garbage, 0, garbage.length));
         assertEquals("cannot write to TUN " + tun.name() + ": Invalid argument", e.getMessage());
     }
 
-    @Test
-    void closeWakesABlockedReadAndRemovesTheInterface() throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d");
-        BlockedReader reader = BlockedReader.start(tun, new byte[1500]);
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void closeWakesABlockedReadAndRemovesTheInterface(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        BlockedReader reader = BlockedReader.start(tun, batch);
         reader.awaitInKernelPoll();
 
         tun.close();
 
         assertEquals(-1, reader.result());
         assertFalse(netns.link(tun.name()).exists(), "the interface outlived close()");
-        assertEquals(-1, tun.read(new byte[1500], 0, 1500));
+        assertEquals(-1, tun.read(batch));
         assertThrows(IOException.class, () -> tun.write(new byte[20], 0, 20));
+        assertThrows(IOException.class, () -> tun.write(batch));
         tun.close();
     }
 
-    @Test
-    void deletingTheInterfaceEndsABlockedRead() throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d");
-        BlockedReader reader = BlockedReader.start(tun, new byte[1500]);
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void deletingTheInterfaceEndsABlockedRead(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        BlockedReader reader = BlockedReader.start(tun, batch);
         reader.awaitInKernelPoll();
 
         netns.ip("link", "del", "dev", tun.name());
 
         assertEquals(-1, reader.result());
-        assertEquals(-1, tun.read(new byte[1500], 0, 1500), "a read after the deletion");
+        assertEquals(-1, tun.read(batch), "a read after the deletion");
         byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[8]);
         IOException e = assertThrows(IOException.class, () -> tun.write(request, 0, request.length));
         assertEquals("cannot write to TUN " + tun.name() + ": File descriptor in bad state", e.getMessage());
+        batch.add(request, 0, request.length);
+        assertThrows(IOException.class, () -> tun.write(batch));
         tun.close();
     }
 
-    @Test
-    void answersSeveralEchoRequestsInTurn() throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d");
+    @ParameterizedTest
+    @EnumSource(Offloads.class)
+    void answersSeveralEchoRequestsInTurn(Offloads offloads) throws Exception {
+        LinuxTun tun = netns.openTun("ovt%d", offloads);
         Link link = netns.link(tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
-        byte[] buf = new byte[LinuxTun.MAX_PACKET];
         for (int sequence = 1; sequence <= 3; sequence++) {
             byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]);
             tun.write(request, 0, request.length);
-            int n;
-            do {
-                n = BlockedReader.start(tun, buf).result();
-                assertNotEquals(-1, n);
-            } while (!IcmpEcho.isReply(buf, n));
-            assertEquals(sequence, IcmpEcho.getShort(buf, 26));
+            int reply = -1;
+            while (reply < 0) {
+                int n = BlockedReader.start(tun, batch).result();
+                assertTrue(n > 0, "read returned " + n);
+                for (int i = 0; i < n; i++) {
+                    if (IcmpEcho.isReply(packet(i), batch.length(i))) {
+                        reply = IcmpEcho.getShort(packet(i), 26);
+                    }
+                }
+            }
+            assertEquals(sequence, reply);
         }
+    }
+
+    private byte[] packet(int i) {
+        return Arrays.copyOfRange(batch.buffer(i), batch.headroom(), batch.headroom() + batch.length(i));
     }
 }

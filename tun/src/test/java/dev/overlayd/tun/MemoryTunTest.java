@@ -12,17 +12,28 @@ import org.junit.jupiter.api.Test;
 
 class MemoryTunTest {
     private final MemoryTun tun = new MemoryTun("mem0", 2);
+    private final PacketBatch batch = new PacketBatch(4, 3, 10, 2);
 
     @Test
-    void readsInjectedPacketsInOrder() throws IOException {
+    void readsInjectedPacketsInOrderIntoOneBatch() throws IOException {
         tun.inject(new byte[] {1, 2, 3});
         tun.inject(new byte[] {4, 5});
-        byte[] buf = new byte[10];
 
-        assertEquals(3, tun.read(buf, 1, 9));
-        assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(buf, 1, 4));
-        assertEquals(2, tun.read(buf, 0, 10));
-        assertArrayEquals(new byte[] {4, 5}, Arrays.copyOf(buf, 2));
+        assertEquals(2, tun.read(batch));
+        assertArrayEquals(new byte[] {1, 2, 3}, packet(0));
+        assertArrayEquals(new byte[] {4, 5}, packet(1));
+    }
+
+    @Test
+    void fillsNoMoreThanTheBatchHolds() throws IOException {
+        PacketBatch one = new PacketBatch(1, 0, 10, 0);
+        tun.inject(new byte[] {1});
+        tun.inject(new byte[] {2});
+
+        assertEquals(1, tun.read(one));
+        assertEquals(1, one.buffer(0)[0]);
+        assertEquals(1, tun.read(one));
+        assertEquals(2, one.buffer(0)[0]);
     }
 
     @Test
@@ -30,20 +41,20 @@ class MemoryTunTest {
         byte[] packet = {1, 2, 3};
         tun.inject(packet);
         packet[0] = 9;
-        byte[] buf = new byte[3];
 
-        tun.read(buf, 0, 3);
+        tun.read(batch);
 
-        assertArrayEquals(new byte[] {1, 2, 3}, buf);
+        assertArrayEquals(new byte[] {1, 2, 3}, packet(0));
     }
 
     @Test
-    void truncatesAPacketLongerThanTheBuffer() throws IOException {
-        tun.inject(new byte[] {1, 2, 3, 4});
-        byte[] buf = new byte[2];
+    void dropsAndCountsAPacketLongerThanTheSlots() throws IOException {
+        tun.inject(new byte[11]);
+        tun.inject(new byte[] {7});
 
-        assertEquals(2, tun.read(buf, 0, 2));
-        assertArrayEquals(new byte[] {1, 2}, buf);
+        assertEquals(1, tun.read(batch));
+        assertArrayEquals(new byte[] {7}, packet(0));
+        assertEquals(1, tun.counters().drops(TunDrop.TOO_BIG));
     }
 
     @Test
@@ -54,6 +65,17 @@ class MemoryTunTest {
 
         assertArrayEquals(new byte[] {7, 8, 9}, tun.take());
         assertNull(tun.poll(Duration.ofMillis(10)));
+    }
+
+    @Test
+    void writesABatchPacketByPacket() throws Exception {
+        batch.add(new byte[] {1, 2}, 0, 2);
+        batch.add(new byte[] {3}, 0, 1);
+
+        assertEquals(0, tun.write(batch));
+
+        assertArrayEquals(new byte[] {1, 2}, tun.take());
+        assertArrayEquals(new byte[] {3}, tun.take());
     }
 
     @Test
@@ -69,7 +91,7 @@ class MemoryTunTest {
 
     @Test
     void closeWakesABlockedRead() throws Exception {
-        BlockedReader reader = BlockedReader.start(tun, new byte[10]);
+        BlockedReader reader = BlockedReader.start(tun, batch);
         reader.awaitWaiting();
 
         tun.close();
@@ -82,9 +104,13 @@ class MemoryTunTest {
         tun.inject(new byte[1]);
         tun.close();
 
-        assertEquals(-1, tun.read(new byte[1], 0, 1));
+        assertEquals(-1, tun.read(batch));
         assertThrows(IOException.class, () -> tun.write(new byte[1], 0, 1));
         assertThrows(IllegalStateException.class, () -> tun.inject(new byte[1]));
         tun.close();
+    }
+
+    private byte[] packet(int i) {
+        return Arrays.copyOfRange(batch.buffer(i), batch.headroom(), batch.headroom() + batch.length(i));
     }
 }

@@ -53,8 +53,30 @@ final class TestNetns implements AutoCloseable {
         return new TestNetns(name);
     }
 
+    /** A TUN with whatever offloads the kernel grants, as the daemon opens it. */
     LinuxTun openTun(String ifname) throws IOException {
-        CompletableFuture<LinuxTun> result = new CompletableFuture<>();
+        return keep(inside(() -> LinuxTun.open(ifname)));
+    }
+
+    LinuxTun openTun(String ifname, Offloads offloads) throws IOException {
+        return keep(inside(() -> LinuxTun.open(ifname, offloads)));
+    }
+
+    private LinuxTun keep(LinuxTun tun) {
+        tuns.add(tun);
+        return tun;
+    }
+
+    interface Action<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on a short-lived thread that first joins this namespace, so that what it
+     * creates (a TUN, a socket) belongs here. A socket made so must be closed before {@link #close()}.
+     */
+    <T> T inside(Action<T> action) throws IOException {
+        CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
                 int fd = LIBC.open("/var/run/netns/" + name, O_RDONLY | O_CLOEXEC);
@@ -66,16 +88,14 @@ final class TestNetns implements AutoCloseable {
                 if (joined != 0) {
                     throw new IOException("cannot enter network namespace " + name);
                 }
-                result.complete(LinuxTun.open(ifname));
+                result.complete(action.run());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
         }, "netns-" + name);
         thread.start();
         try {
-            LinuxTun tun = result.get();
-            tuns.add(tun);
-            return tun;
+            return result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

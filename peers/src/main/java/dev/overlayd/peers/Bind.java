@@ -10,7 +10,10 @@ import java.net.InetSocketAddress;
  */
 public interface Bind extends Closeable {
 
-    /** What the device does with each datagram; the buffer is valid only during the call. */
+    /**
+     * What the device does with each datagram; the buffer is valid only during the call. A bind
+     * calls its receiver from one thread at a time, so the receiver may batch without locks.
+     */
     @FunctionalInterface
     interface Receiver {
         void receive(byte[] buf, int off, int len, InetSocketAddress from);

@@ -54,6 +54,22 @@ public final class Device implements AutoCloseable {
     private static final int TAILROOM = Protocol.PADDING_MULTIPLE - 1 + TransportCipher.TAG_LENGTH;
     /** Packets per TUN read: the segments of a 64 KiB TCP super-packet at the default MTU. */
     private static final int TUN_BATCH = 64;
+    /**
+     * Decrypted packets held for one TUN write, so that a burst's TCP segments reach the kernel as
+     * one coalesced super-packet. Only the bind's receive thread touches it.
+     */
+    private final PacketBatch received = new PacketBatch(TUN_BATCH, 0, Protocol.MAX_DATAGRAM, 0);
+    private final Bind.Receiver receiver = new Bind.Receiver() {
+        @Override
+        public void receive(byte[] buf, int off, int len, InetSocketAddress from) {
+            Device.this.receive(buf, off, len, from);
+        }
+
+        @Override
+        public void endOfBatch() {
+            writeReceived();
+        }
+    };
 
     private final TunDevice tun;
     private final Bind bind;
@@ -152,7 +168,7 @@ public final class Device implements AutoCloseable {
         if (up) {
             bind.close();
             boundPort = 0;
-            boundPort = bind.open(port, this::receive);
+            boundPort = bind.open(port, receiver);
         }
     }
 
@@ -241,7 +257,7 @@ public final class Device implements AutoCloseable {
         if (up) {
             return;
         }
-        boundPort = bind.open(listenPort, this::receive);
+        boundPort = bind.open(listenPort, receiver);
         up = true;
         tunReader = Thread.ofPlatform().name(tun.name() + "-tun").daemon().start(this::readTun);
         for (Peer peer : peers.values()) {
@@ -507,11 +523,28 @@ public final class Device implements AutoCloseable {
             count(peer, Drop.SOURCE_NOT_ALLOWED);
             return;
         }
-        try {
-            tun.write(buf, body, packetLength);
-        } catch (IOException e) {
-            count(peer, Drop.IO_ERROR);
+        received.add(buf, body, packetLength);
+        if (received.isFull()) {
+            writeReceived();
         }
+    }
+
+    private void writeReceived() {
+        int n = received.size();
+        if (n == 0) {
+            return;
+        }
+        int refused;
+        try {
+            refused = tun.write(received);
+        } catch (IOException e) {
+            refused = n;
+        }
+        // The peers are not known any more at this point; the device counts them.
+        for (int i = 0; i < refused; i++) {
+            count(null, Drop.IO_ERROR);
+        }
+        received.clear();
     }
 
     /** The initiator renews a session that is about to expire while it only receives. */

@@ -7,12 +7,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -25,6 +25,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Socket;
 
 /**
  * UDP through Netty's epoll transport: one dual-stack socket on [::]:port, so IPv4 peers arrive as
@@ -45,7 +46,15 @@ public final class NettyBind implements Bind {
     private final ThreadLocal<SendBatch> batches =
             ThreadLocal.withInitial(() -> new SendBatch(PooledByteBufAllocator.DEFAULT));
     private volatile boolean gso = EpollDatagramChannel.isSegmentedDatagramPacketSupported();
-    private final ChannelFutureListener gsoFailure = future -> {
+    /**
+     * Channel writes handed to the event loop and not yet done. A lone datagram skips the loop (one
+     * thread wake-up less per packet, which is most of a ping's time in the daemon) only when this is
+     * zero, so that it never overtakes datagrams queued before it.
+     */
+    private final AtomicInteger queued = new AtomicInteger();
+    private final ChannelFutureListener done = future -> queued.decrementAndGet();
+    private final ChannelFutureListener segmentedDone = future -> {
+        queued.decrementAndGet();
         if (!future.isSuccess() && gso) {
             gso = false;
             LOG.info("UDP GSO failed (" + future.cause().getMessage() + "): sending one datagram per message from now on");
@@ -98,7 +107,8 @@ public final class NettyBind implements Bind {
         SendBatch batch = batches.get();
         if (!gso) {
             ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer(len).writeBytes(buf, off, len);
-            c.write(new DatagramPacket(copy, to), c.voidPromise());
+            queued.incrementAndGet();
+            c.write(new DatagramPacket(copy, to)).addListener(done);
             batch.unflushed = true;
             return;
         }
@@ -117,7 +127,9 @@ public final class NettyBind implements Bind {
                 batch.take().release();
             }
         } else if (!batch.isEmpty()) {
-            write(c, batch, true);
+            if (batch.segments() > 1 || batch.unflushed || !sendNow(c, batch)) {
+                write(c, batch, true);
+            }
         } else if (batch.unflushed) {
             c.flush();
         }
@@ -126,14 +138,34 @@ public final class NettyBind implements Bind {
 
     /** From a thread other than the event loop every write is a task for it: one per batch, flush included. */
     private void write(Channel c, SendBatch batch, boolean flush) {
-        boolean segmented = batch.segments() > 1;
+        ChannelFutureListener listener = batch.segments() > 1 ? segmentedDone : done;
         DatagramPacket packet = batch.take();
-        ChannelFuture written = flush ? c.writeAndFlush(packet, segmented ? c.newPromise() : c.voidPromise())
-                : c.write(packet, segmented ? c.newPromise() : c.voidPromise());
-        if (segmented) {
-            written.addListener(gsoFailure);
-        }
+        queued.incrementAndGet();
+        (flush ? c.writeAndFlush(packet) : c.write(packet)).addListener(listener);
         batch.unflushed = !flush;
+    }
+
+    /**
+     * Sends the batch's one datagram with sendto(2) from this thread, when nothing is queued on the
+     * channel; false when the datagram is still to be sent, e.g. because the socket buffer is full.
+     */
+    private boolean sendNow(Channel c, SendBatch batch) {
+        ByteBuf buf = batch.buffer();
+        if (c.eventLoop().inEventLoop() || queued.get() != 0 || !buf.hasMemoryAddress()) {
+            return false;
+        }
+        InetSocketAddress to = batch.destination();
+        int len = buf.readableBytes();
+        try {
+            Socket socket = (Socket) ((EpollDatagramChannel) c).fd();
+            if (socket.sendToAddress(buf.memoryAddress() + buf.readerIndex(), 0, len, to.getAddress(), to.getPort()) != len) {
+                return false;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        batch.take().release();
+        return true;
     }
 
     @Override

@@ -61,6 +61,15 @@ final class SendBatch {
         return packet;
     }
 
+    /** The gathered datagrams, still owned by the batch. */
+    ByteBuf buffer() {
+        return buffer;
+    }
+
+    InetSocketAddress destination() {
+        return to;
+    }
+
     int segments() {
         return segments;
     }

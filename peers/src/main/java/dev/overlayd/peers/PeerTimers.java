@@ -114,11 +114,11 @@ final class PeerTimers {
     }
 
     void stop() {
-        retransmitHandshake.del();
-        sendKeepalive.del();
-        newHandshake.del();
-        zeroKeyMaterial.del();
-        persistentKeepalive.del();
+        retransmitHandshake.stop();
+        sendKeepalive.stop();
+        newHandshake.stop();
+        zeroKeyMaterial.stop();
+        persistentKeepalive.stop();
     }
 
     private void expiredRetransmitHandshake() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compares overlayd with the bare underlay and with its peers, wireguard-go and nebula, in one run:
+# Compares overlayd with the bare underlay and with its peers, wireguard-go and nebula, in one run
+# (and overlayd against wireguard-go, the interoperation case):
 # two test hosts (network namespaces a and b) joined by one veth pair (underlay 198.18.0.1 <-> .2),
 # one system at a time, each started fresh in a fresh pair of namespaces. Per system:
 #   iperf3 one TCP stream a->b and b->a (-R), four streams a->b (-P 4), UDP a->b at a fixed offered
@@ -26,7 +27,7 @@ usage() {
   cat <<EOF
 usage: bench/compare.sh [options]
   -t, --time SECONDS     length of each iperf3 test (default 5)
-  --only LIST            comma-separated subset of: veth,overlayd,wireguard-go,nebula (default all)
+  --only LIST            comma-separated subset of: veth,overlayd,wireguard-go,nebula,overlayd-wireguard-go (default all)
   --udp-rate RATE        offered UDP rate for iperf3 -b (default 500M)
   --pings N              pings for the RTT percentiles, at 10 ms intervals (default 200)
   --warmup SECONDS       unmeasured TCP run before the measurements of each system (default 2)
@@ -41,7 +42,7 @@ EOF
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmdline=$0
 for a in "$@"; do [[ $a =~ ^[A-Za-z0-9_./,:=+-]+$ ]] && cmdline+=" $a" || cmdline+=" $(printf %q "$a")"; done
-T=5 ONLY=veth,overlayd,wireguard-go,nebula UDP_RATE=500M PINGS=200 WARMUP=2 RAW= BUILD=1
+T=5 ONLY=veth,overlayd,wireguard-go,nebula,overlayd-wireguard-go UDP_RATE=500M PINGS=200 WARMUP=2 RAW= BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     -t|--time) T=${2:?}; shift ;;
@@ -66,7 +67,7 @@ for v in "$T" "$PINGS" "$WARMUP"; do
   [[ $v =~ ^[0-9]+$ ]] || { echo "compare: '$v' is not a whole number" >&2; exit 2; }
 done
 [ "$T" -ge 1 ] && [ "$PINGS" -ge 1 ] || { echo "compare: --time and --pings must be at least 1" >&2; exit 2; }
-ALL_SYSTEMS="veth overlayd wireguard-go nebula"
+ALL_SYSTEMS="veth overlayd wireguard-go nebula overlayd-wireguard-go"
 SYSTEMS=()
 for s in ${ONLY//,/ }; do
   case " $ALL_SYSTEMS " in
@@ -151,7 +152,7 @@ V_IPERF=$(version_of iperf3); V_OVL=$(version_of overlayd)
 } > "$OUT/header.txt"
 cat "$OUT/header.txt" >&2
 
-if [[ " ${SYSTEMS[*]} " == *" overlayd "* ]] && [ "$BUILD" = 1 ] && [ "$OVERLAYD" = "$top/bin/overlayd" ]; then
+if [[ " ${SYSTEMS[*]} " == *overlayd* ]] && [ "$BUILD" = 1 ] && [ "$OVERLAYD" = "$top/bin/overlayd" ]; then
   log "building overlayd"
   "$top/mvnw" -q -f "$top/pom.xml" -pl cli -am package -DskipTests >"$D/build.log" 2>&1 \
     || { tail -n 20 "$D/build.log" >&2; echo "compare: building overlayd failed (its row will say so)" >&2; }
@@ -222,41 +223,56 @@ keys() { # wg genkey/pubkey for a and b
 # --- the systems: each prints nothing, fails with a reason in $D/why, sets DST and COMM -------
 start_veth() { DST=198.18.0.2 COMM=; }
 
+# Host n's side of a WireGuard-protocol pair: 100.64.0.1 on a, .2 on b, each the other's peer.
+peer_of() { if [ $1 = a ]; then i=1 o=2 m=b; else i=2 o=1 m=a; fi; }
+
+overlayd_on() { # n
+  local n=$1 i o m
+  peer_of $n
+  # No MTU line: overlayd's default (1420), as wireguard-go's.
+  printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.%s/24\n\n[Peer]\nPublicKey = %s\nEndpoint = 198.18.0.%s:51820\nAllowedIPs = 100.64.0.%s/32\n' \
+    "$(cat "$D/$n.key")" $i "$(cat "$D/$m.pub")" $o $o > "$D/${P}w$n.conf"
+  chmod 600 "$D/${P}w$n.conf"
+  # bin/overlayd returns once the UAPI socket exists and leaves the JVM running in the namespace.
+  OVERLAYD_LOG="$OUT/$SYS/daemon-$n.log" ip netns exec ${P}$n "$OVERLAYD" --config "$D/${P}w$n.conf" \
+    >>"$OUT/$SYS/daemon-$n.log" 2>&1 || fail "overlayd on host $n did not start $(logref $n)"
+}
+
+wireguard_go_on() { # n
+  local n=$1 i o m
+  peer_of $n
+  ip netns exec ${P}$n env WG_PROCESS_FOREGROUND=1 "$WIREGUARD_GO" ${P}w$n >"$OUT/$SYS/daemon-$n.log" 2>&1 &
+  wait_for 10 test -S /var/run/wireguard/${P}w$n.sock || fail "wireguard-go on host $n did not start $(logref $n)" || return 1
+  # No MTU set: wireguard-go's default (1420).
+  ip netns exec ${P}$n wg set ${P}w$n private-key "$D/$n.key" listen-port 51820 \
+      peer "$(cat "$D/$m.pub")" endpoint 198.18.0.$o:51820 allowed-ips 100.64.0.$o/32 \
+    && ip -n ${P}$n addr add 100.64.0.$i/24 dev ${P}w$n && ip -n ${P}$n link set ${P}w$n up \
+    || fail "configuring wireguard-go on host $n failed"
+}
+
 start_overlayd() {
   DST=100.64.0.2 COMM=java
   have wg wireguard-tools || return 1
   [ -x "$OVERLAYD" ] || fail "$OVERLAYD is not executable" || return 1
   keys || fail "wg genkey failed" || return 1
-  local n i o m
-  for n in a b; do
-    if [ $n = a ]; then i=1 o=2 m=b; else i=2 o=1 m=a; fi
-    # No MTU line: overlayd's default (1420), as wireguard-go's.
-    printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.%s/24\n\n[Peer]\nPublicKey = %s\nEndpoint = 198.18.0.%s:51820\nAllowedIPs = 100.64.0.%s/32\n' \
-      "$(cat "$D/$n.key")" $i "$(cat "$D/$m.pub")" $o $o > "$D/${P}w$n.conf"
-    chmod 600 "$D/${P}w$n.conf"
-    # bin/overlayd returns once the UAPI socket exists and leaves the JVM running in the namespace.
-    OVERLAYD_LOG="$OUT/$SYS/daemon-$n.log" ip netns exec ${P}$n "$OVERLAYD" --config "$D/${P}w$n.conf" \
-      >>"$OUT/$SYS/daemon-$n.log" 2>&1 || fail "overlayd on host $n did not start $(logref $n)" || return 1
-  done
+  overlayd_on a && overlayd_on b
 }
 
 start_wireguard_go() {
   DST=100.64.0.2 COMM=$(basename "$WIREGUARD_GO" | cut -c1-15)
   have "$WIREGUARD_GO" wireguard-go && have wg wireguard-tools || return 1
   keys || fail "wg genkey failed" || return 1
-  local n i o m
-  for n in a b; do
-    ip netns exec ${P}$n env WG_PROCESS_FOREGROUND=1 "$WIREGUARD_GO" ${P}w$n >"$OUT/$SYS/daemon-$n.log" 2>&1 &
-  done
-  for n in a b; do
-    if [ $n = a ]; then i=1 o=2 m=b; else i=2 o=1 m=a; fi
-    wait_for 10 test -S /var/run/wireguard/${P}w$n.sock || fail "wireguard-go on host $n did not start $(logref $n)" || return 1
-    # No MTU set: wireguard-go's default (1420).
-    ip netns exec ${P}$n wg set ${P}w$n private-key "$D/$n.key" listen-port 51820 \
-        peer "$(cat "$D/$m.pub")" endpoint 198.18.0.$o:51820 allowed-ips 100.64.0.$o/32 \
-      && ip -n ${P}$n addr add 100.64.0.$i/24 dev ${P}w$n && ip -n ${P}$n link set ${P}w$n up \
-      || fail "configuring wireguard-go on host $n failed" || return 1
-  done
+  wireguard_go_on a && wireguard_go_on b
+}
+
+# Interoperation at speed: overlayd on a, wireguard-go on b. Two different daemons, so no CPU or
+# RSS figures (COMM empty, as for the bare veth).
+start_overlayd_wireguard_go() {
+  DST=100.64.0.2 COMM=
+  have "$WIREGUARD_GO" wireguard-go && have wg wireguard-tools || return 1
+  [ -x "$OVERLAYD" ] || fail "$OVERLAYD is not executable" || return 1
+  keys || fail "wg genkey failed" || return 1
+  overlayd_on a && wireguard_go_on b
 }
 
 start_nebula() {
@@ -385,6 +401,7 @@ for SYS in "${SYSTEMS[@]}"; do
     overlayd) label="overlayd ${V_OVL:-}" ;;
     wireguard-go) label="wireguard-go ${V_WG#not installed}" ;;
     nebula) label="nebula ${V_NEB#not installed}" ;;
+    overlayd-wireguard-go) label="overlayd ↔ wireguard-go" ;;
   esac
   result "$SYS" label "$label"
   ok=0

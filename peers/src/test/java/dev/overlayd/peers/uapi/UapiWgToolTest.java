@@ -2,6 +2,7 @@ package dev.overlayd.peers.uapi;
 
 import static dev.overlayd.peers.uapi.TestKeys.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.peers.socket.UnixSocketServer;
+import dev.overlayd.noise.PublicKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,6 +178,34 @@ class UapiWgToolTest {
                 new PeerChange(PEER2, false, false, null, endpoint("2001:db8::1", 51821), null, true, List.of(
                         AllowedIpChange.add(prefix("10.0.1.2/32")))))), device.takeApplied());
         assertTrue(device.applied.isEmpty());
+    }
+
+    @Test
+    void syncconfRemovesOnlyThePeersTheFileDropped() throws Exception {
+        // syncconf reads the device first (fullSnapshot: peers 1, 2 and 3) and sends only the difference.
+        Path config = temp.resolve(name + ".conf");
+        Files.writeString(config, """
+                [Interface]
+                PrivateKey = %s
+                ListenPort = 12912
+
+                [Peer]
+                PublicKey = %s
+                AllowedIPs = 192.168.4.4/32
+
+                [Peer]
+                PublicKey = %s
+                """.formatted(PRIVATE.toBase64(), PEER1.toBase64(), PEER3.toBase64()));
+        wgOk("syncconf", name, config.toString());
+        SetRequest sent = device.takeApplied();
+        assertFalse(sent.replacePeers(), sent::toString);
+        List<PublicKey> removed = sent.peers().stream().filter(PeerChange::remove).map(PeerChange::publicKey).toList();
+        assertEquals(List.of(PEER2), removed, sent::toString);
+        List<PublicKey> kept = sent.peers().stream().filter(c -> !c.remove()).map(PeerChange::publicKey).toList();
+        assertTrue(kept.containsAll(List.of(PEER1, PEER3)), sent::toString);
+        PeerChange first = sent.peers().stream().filter(c -> c.publicKey().equals(PEER1)).findFirst().orElseThrow();
+        assertTrue(first.replaceAllowedIps(), sent::toString);
+        assertEquals(List.of(AllowedIpChange.add(prefix("192.168.4.4/32"))), first.allowedIps());
     }
 
     @Test

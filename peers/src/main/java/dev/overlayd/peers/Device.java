@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -344,18 +345,22 @@ public final class Device implements AutoCloseable {
             count(null, Drop.NO_ROUTE);
             return;
         }
-        byte[] packet = new byte[HEADROOM + n + TAILROOM];
-        System.arraycopy(buf, HEADROOM, packet, HEADROOM, n);
-        peer.stage(new Peer.Staged(packet, n), this);
-        sendStaged(peer);
+        send(peer, buf, n);
+    }
+
+    /** Seals and sends the peer's staged packets under its current session, or starts a handshake. */
+    void sendStaged(Peer peer) {
+        send(peer, null, 0);
     }
 
     /**
-     * Seals and sends the peer's staged packets under its current session, or starts a handshake.
-     * The datagrams leave at the caller's next {@code bind.flush()}, or at the end of the receive
-     * batch when called on the bind's thread.
+     * Seals and sends the peer's staged packets, then {@code packet} (plaintext at {@link #HEADROOM},
+     * room for padding and tag behind it; null for none), in place under the current session. A
+     * packet that cannot go yet is staged as a copy, and a handshake is started when there is no
+     * session. The datagrams leave at the caller's next {@code bind.flush()}, or at the end of the
+     * receive batch when called on the bind's thread.
      */
-    void sendStaged(Peer peer) {
+    private void send(Peer peer, byte[] packet, int length) {
         boolean sentData = false;
         boolean sentAny = false;
         Keypair keypair;
@@ -366,24 +371,31 @@ public final class Device implements AutoCloseable {
                 keypair = null;
             } else if (endpoint != null) {
                 TransportCipher cipher = ciphers.get();
-                Peer.Staged packet;
-                while ((packet = peer.pollStaged()) != null) {
-                    int len = keypair.seal(cipher, packet.buf(), 0, packet.length(), mtu, clock.nanoTime());
-                    if (len < 0) {
-                        peer.unpoll(packet);
+                Peer.Staged staged;
+                while ((staged = peer.pollStaged()) != null) {
+                    int sealed = keypair.seal(cipher, staged.buf(), 0, staged.length(), mtu, clock.nanoTime());
+                    if (sealed < 0) {
+                        peer.unpoll(staged);
                         keypair = null;
                         break;
                     }
-                    try {
-                        bind.send(packet.buf(), 0, len, endpoint);
-                    } catch (IOException e) {
-                        count(peer, Drop.IO_ERROR);
-                        continue;
-                    }
-                    peer.txBytes.addAndGet(len);
-                    sentAny = true;
-                    sentData |= packet.length() > 0;
+                    sentAny |= sendSealed(peer, staged.buf(), sealed, endpoint);
+                    sentData |= staged.length() > 0;
                 }
+                if (keypair != null && packet != null) {
+                    int sealed = keypair.seal(cipher, packet, 0, length, mtu, clock.nanoTime());
+                    if (sealed < 0) {
+                        keypair = null;
+                    } else {
+                        sentAny |= sendSealed(peer, packet, sealed, endpoint);
+                        sentData = true;
+                        packet = null;
+                    }
+                }
+            }
+            if (packet != null) {
+                // Sealing failed before touching the plaintext, so the packet can wait for a session.
+                peer.stage(new Peer.Staged(Arrays.copyOf(packet, HEADROOM + length + TAILROOM), length), this);
             }
         }
         if (sentAny) {
@@ -401,6 +413,17 @@ public final class Device implements AutoCloseable {
                 || clock.nanoTime() - keypair.created() > timing.rekeyAfterTime())) {
             sendInitiation(peer, false);
         }
+    }
+
+    private boolean sendSealed(Peer peer, byte[] buf, int len, InetSocketAddress endpoint) {
+        try {
+            bind.send(buf, 0, len, endpoint);
+        } catch (IOException e) {
+            count(peer, Drop.IO_ERROR);
+            return false;
+        }
+        peer.txBytes.addAndGet(len);
+        return true;
     }
 
     private boolean usable(Keypair keypair) {

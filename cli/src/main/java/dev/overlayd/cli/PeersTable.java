@@ -105,32 +105,24 @@ final class PeersTable {
 
     /** As `wg show` writes transfer: binary units with two decimals. */
     static String bytes(long n) {
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        if (n < 1024) {
-            return n + " B";
-        }
-        double v = n;
-        int unit = -1;
-        while (v >= 1024 && unit < units.length - 1) {
-            v /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.2f %s", v, units[unit]);
+        return n < 1024 ? n + " B" : scaled(n, 1024, new String[] {"KiB", "MiB", "GiB", "TiB"}, "%.2f %s");
     }
 
     /** Rates as network people say them: decimal bits per second. */
     static String bits(long n) {
-        String[] units = {"kbit/s", "Mbit/s", "Gbit/s"};
-        if (n < 1000) {
-            return n + " bit/s";
-        }
+        return n < 1000 ? n + " bit/s" : scaled(n, 1000, new String[] {"kbit/s", "Mbit/s", "Gbit/s"}, null);
+    }
+
+    /** n in the largest unit it reaches; a null format means one decimal below 10 and none above. */
+    private static String scaled(long n, int base, String[] units, String format) {
         double v = n;
         int unit = -1;
-        while (v >= 1000 && unit < units.length - 1) {
-            v /= 1000;
+        while (v >= base && unit < units.length - 1) {
+            v /= base;
             unit++;
         }
-        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
+        String f = format != null ? format : v < 10 ? "%.1f %s" : "%.0f %s";
+        return String.format(Locale.ROOT, f, v, units[unit]);
     }
 
     private static String drops(Map<String, Long> drops) {

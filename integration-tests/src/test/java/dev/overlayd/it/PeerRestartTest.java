@@ -59,11 +59,7 @@ class PeerRestartTest {
     private static void connectAndRestartB(TwoHosts hosts) throws Exception {
         Host a = hosts.a;
         Host b = hosts.b;
-        a.startOverlayd();
-        b.startOverlayd();
-        a.peerWith(b, true);
-        b.peerWith(a, true);
-        hosts.assertPings(a, b);
+        hosts.connectOverlayd();
 
         long before = b.overlaydPid();
         b.stopOverlayd();

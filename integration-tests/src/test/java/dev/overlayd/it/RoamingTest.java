@@ -19,13 +19,9 @@ class RoamingTest {
         try (TwoHosts hosts = new TwoHosts()) {
             Host a = hosts.a;
             Host b = hosts.b;
-            a.startOverlayd();
-            // Not wireguard-go: it keeps sending from the source address it last used, which is
+            // Not wireguard-go on b: it keeps sending from the source address it last used, which is
             // removed here ("network is unreachable"); overlayd leaves the choice to the kernel.
-            b.startOverlayd();
-            a.peerWith(b, true);
-            b.peerWith(a, true);
-            hosts.assertPings(a, b);
+            hosts.connectOverlayd();
 
             // The session survives the move: only a's idea of where b is must change.
             hosts.moveUnderlay(b, "198.18.0.3");
@@ -40,11 +36,7 @@ class RoamingTest {
         try (TwoHosts hosts = new TwoHosts()) {
             Host a = hosts.a;
             Host b = hosts.b;
-            a.startOverlayd();
-            b.startOverlayd();
-            a.peerWith(b, true);
-            b.peerWith(a, true);
-            hosts.assertPings(a, b);
+            hosts.connectOverlayd();
 
             // A new process: a learns the port from b's handshake initiation, not from data.
             b.stopOverlayd();

@@ -75,6 +75,15 @@ final class TwoHosts implements AutoCloseable {
         h.underlayIp = newIp;
     }
 
+    /** overlayd on both hosts, each peered with the other and knowing its endpoint, a session up between them. */
+    void connectOverlayd() throws Exception {
+        a.startOverlayd();
+        b.startOverlayd();
+        a.peerWith(b, true);
+        b.peerWith(a, true);
+        assertPings(a, b);
+    }
+
     void assertPings(Host from, Host to) throws Exception {
         Sh.Run ping = from.tryExec(30, "ping", "-c", "3", "-i", "0.3", "-W", "5", to.overlayIp);
         assertEquals(0, ping.status(), () -> "ping " + from.overlayIp + " -> " + to.overlayIp + " failed:\n"

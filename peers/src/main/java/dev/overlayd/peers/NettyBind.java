@@ -48,8 +48,8 @@ public final class NettyBind implements Bind {
     private volatile boolean gso = EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     /**
      * Channel writes handed to the event loop and not yet done. A lone datagram skips the loop (one
-     * thread wake-up less per packet, which is most of a ping's time in the daemon) only when this is
-     * zero, so that it never overtakes datagrams queued before it.
+     * thread wake-up less on its way) only when this is zero, so that it never overtakes datagrams
+     * queued before it.
      */
     private final AtomicInteger queued = new AtomicInteger();
     private final ChannelFutureListener done = future -> queued.decrementAndGet();

@@ -9,6 +9,7 @@ import java.io.IOException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.overlayd.testing.Netns;
 
 /**
  * iproute2 configuration of a TUN in a network namespace of the test's own, checked with {@code ip}
@@ -16,13 +17,13 @@ import org.junit.jupiter.api.Test;
  * namespace keeps them, like the 100.64.0.0/10 ones, off the host.
  */
 class LinkTest {
-    private TestNetns netns;
+    private Netns netns;
     private Link link;
 
     @BeforeEach
     void createTun() throws IOException {
-        netns = TestNetns.create();
-        link = netns.link(netns.openTun("ovt%d").name());
+        netns = Netns.create("ovt-");
+        link = Link.inNetns(netns.name(), netns.open(() -> LinuxTun.open("ovt%d")).name());
     }
 
     @AfterEach
@@ -83,7 +84,7 @@ class LinkTest {
         link.addAddress("100.64.3.1/24");
 
         IOException e = assertThrows(IOException.class, () -> link.addAddress("100.64.3.1/24"));
-        String command = "ip -n " + netns.name + " address add 100.64.3.1/24 dev " + link.name() + " failed (exit 2): ";
+        String command = "ip -n " + netns.name() + " address add 100.64.3.1/24 dev " + link.name() + " failed (exit 2): ";
         assertTrue(e.getMessage().startsWith(command), e.getMessage());
         // The wording is iproute2's and changes between its versions; that it is there is what counts.
         assertFalse(e.getMessage().substring(command.length()).isBlank(), e.getMessage());

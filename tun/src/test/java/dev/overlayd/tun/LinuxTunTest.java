@@ -15,18 +15,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.overlayd.testing.Netns;
 
 /**
  * The kernel's TUN, each test in a network namespace of its own, with and without offloads. Needs
  * root: fails without it.
  */
 class LinuxTunTest {
-    private TestNetns netns;
+    private Netns netns;
     private final PacketBatch batch = new PacketBatch(8, 16, LinuxTun.MAX_PACKET, 31);
 
     @BeforeEach
     void createNamespace() throws IOException {
-        netns = TestNetns.create();
+        netns = Netns.create("ovt-");
     }
 
     @AfterEach
@@ -38,9 +39,9 @@ class LinuxTunTest {
 
     @Test
     void reportsTheNameTheKernelChose() throws IOException {
-        LinuxTun first = netns.openTun("ovt%d");
-        LinuxTun second = netns.openTun("ovt%d");
-        LinuxTun named = netns.openTun("ovtnamed");
+        LinuxTun first = netns.open(() -> LinuxTun.open("ovt%d"));
+        LinuxTun second = netns.open(() -> LinuxTun.open("ovt%d"));
+        LinuxTun named = netns.open(() -> LinuxTun.open("ovtnamed"));
 
         assertEquals("ovt0", first.name());
         assertEquals("ovt1", second.name());
@@ -53,36 +54,36 @@ class LinuxTunTest {
 
     @Test
     void opensWithTcpOffloadsWhenTheKernelGrantsThem() throws IOException {
-        assertEquals(Offloads.TCP, netns.openTun("ovt%d").offloads());
-        assertEquals(Offloads.NONE, netns.openTun("ovt%d", Offloads.NONE).offloads());
+        assertEquals(Offloads.TCP, netns.open(() -> LinuxTun.open("ovt%d")).offloads());
+        assertEquals(Offloads.NONE, netns.open(() -> LinuxTun.open("ovt%d", Offloads.NONE)).offloads());
     }
 
     @Test
     void refusesATooLongName() {
-        IOException e = assertThrows(IOException.class, () -> netns.openTun("ovt-0123456789ab"));
+        IOException e = assertThrows(IOException.class, () -> netns.open(() -> LinuxTun.open("ovt-0123456789ab")));
         assertTrue(e.getMessage().startsWith("interface name too long (max 15)"), e.getMessage());
     }
 
     @Test
     void refusesANameLinuxDoesNotAllow() {
         for (String name : new String[] {"", ".", "..", "ovt/x", "ovt:x", "ovt x", "ovt\tx"}) {
-            IOException e = assertThrows(IOException.class, () -> netns.openTun(name), name);
+            IOException e = assertThrows(IOException.class, () -> netns.open(() -> LinuxTun.open(name)), name);
             assertEquals("invalid interface name (no '/', ':' or whitespace, not . or ..): " + name, e.getMessage());
         }
     }
 
     @Test
     void refusesANameInUse() throws IOException {
-        netns.openTun("ovtbusy");
-        IOException e = assertThrows(IOException.class, () -> netns.openTun("ovtbusy", Offloads.NONE));
+        netns.open(() -> LinuxTun.open("ovtbusy"));
+        IOException e = assertThrows(IOException.class, () -> netns.open(() -> LinuxTun.open("ovtbusy", Offloads.NONE)));
         assertEquals("cannot create TUN interface ovtbusy: Device or resource busy", e.getMessage());
     }
 
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void answersAnEchoRequest(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
-        Link link = netns.link(tun.name());
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         byte[] payload = "overlayd tun round trip".getBytes(StandardCharsets.US_ASCII);
@@ -111,8 +112,8 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void writesABatch(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
-        Link link = netns.link(tun.name());
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         for (int sequence = 1; sequence <= 3; sequence++) {
@@ -138,8 +139,8 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void dropsAndCountsAPacketLongerThanTheSlots(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
-        Link link = netns.link(tun.name());
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[100]);
@@ -159,8 +160,8 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void countsWhatTheKernelRefusesToTakeAndWritesTheRest(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
-        Link link = netns.link(tun.name());
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 9, 1, new byte[8]);
@@ -184,7 +185,7 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void refusesAPacketLongerThanATunTakes(Offloads offloads) throws IOException {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
         PacketBatch large = new PacketBatch(1, 0, LinuxTun.MAX_PACKET + 1, 0);
         large.add(LinuxTun.MAX_PACKET + 1);
 
@@ -195,7 +196,7 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void refusesToWriteSomethingThatIsNotIp(Offloads offloads) throws IOException {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
         byte[] garbage = new byte[40];
 
         IOException e = assertThrows(IOException.class, () -> tun.write(garbage, 0, garbage.length));
@@ -205,14 +206,14 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void closeWakesABlockedReadAndRemovesTheInterface(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
         BlockedReader reader = BlockedReader.start(tun, batch);
         reader.awaitInKernelPoll();
 
         tun.close();
 
         assertEquals(-1, reader.result());
-        assertFalse(netns.link(tun.name()).exists(), "the interface outlived close()");
+        assertFalse(Link.inNetns(netns.name(), tun.name()).exists(), "the interface outlived close()");
         assertEquals(-1, tun.read(batch));
         assertThrows(IOException.class, () -> tun.write(new byte[20], 0, 20));
         assertThrows(IOException.class, () -> tun.write(batch));
@@ -222,7 +223,7 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void deletingTheInterfaceEndsABlockedRead(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
         BlockedReader reader = BlockedReader.start(tun, batch);
         reader.awaitInKernelPoll();
 
@@ -241,8 +242,8 @@ class LinuxTunTest {
     @ParameterizedTest
     @EnumSource(Offloads.class)
     void answersSeveralEchoRequestsInTurn(Offloads offloads) throws Exception {
-        LinuxTun tun = netns.openTun("ovt%d", offloads);
-        Link link = netns.link(tun.name());
+        LinuxTun tun = netns.open(() -> LinuxTun.open("ovt%d", offloads));
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
         for (int sequence = 1; sequence <= 3; sequence++) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.overlayd.testing.Netns;
 
 /**
  * A TCP transfer between two network namespaces whose only link is a pair of TUNs bridged by the
@@ -32,13 +33,13 @@ class OffloadTransferTest {
     private static final int BYTES = 16 << 20;
     private static final int PORT = 5201;
 
-    private TestNetns left;
-    private TestNetns right;
+    private Netns left;
+    private Netns right;
 
     @BeforeEach
     void createNamespaces() throws IOException {
-        left = TestNetns.create();
-        right = TestNetns.create();
+        left = Netns.create("ovt-");
+        right = Netns.create("ovt-");
     }
 
     @AfterEach
@@ -89,17 +90,17 @@ class OffloadTransferTest {
 
     /** BYTES of random data from left to right over TCP, checked by SHA-256 on both ends. */
     private Transfer transfer(Offloads offloads, String leftAddress, String rightAddress) throws Exception {
-        LinuxTun a = left.openTun("ovt%d", offloads);
-        LinuxTun b = right.openTun("ovt%d", offloads);
+        LinuxTun a = left.open(() -> LinuxTun.open("ovt%d", offloads));
+        LinuxTun b = right.open(() -> LinuxTun.open("ovt%d", offloads));
         assertEquals(offloads, a.offloads());
         configure(left, a, leftAddress);
         configure(right, b, rightAddress);
         InetAddress server = InetAddress.ofLiteral(rightAddress);
         try (TunBridge bridge = new TunBridge(a, b);
-                ServerSocket listener = right.inside(() -> new ServerSocket(PORT, 1, server))) {
+                ServerSocket listener = right.call(() -> new ServerSocket(PORT, 1, server))) {
             CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> receive(listener));
             // Java creates a socket's descriptor when it connects: that must happen inside the namespace.
-            byte[] sent = send(left.inside(() -> {
+            byte[] sent = send(left.call(() -> {
                 Socket client = new Socket();
                 client.connect(new InetSocketAddress(server, PORT), 10_000);
                 return client;
@@ -115,8 +116,8 @@ class OffloadTransferTest {
         }
     }
 
-    private static void configure(TestNetns netns, LinuxTun tun, String address) throws IOException {
-        Link link = netns.link(tun.name());
+    private static void configure(Netns netns, LinuxTun tun, String address) throws IOException {
+        Link link = Link.inNetns(netns.name(), tun.name());
         link.setMtu(1420);
         link.setUp();
         // No duplicate address detection: it would hold an IPv6 address back for a second or two.

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.overlayd.testing.IcmpEcho;
 
 class GroCoalesceTest {
     private final GroCoalesce coalesce = new GroCoalesce();
@@ -243,9 +244,9 @@ class GroCoalesceTest {
         TcpPackets.Spec withIpOptions = TcpPackets.segments(TcpPackets.Spec.v4(), 1, 1000, 22)[0];
         withIpOptions.sourcePort = 1;
         withIpOptions.ipOptionWords = 1;
-        byte[] udp = IcmpEcho.request("100.64.0.1", "100.64.0.2", 1, 1, new byte[30]);
+        byte[] udp = IcmpEcho.request("100.64.0.1", "100.64.0.2", 1, 1, new byte[30]).encode();
         udp[9] = 17;
-        byte[] ping = IcmpEcho.request("100.64.0.1", "100.64.0.2", 1, 1, new byte[30]);
+        byte[] ping = IcmpEcho.request("100.64.0.1", "100.64.0.2", 1, 1, new byte[30]).encode();
         byte[] garbage = {0x45, 0, 0};
 
         List<Out> out = coalescePackets(ping, s[0].build(), udp, withIpOptions.build(), s[1].build(), garbage);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.overlayd.testing.IcmpEcho;
 import dev.overlayd.testing.Netns;
 
 /**
@@ -87,7 +88,7 @@ class LinuxTunTest {
         link.addAddress("100.64.7.1/24");
         link.setUp();
         byte[] payload = "overlayd tun round trip".getBytes(StandardCharsets.US_ASCII);
-        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 0x4f56, 1, payload);
+        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 0x4f56, 1, payload).encode();
 
         tun.write(request, 0, request.length);
 
@@ -97,8 +98,8 @@ class LinuxTunTest {
             for (int i = 0; i < n; i++) {
                 byte[] buf = packet(i);
                 if (IcmpEcho.isReply(buf, buf.length)) {
-                    assertArrayEquals(IcmpEcho.ipv4("100.64.7.1"), Arrays.copyOfRange(buf, 12, 16));
-                    assertArrayEquals(IcmpEcho.ipv4("100.64.7.2"), Arrays.copyOfRange(buf, 16, 20));
+                    assertArrayEquals(IcmpEcho.ip("100.64.7.1").getAddress(), Arrays.copyOfRange(buf, 12, 16));
+                    assertArrayEquals(IcmpEcho.ip("100.64.7.2").getAddress(), Arrays.copyOfRange(buf, 16, 20));
                     assertEquals(0x4f56, IcmpEcho.getShort(buf, 24));
                     assertEquals(1, IcmpEcho.getShort(buf, 26));
                     assertArrayEquals(payload, Arrays.copyOfRange(buf, 28, buf.length));
@@ -117,7 +118,7 @@ class LinuxTunTest {
         link.addAddress("100.64.7.1/24");
         link.setUp();
         for (int sequence = 1; sequence <= 3; sequence++) {
-            byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]);
+            byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]).encode();
             batch.add(request, 0, request.length);
         }
 
@@ -143,7 +144,7 @@ class LinuxTunTest {
         Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
-        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[100]);
+        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[100]).encode();
         tun.write(request, 0, request.length);
 
         BlockedReader reader = BlockedReader.start(tun, new PacketBatch(4, 0, 30, 0));
@@ -164,7 +165,7 @@ class LinuxTunTest {
         Link link = Link.inNetns(netns.name(), tun.name());
         link.addAddress("100.64.7.1/24");
         link.setUp();
-        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 9, 1, new byte[8]);
+        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 9, 1, new byte[8]).encode();
         batch.add(new byte[40], 0, 40);
         batch.add(request, 0, request.length);
 
@@ -231,7 +232,7 @@ class LinuxTunTest {
 
         assertEquals(-1, reader.result());
         assertEquals(-1, tun.read(batch), "a read after the deletion");
-        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[8]);
+        byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 1, 1, new byte[8]).encode();
         IOException e = assertThrows(IOException.class, () -> tun.write(request, 0, request.length));
         assertEquals("cannot write to TUN " + tun.name() + ": File descriptor in bad state", e.getMessage());
         batch.add(request, 0, request.length);
@@ -247,7 +248,7 @@ class LinuxTunTest {
         link.addAddress("100.64.7.1/24");
         link.setUp();
         for (int sequence = 1; sequence <= 3; sequence++) {
-            byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]);
+            byte[] request = IcmpEcho.request("100.64.7.2", "100.64.7.1", 7, sequence, new byte[16]).encode();
             tun.write(request, 0, request.length);
             int reply = -1;
             while (reply < 0) {

@@ -36,6 +36,7 @@ import dev.overlayd.noise.message.HandshakeInitiation;
 import dev.overlayd.noise.message.HandshakeResponse;
 import dev.overlayd.noise.message.MessageType;
 import dev.overlayd.noise.message.TransportHeader;
+import dev.overlayd.testing.IcmpEcho;
 import dev.overlayd.testing.Netns;
 
 /**
@@ -153,12 +154,11 @@ class WireGuardGoInteropTest {
         Keypair keypair = handshake.beginSession().value();
 
         byte[] marker = "overlayd->wireguard-go".getBytes(StandardCharsets.US_ASCII);
-        Ipv4Icmp request = new Ipv4Icmp(Ipv4Icmp.ip("100.64.0.2"), Ipv4Icmp.ip("100.64.0.1"),
-                Ipv4Icmp.ECHO_REQUEST, 0x4f56, 1, marker);
+        IcmpEcho request = IcmpEcho.request("100.64.0.2", "100.64.0.1", 0x4f56, 1, marker);
         sendData(keypair, request.encode(), peer);
 
-        Ipv4Icmp reply = receivePacket(keypair);
-        assertEquals(Ipv4Icmp.ECHO_REPLY, reply.type());
+        IcmpEcho reply = receivePacket(keypair);
+        assertEquals(IcmpEcho.ECHO_REPLY, reply.type());
         assertEquals(request.destination(), reply.source());
         assertEquals(request.source(), reply.destination());
         assertEquals(request.identifier(), reply.identifier());
@@ -192,8 +192,8 @@ class WireGuardGoInteropTest {
                     assertEquals(keypair.localIndex(), TransportHeader.receiver(d, 0));
                     int n = keypair.open(cipher, d, 0, len, System.nanoTime());
                     assertTrue(n >= 0, () -> "open failed: " + Rejection.ofCode(n));
-                    Ipv4Icmp request = Ipv4Icmp.decode(d, TransportHeader.LENGTH, n);
-                    if (request != null && request.type() == Ipv4Icmp.ECHO_REQUEST) {
+                    IcmpEcho request = IcmpEcho.decode(d, TransportHeader.LENGTH, n);
+                    if (request != null && request.type() == IcmpEcho.ECHO_REQUEST) {
                         sendData(keypair, request.reply().encode(), (InetSocketAddress) datagram.getSocketAddress());
                         repliesSent++;
                     }
@@ -232,7 +232,7 @@ class WireGuardGoInteropTest {
     }
 
     /** The next ICMP packet from the tunnel, skipping keepalives. */
-    private Ipv4Icmp receivePacket(Keypair keypair) throws IOException {
+    private IcmpEcho receivePacket(Keypair keypair) throws IOException {
         while (true) {
             DatagramPacket datagram = receive();
             byte[] d = datagram.getData();
@@ -240,7 +240,7 @@ class WireGuardGoInteropTest {
             int n = keypair.open(cipher, d, 0, datagram.getLength(), System.nanoTime());
             assertTrue(n >= 0, () -> "open failed: " + Rejection.ofCode(n));
             if (n > 0) {
-                Ipv4Icmp packet = Ipv4Icmp.decode(d, TransportHeader.LENGTH, n);
+                IcmpEcho packet = IcmpEcho.decode(d, TransportHeader.LENGTH, n);
                 assertNotNull(packet, "not an ICMP echo packet");
                 return packet;
             }

@@ -45,6 +45,7 @@ public final class NettyBind implements Bind {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final ThreadLocal<SendBatch> batches =
             ThreadLocal.withInitial(() -> new SendBatch(PooledByteBufAllocator.DEFAULT));
+    private final ThreadLocal<GsoSend> gsoSends = ThreadLocal.withInitial(GsoSend::new);
     private volatile boolean gso = EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     /**
      * Channel writes handed to the event loop and not yet done. A lone datagram skips the loop (one
@@ -138,11 +139,30 @@ public final class NettyBind implements Bind {
 
     /** From a thread other than the event loop every write is a task for it: one per batch, flush included. */
     private void write(Channel c, SendBatch batch, boolean flush) {
-        ChannelFutureListener listener = batch.segments() > 1 ? segmentedDone : done;
+        boolean segmented = batch.segments() > 1;
+        if (segmented && !batch.unflushed && sendSegmentsNow(c, batch)) {
+            return;
+        }
+        ChannelFutureListener listener = segmented ? segmentedDone : done;
         DatagramPacket packet = batch.take();
         queued.incrementAndGet();
         (flush ? c.writeAndFlush(packet) : c.write(packet)).addListener(listener);
         batch.unflushed = !flush;
+    }
+
+    /** A GSO batch sent by sendmsg(2) from this thread, under the same rule as {@link #sendNow}. */
+    private boolean sendSegmentsNow(Channel c, SendBatch batch) {
+        ByteBuf buf = batch.buffer();
+        if (c.eventLoop().inEventLoop() || queued.get() != 0 || !buf.hasMemoryAddress()) {
+            return false;
+        }
+        int fd = ((Socket) ((EpollDatagramChannel) c).fd()).intValue();
+        if (!gsoSends.get().send(fd, buf.memoryAddress() + buf.readerIndex(), buf.readableBytes(),
+                batch.segmentSize(), batch.destination())) {
+            return false;
+        }
+        batch.take().release();
+        return true;
     }
 
     /**

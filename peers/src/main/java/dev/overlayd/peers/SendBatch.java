@@ -70,6 +70,10 @@ final class SendBatch {
         return to;
     }
 
+    int segmentSize() {
+        return segmentSize;
+    }
+
     int segments() {
         return segments;
     }

@@ -11,7 +11,8 @@ import jnr.ffi.annotations.SaveError;
 /**
  * One UDP GSO batch sent with sendmsg(2) and a UDP_SEGMENT control message straight from the
  * calling thread, on the bind's socket: handing the batch to the event loop instead costs a thread
- * wake-up per batch. One per sending thread.
+ * wake-up per batch. A batch of one datagram is no longer than its segment size, so the kernel
+ * sends it as it is. One per sending thread.
  */
 final class GsoSend {
     public interface Calls {

@@ -128,9 +128,7 @@ public final class NettyBind implements Bind {
                 batch.take().release();
             }
         } else if (!batch.isEmpty()) {
-            if (batch.segments() > 1 || batch.unflushed || !sendNow(c, batch)) {
-                write(c, batch, true);
-            }
+            write(c, batch, true);
         } else if (batch.unflushed) {
             c.flush();
         }
@@ -139,19 +137,21 @@ public final class NettyBind implements Bind {
 
     /** From a thread other than the event loop every write is a task for it: one per batch, flush included. */
     private void write(Channel c, SendBatch batch, boolean flush) {
-        boolean segmented = batch.segments() > 1;
-        if (segmented && !batch.unflushed && sendSegmentsNow(c, batch)) {
+        if (!batch.unflushed && sendNow(c, batch)) {
             return;
         }
-        ChannelFutureListener listener = segmented ? segmentedDone : done;
+        ChannelFutureListener listener = batch.segments() > 1 ? segmentedDone : done;
         DatagramPacket packet = batch.take();
         queued.incrementAndGet();
         (flush ? c.writeAndFlush(packet) : c.write(packet)).addListener(listener);
         batch.unflushed = !flush;
     }
 
-    /** A GSO batch sent by sendmsg(2) from this thread, under the same rule as {@link #sendNow}. */
-    private boolean sendSegmentsNow(Channel c, SendBatch batch) {
+    /**
+     * Sends the batch with sendmsg(2) from this thread when nothing is queued on the channel; false
+     * when it is still to be sent, e.g. because the socket buffer is full.
+     */
+    private boolean sendNow(Channel c, SendBatch batch) {
         ByteBuf buf = batch.buffer();
         if (c.eventLoop().inEventLoop() || queued.get() != 0 || !buf.hasMemoryAddress()) {
             return false;
@@ -159,29 +159,6 @@ public final class NettyBind implements Bind {
         int fd = ((Socket) ((EpollDatagramChannel) c).fd()).intValue();
         if (!gsoSends.get().send(fd, buf.memoryAddress() + buf.readerIndex(), buf.readableBytes(),
                 batch.segmentSize(), batch.destination())) {
-            return false;
-        }
-        batch.take().release();
-        return true;
-    }
-
-    /**
-     * Sends the batch's one datagram with sendto(2) from this thread, when nothing is queued on the
-     * channel; false when the datagram is still to be sent, e.g. because the socket buffer is full.
-     */
-    private boolean sendNow(Channel c, SendBatch batch) {
-        ByteBuf buf = batch.buffer();
-        if (c.eventLoop().inEventLoop() || queued.get() != 0 || !buf.hasMemoryAddress()) {
-            return false;
-        }
-        InetSocketAddress to = batch.destination();
-        int len = buf.readableBytes();
-        try {
-            Socket socket = (Socket) ((EpollDatagramChannel) c).fd();
-            if (socket.sendToAddress(buf.memoryAddress() + buf.readerIndex(), 0, len, to.getAddress(), to.getPort()) != len) {
-                return false;
-            }
-        } catch (IOException e) {
             return false;
         }
         batch.take().release();

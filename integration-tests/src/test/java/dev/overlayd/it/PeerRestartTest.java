@@ -24,11 +24,7 @@ class PeerRestartTest {
                 hosts.assertPings(b, a);
                 hosts.assertPings(a, b);
             }
-            List<Capture.Datagram> handshakes = capture.datagrams().stream().filter(d -> d.type() == 1 || d.type() == 2)
-                    .toList();
-            assertTrue(handshakes.stream().anyMatch(d -> d.type() == 1 && d.source().equals(b.underlayIp))
-                    && handshakes.stream().anyMatch(d -> d.type() == 2 && d.source().equals(a.underlayIp)),
-                    "b initiated a new handshake and a answered it: " + describe(handshakes));
+            assertHandshake(capture, b, a);
         }
     }
 
@@ -46,11 +42,7 @@ class PeerRestartTest {
                 Sh.Run ping = a.tryExec(90, "ping", "-c", "1", "-W", "1", "-w", "60", b.overlayIp);
                 assertEquals(0, ping.status(), () -> ping.output() + "\n--- a's log:\n" + a.log() + "\n--- b's log:\n" + b.log());
             }
-            List<Capture.Datagram> handshakes = capture.datagrams().stream().filter(d -> d.type() == 1 || d.type() == 2)
-                    .toList();
-            assertTrue(handshakes.stream().anyMatch(d -> d.type() == 1 && d.source().equals(a.underlayIp))
-                    && handshakes.stream().anyMatch(d -> d.type() == 2 && d.source().equals(b.underlayIp)),
-                    "a initiated a new handshake and b answered it: " + describe(handshakes));
+            assertHandshake(capture, a, b);
             hosts.assertPings(b, a);
         }
     }
@@ -68,7 +60,13 @@ class PeerRestartTest {
         assertTrue(b.overlaydPid() != before, "b runs a new process");
     }
 
-    private static String describe(List<Capture.Datagram> datagrams) {
-        return datagrams.stream().map(d -> "type " + d.type() + " " + d.source() + " -> " + d.destination()).toList().toString();
+    /** The capture holds an initiation (type 1) from initiator and a response (type 2) from responder. */
+    private static void assertHandshake(Capture capture, Host initiator, Host responder) throws Exception {
+        List<Capture.Datagram> handshakes = capture.datagrams().stream().filter(d -> d.type() == 1 || d.type() == 2)
+                .toList();
+        assertTrue(handshakes.stream().anyMatch(d -> d.type() == 1 && d.source().equals(initiator.underlayIp))
+                && handshakes.stream().anyMatch(d -> d.type() == 2 && d.source().equals(responder.underlayIp)),
+                initiator.underlayIp + " initiated a new handshake and " + responder.underlayIp + " answered it: "
+                        + handshakes.stream().map(d -> "type " + d.type() + " " + d.source() + " -> " + d.destination()).toList());
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs them on one thread: handshakes per second, sealing and opening of
-# data messages (64 and 1420-byte plaintexts), and splitting and coalescing TUN super-packets, with
-# the allocation per operation (-prof gc).
+# data messages (0, 64 and 1420-byte plaintexts; 0 is a keepalive, the per-message cost alone), and
+# splitting and coalescing TUN super-packets, with the allocation per operation (-prof gc).
 # Arguments go to JMH (e.g. a benchmark name: `bench/run-jmh.sh TransportBenchmark`); JMH_OPTS
 # replaces the default run length (e.g. JMH_OPTS="-f 1 -wi 3 -i 5 -r 2s" for a quicker run).
 set -euo pipefail

@@ -39,7 +39,7 @@ public class TransportBenchmark {
     /** The initiator of a fresh session, sealing over and over into one buffer. */
     @State(Scope.Thread)
     public static class Sender {
-        @Param({"64", "1420"})
+        @Param({"0", "64", "1420"})
         public int size;
 
         final TransportCipher cipher = new TransportCipher();
@@ -59,7 +59,7 @@ public class TransportBenchmark {
     /** The responder of a fresh session, with a batch of messages from the initiator it has not yet seen. */
     @State(Scope.Thread)
     public static class Receiver {
-        @Param({"64", "1420"})
+        @Param({"0", "64", "1420"})
         public int size;
 
         final TransportCipher cipher = new TransportCipher();

@@ -1,0 +1,39 @@
+package dev.overlayd.membership;
+
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One node as a backend reports it: its certificate (DER, as the CA signed it) and the UDP endpoint
+ * its WireGuard traffic comes from. Backends carry members as they are; whether a certificate is
+ * valid (this cluster's CA, not expired, not revoked) is decided where peers are configured, the
+ * same way for every backend.
+ */
+public record Member(byte[] certificate, InetSocketAddress endpoint) {
+    public Member {
+        Objects.requireNonNull(certificate, "certificate");
+        certificate = certificate.clone();
+    }
+
+    @Override
+    public byte[] certificate() {
+        return certificate.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Member m && Arrays.equals(certificate, m.certificate)
+                && Objects.equals(endpoint, m.endpoint);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(certificate) + Objects.hashCode(endpoint);
+    }
+
+    @Override
+    public String toString() {
+        return "Member[" + endpoint + ", certificate " + certificate.length + " bytes]";
+    }
+}

@@ -1,0 +1,16 @@
+package dev.overlayd.membership;
+
+/**
+ * What a backend tells the node about the cluster. Calls come from the backend's own thread, one at
+ * a time; a listener must not block for long.
+ */
+public interface MembershipListener {
+    /** A node is in the cluster, or its record changed (a new endpoint, a renewed certificate). */
+    void present(Member member);
+
+    /** A node is gone: it left, its record's TTL ran out, or it was revoked. */
+    void absent(Member member, String why);
+
+    /** A CA-signed certificate revocation list (DER), newer than any seen before. */
+    void revoked(byte[] revocationList);
+}

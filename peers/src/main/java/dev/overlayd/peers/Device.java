@@ -99,6 +99,7 @@ public final class Device implements AutoCloseable {
     private volatile boolean up;
     private Thread tunReader;
     private volatile Runnable onTunGone = () -> {};
+    private volatile SideChannel sideChannel;
 
     public Device(TunDevice tun, Bind bind, Clock clock, Timing timing) {
         this.tun = tun;
@@ -252,6 +253,20 @@ public final class Device implements AutoCloseable {
         return allowedIps.prefixes(peer);
     }
 
+    /** Routes messages of the channel's type to it instead of dropping them as unknown. */
+    public void attach(SideChannel channel) {
+        if (channel.type() >= MessageType.INITIATION && channel.type() <= MessageType.TRANSPORT) {
+            throw new IllegalArgumentException("type " + channel.type() + " is WireGuard's");
+        }
+        sideChannel = channel;
+    }
+
+    /** Sends a side channel's message from the device's port. */
+    public void sendOther(byte[] message, InetSocketAddress to) throws IOException {
+        bind.send(message, 0, message.length, to);
+        bind.flush();
+    }
+
     // ---- lifecycle ----
 
     public synchronized void up() throws IOException {
@@ -282,11 +297,12 @@ public final class Device implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.FINE, "closing the TUN", e);
         }
-        timers.shutdownNow();
+        // The handshake worker arms timers: it must be done before the timers' executor goes.
         handshakes.shutdownNow();
         try {
-            timers.awaitTermination(2, TimeUnit.SECONDS);
             handshakes.awaitTermination(2, TimeUnit.SECONDS);
+            timers.shutdownNow();
+            timers.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -506,7 +522,16 @@ public final class Device implements AutoCloseable {
             case MessageType.TRANSPORT -> receiveData(buf, off, len, from);
             case MessageType.INITIATION, MessageType.RESPONSE -> queueHandshake(type, buf, off, len, from);
             case MessageType.COOKIE_REPLY -> receiveCookieReply(buf, off, len);
-            default -> count(null, Drop.ofCode(type));
+            default -> receiveOther(type, buf, off, len, from);
+        }
+    }
+
+    private void receiveOther(int type, byte[] buf, int off, int len, InetSocketAddress from) {
+        SideChannel channel = sideChannel;
+        if (channel != null && len > 0 && buf[off] == channel.type()) {
+            channel.receive(buf, off, len, from);
+        } else {
+            count(null, Drop.ofCode(type));
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -182,6 +183,43 @@ class DeviceTest {
                 new byte[64], 0, 8, 1420, System.nanoTime())), "its keys were wiped");
         a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
         waitFor(() -> a.device.drops().get(Drop.NO_ROUTE) == 1, "its allowed IPs went with it");
+    }
+
+    @Test
+    void aSideChannelGetsItsMessagesAndOtherUnknownTypesAreCountedDrops() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        java.util.concurrent.BlockingQueue<byte[]> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        b.device.attach(new SideChannel() {
+            @Override
+            public byte type() {
+                return 0x6f;
+            }
+
+            @Override
+            public void receive(byte[] buf, int off, int len, java.net.InetSocketAddress from) {
+                heard.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+            }
+        });
+        byte[] message = new byte[40];
+        message[0] = 0x6f;
+        message[39] = 7;
+        a.device.sendOther(message, b.bind.address());
+        assertArrayEquals(message, heard.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+
+        byte[] other = message.clone();
+        other[0] = 0x70;
+        a.device.sendOther(other, b.bind.address());
+        waitFor(() -> b.device.drops().get(Drop.UNKNOWN_TYPE) == 1, "another type counted as unknown");
+        assertTrue(heard.isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> b.device.attach(new SideChannel() {
+            @Override
+            public byte type() {
+                return 4;
+            }
+
+            @Override
+            public void receive(byte[] buf, int off, int len, java.net.InetSocketAddress from) {}
+        }), "WireGuard's types stay WireGuard's");
     }
 
     /** A minimal IPv4 packet: a 20-byte header with a valid length, then the payload. */

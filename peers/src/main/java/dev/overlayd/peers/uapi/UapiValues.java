@@ -48,7 +48,7 @@ public final class UapiValues {
      * "a.b.c.d:port" or "[v6]:port", the v6 form optionally with a "%zone". An IPv4-mapped IPv6
      * address comes back as plain IPv4, which is what the device's dual-stack socket will see.
      */
-    static InetSocketAddress parseEndpoint(String text) throws UapiException {
+    public static InetSocketAddress parseEndpoint(String text) throws UapiException {
         String host;
         String port;
         if (text.startsWith("[")) {

@@ -1,0 +1,172 @@
+package dev.overlayd.cli.config;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.overlayd.membership.gossip.GossipSettings;
+import dev.overlayd.noise.Protocol;
+import dev.overlayd.peers.uapi.UapiException;
+import dev.overlayd.peers.uapi.UapiValues;
+
+/**
+ * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
+ * key are, the UDP port, the members to join through, and the membership backend. Everything but
+ * the three files has a default; the overlay's range and this node's address come from the
+ * certificates. Unknown keys are errors, so a typo is not silently a default.
+ */
+public record ClusterConfig(
+        String interfaceName,
+        Path ca,
+        Path certificate,
+        Path key,
+        int listenPort,
+        int mtu,
+        List<InetSocketAddress> seeds,
+        InetSocketAddress advertise,
+        Backend backend,
+        Duration ttl,
+        int gossipPort,
+        List<URI> etcdEndpoints) {
+
+    public enum Backend { EMBEDDED, ETCD }
+
+    public static final String DEFAULT_INTERFACE = "overlay0";
+    public static final int DEFAULT_LISTEN_PORT = 51820;
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
+
+    /** The file as written: every field optional to Jackson, checked by {@link #parse}. */
+    record File(
+            @JsonProperty("interface") String interfaceName,
+            @JsonProperty("ca") String ca,
+            @JsonProperty("certificate") String certificate,
+            @JsonProperty("key") String key,
+            @JsonProperty("listen_port") Integer listenPort,
+            @JsonProperty("mtu") Integer mtu,
+            @JsonProperty("seeds") List<String> seeds,
+            @JsonProperty("advertise") String advertise,
+            @JsonProperty("membership") Membership membership) {}
+
+    record Membership(
+            @JsonProperty("backend") String backend,
+            @JsonProperty("ttl") String ttl,
+            @JsonProperty("gossip_port") Integer gossipPort,
+            @JsonProperty("etcd") List<String> etcd) {}
+
+    public static ClusterConfig parse(Path path) throws ConfigException {
+        String name = path.toString();
+        File f;
+        try {
+            f = YAML.readValue(Files.readAllBytes(path), File.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(name, line(e), "unknown key '" + e.getPropertyName() + "'");
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(name, line(e), e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(name, 0, "cannot read: " + e.getMessage());
+        }
+        if (f == null) {
+            throw new ConfigException(name, 0, "empty file: give at least ca, certificate and key");
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        Membership m = f.membership() == null ? new Membership(null, null, null, null) : f.membership();
+        Backend backend = switch (m.backend() == null ? "embedded" : m.backend()) {
+            case "embedded" -> Backend.EMBEDDED;
+            case "etcd" -> Backend.ETCD;
+            default -> throw new ConfigException(name, 0, "membership.backend is 'embedded' or 'etcd', not '" + m.backend() + "'");
+        };
+        List<URI> etcd = new ArrayList<>();
+        for (String e : m.etcd() == null ? List.<String>of() : m.etcd()) {
+            etcd.add(URI.create(e));
+        }
+        if (backend == Backend.ETCD && etcd.isEmpty()) {
+            throw new ConfigException(name, 0, "membership.etcd lists no endpoints (e.g. http://10.0.0.5:2379)");
+        }
+        List<InetSocketAddress> seeds = new ArrayList<>();
+        for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
+            seeds.add(endpoint(name, "seeds", s));
+        }
+        Duration ttl = m.ttl() == null ? GossipSettings.DEFAULT_TTL : duration(name, m.ttl());
+        if (ttl.compareTo(GossipSettings.DEFAULT_INTERVAL.multipliedBy(2)) < 0) {
+            throw new ConfigException(name, 0, "membership.ttl must be at least 2s");
+        }
+        return new ClusterConfig(
+                f.interfaceName() == null ? DEFAULT_INTERFACE : f.interfaceName(),
+                required(name, dir, "ca", f.ca()),
+                required(name, dir, "certificate", f.certificate()),
+                required(name, dir, "key", f.key()),
+                port(name, "listen_port", f.listenPort(), DEFAULT_LISTEN_PORT),
+                f.mtu() == null ? Protocol.DEFAULT_MTU : f.mtu(),
+                List.copyOf(seeds),
+                f.advertise() == null ? null : endpoint(name, "advertise", f.advertise()),
+                backend,
+                ttl,
+                port(name, "membership.gossip_port", m.gossipPort(), GossipSettings.DEFAULT_PORT),
+                List.copyOf(etcd));
+    }
+
+    public GossipSettings gossip() {
+        return new GossipSettings(seeds, ttl, GossipSettings.DEFAULT_INTERVAL, gossipPort);
+    }
+
+    private static Path required(String file, Path dir, String key, String value) throws ConfigException {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(file, 0, "'" + key + "' is missing: the path of the " + switch (key) {
+                case "ca" -> "cluster's CA certificate";
+                case "certificate" -> "node's certificate";
+                default -> "node's private key";
+            });
+        }
+        return dir.resolve(value);
+    }
+
+    private static int port(String file, String key, Integer value, int fallback) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < 1 || value > 65535) {
+            throw new ConfigException(file, 0, key + " " + value + " is not a port (1-65535)");
+        }
+        return value;
+    }
+
+    private static InetSocketAddress endpoint(String file, String key, String text) throws ConfigException {
+        try {
+            return UapiValues.parseEndpoint(text);
+        } catch (UapiException e) {
+            throw new ConfigException(file, 0, key + ": '" + text + "' is not address:port (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Duration duration(String file, String text) throws ConfigException {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new ConfigException(file, 0, "membership.ttl '" + text + "' is not a duration such as 10s, 500ms or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static int line(JsonProcessingException e) {
+        return e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
+    }
+}

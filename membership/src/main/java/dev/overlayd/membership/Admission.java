@@ -1,0 +1,25 @@
+package dev.overlayd.membership;
+
+import java.net.InetAddress;
+import dev.overlayd.noise.PublicKey;
+
+/**
+ * Which members a node lets in: those whose certificate this cluster's CA signed, that have not
+ * expired, are not revoked, and are filed under the name their certificate gives.
+ */
+public interface Admission {
+    /** Why {@code member} is not acceptable now, or null when it is. */
+    String refusal(Member member);
+
+    /** The WireGuard public key an acceptable member's certificate binds. */
+    PublicKey publicKey(Member member);
+
+    /** The overlay address an acceptable member's certificate gives it. */
+    InetAddress address(Member member);
+
+    /** Adopts a revocation list when the CA signed it and it is newer than the one held. */
+    boolean adopt(byte[] revocationList);
+
+    /** The revocation list held, to pass on to others, or null. */
+    byte[] revocations();
+}

@@ -1,0 +1,170 @@
+package dev.overlayd.membership.gossip;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import dev.overlayd.membership.Admission;
+import dev.overlayd.membership.Member;
+import dev.overlayd.membership.MembershipListener;
+
+/**
+ * The cluster as one node sees it, sans I/O: records in, with the time they arrive; events out.
+ * A member is present while its heartbeat keeps counting up; one whose heartbeat stalls for the
+ * TTL, that announces it left, or whose certificate is no longer admitted is absent. Absent
+ * members are remembered for {@link #FORGET_AFTER}: their last records keep stale copies from
+ * bringing them back, and those that did not leave are where to look when a partition heals.
+ */
+final class MemberTable {
+    static final Duration FORGET_AFTER = Duration.ofHours(1);
+
+    private record Alive(Record record, long heardAt) {}
+
+    private record Gone(Record record, long goneAt) {}
+
+    private final Map<String, Alive> alive = new HashMap<>();
+    private final Map<String, Gone> gone = new HashMap<>();
+    private final long ttlNanos;
+    private final Admission admission;
+    private final MembershipListener listener;
+    private Record self;
+
+    MemberTable(Record self, Duration ttl, Admission admission, MembershipListener listener) {
+        this.self = self;
+        this.ttlNanos = ttl.toNanos();
+        this.admission = admission;
+        this.listener = listener;
+    }
+
+    Record self() {
+        return self;
+    }
+
+    /** Counts this node's heartbeat up; returns its new record. */
+    Record beat() {
+        self = new Record(self.member(), self.incarnation(), self.heartbeat() + 1, self.left());
+        return self;
+    }
+
+    /** This node's record with a new member (an endpoint others see it at); returns it. */
+    Record update(Member member) {
+        self = new Record(member, self.incarnation(), self.heartbeat() + 1, self.left());
+        return self;
+    }
+
+    Record leave() {
+        self = new Record(self.member(), self.incarnation(), self.heartbeat() + 1, true);
+        return self;
+    }
+
+    /**
+     * Merges records heard from others; returns those that were news (a member appeared, changed
+     * or left), which the caller passes on. Beats and stale copies are not news.
+     */
+    List<Record> merge(Collection<Record> records, long now) {
+        List<Record> news = new ArrayList<>();
+        for (Record r : records) {
+            if (r.name().equals(self.name()) || !newer(r)) {
+                continue;
+            }
+            String refusal = admission.refusal(r.member());
+            if (refusal != null) {
+                continue;
+            }
+            Alive was = alive.get(r.name());
+            if (r.left()) {
+                gone.put(r.name(), new Gone(r, now));
+                if (was != null) {
+                    alive.remove(r.name());
+                    listener.absent(r.member(), "left the cluster");
+                }
+                news.add(r);
+                continue;
+            }
+            gone.remove(r.name());
+            alive.put(r.name(), new Alive(r, now));
+            if (was == null || !was.record().member().equals(r.member())) {
+                listener.present(r.member());
+                news.add(r);
+            }
+        }
+        return news;
+    }
+
+    /** A beat: only an alive member's version moves on; anything else waits for a full record. */
+    void heard(String name, long incarnation, long heartbeat, long now) {
+        Alive was = alive.get(name);
+        if (was != null && was.record().incarnation() == incarnation && was.record().heartbeat() < heartbeat) {
+            Record r = was.record();
+            alive.put(name, new Alive(new Record(r.member(), incarnation, heartbeat, false), now));
+        }
+    }
+
+    /**
+     * Makes absent the members whose heartbeat stalled for the TTL and those no longer admitted
+     * (revoked, expired), and forgets long-gone ones.
+     */
+    void expire(long now) {
+        for (Iterator<Alive> it = alive.values().iterator(); it.hasNext(); ) {
+            Alive a = it.next();
+            String refusal = admission.refusal(a.record().member());
+            String why = refusal != null ? refusal
+                    : now - a.heardAt() > ttlNanos ? "no heartbeat for " + Duration.ofNanos(ttlNanos).toSeconds() + "s"
+                    : null;
+            if (why != null) {
+                it.remove();
+                gone.put(a.record().name(), new Gone(a.record(), now));
+                listener.absent(a.record().member(), why);
+            }
+        }
+        gone.values().removeIf(g -> now - g.goneAt() > FORGET_AFTER.toNanos());
+    }
+
+    /** Everything worth passing on in a sync: the members present, those that left, and this node. */
+    List<Record> records() {
+        List<Record> out = new ArrayList<>(alive.size() + 1);
+        out.add(self);
+        for (Alive a : alive.values()) {
+            out.add(a.record());
+        }
+        for (Gone g : gone.values()) {
+            if (g.record().left()) {
+                out.add(g.record());
+            }
+        }
+        return out;
+    }
+
+    List<Member> present() {
+        List<Member> out = new ArrayList<>(alive.size());
+        for (Alive a : alive.values()) {
+            out.add(a.record().member());
+        }
+        return out;
+    }
+
+    /** Members that vanished without leaving: where a healed partition's other side may be. */
+    List<Member> lost() {
+        List<Member> out = new ArrayList<>();
+        for (Gone g : gone.values()) {
+            if (!g.record().left()) {
+                out.add(g.record().member());
+            }
+        }
+        return out;
+    }
+
+    private boolean newer(Record r) {
+        Alive a = alive.get(r.name());
+        if (a != null) {
+            return r.newerThan(a.record());
+        }
+        Gone g = gone.get(r.name());
+        // A member that timed out comes back with any record newer than its last; one that left
+        // needs a new incarnation, as a stale copy of its life before leaving carries an older one.
+        return g == null || r.newerThan(g.record());
+    }
+}

@@ -1,0 +1,129 @@
+package dev.overlayd.membership.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import dev.overlayd.membership.Admission;
+import dev.overlayd.membership.Member;
+import dev.overlayd.membership.MembershipListener;
+import dev.overlayd.noise.PublicKey;
+import org.junit.jupiter.api.Test;
+
+class MemberTableTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    private final List<String> events = new ArrayList<>();
+    private final Set<String> refused = new HashSet<>();
+    private final MemberTable table = new MemberTable(record("self", 1, 0, false), Duration.ofSeconds(10),
+            new Admission() {
+                @Override
+                public String refusal(Member member) {
+                    return refused.contains(member.name()) ? member.name() + ": certificate revoked" : null;
+                }
+
+                @Override
+                public PublicKey publicKey(Member member) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public InetAddress address(Member member) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public boolean adopt(byte[] revocationList) {
+                    return true;
+                }
+
+                @Override
+                public byte[] revocations() {
+                    return null;
+                }
+            },
+            new MembershipListener() {
+                @Override
+                public void present(Member member) {
+                    events.add("present " + member.name() + " " + member.endpoint().getPort());
+                }
+
+                @Override
+                public void absent(Member member, String why) {
+                    events.add("absent " + member.name() + ": " + why);
+                }
+
+                @Override
+                public void revoked(byte[] revocationList) {}
+            });
+
+    @Test
+    void aNewMemberIsPresentOnceAndItsNewsIsPassedOn() {
+        assertEquals(1, table.merge(List.of(record("a", 1, 5, false)), 0).size());
+        assertEquals(List.of(), table.merge(List.of(record("a", 1, 5, false)), SECOND), "the same copy is no news");
+        assertEquals(List.of(), table.merge(List.of(record("a", 1, 6, false)), SECOND), "a later beat is no news");
+        assertEquals(List.of("present a 1"), events);
+        assertEquals(1, table.present().size());
+    }
+
+    @Test
+    void aMemberWhoseHeartbeatStallsIsAbsentAfterTheTtlAndComesBackWhenItBeatsAgain() {
+        table.merge(List.of(record("a", 1, 5, false)), 0);
+        table.heard("a", 1, 6, 5 * SECOND);
+        table.expire(14 * SECOND);
+        assertEquals(1, table.present().size(), "heard 9 s ago: still present");
+        table.expire(16 * SECOND);
+        assertEquals(List.of("present a 1", "absent a: no heartbeat for 10s"), events);
+        assertEquals(List.of("a"), table.lost().stream().map(Member::name).toList(), "where to look after a partition");
+
+        table.merge(List.of(record("a", 1, 6, false)), 17 * SECOND);
+        assertTrue(table.present().isEmpty(), "a stale copy does not bring it back");
+        table.merge(List.of(record("a", 1, 30, false)), 18 * SECOND);
+        assertEquals(1, table.present().size(), "its heartbeat moved on: the partition healed");
+    }
+
+    @Test
+    void aMemberThatLeavesIsAbsentAtOnceAndOnlyANewIncarnationBringsItBack() {
+        table.merge(List.of(record("a", 1, 5, false)), 0);
+        assertEquals(1, table.merge(List.of(record("a", 1, 6, true)), SECOND).size());
+        assertEquals("absent a: left the cluster", events.getLast());
+        table.merge(List.of(record("a", 1, 5, false)), 2 * SECOND);
+        assertTrue(table.present().isEmpty());
+        assertTrue(table.records().stream().anyMatch(r -> r.name().equals("a") && r.left()),
+                "the departure is passed on in syncs");
+        table.merge(List.of(record("a", 2, 0, false)), 3 * SECOND);
+        assertEquals(1, table.present().size(), "restarted");
+    }
+
+    @Test
+    void aChangedEndpointIsNewsAndAnUnadmittedRecordIsIgnoredOrDropped() {
+        table.merge(List.of(record("a", 1, 5, false)), 0);
+        Member moved = new Member("a", new byte[] {1}, new InetSocketAddress("198.18.0.9", 2));
+        assertEquals(1, table.merge(List.of(new Record(moved, 1, 6, false)), SECOND).size());
+        assertEquals("present a 2", events.getLast());
+
+        refused.add("b");
+        assertEquals(List.of(), table.merge(List.of(record("b", 1, 1, false)), SECOND));
+        refused.add("a");
+        table.expire(2 * SECOND);
+        assertEquals("absent a: a: certificate revoked", events.getLast());
+    }
+
+    @Test
+    void recordsAboutThisNodeFromOthersAreIgnored() {
+        assertEquals(List.of(), table.merge(List.of(record("self", 9, 9, true)), 0));
+        assertEquals(1, table.beat().heartbeat());
+        assertTrue(events.isEmpty());
+    }
+
+    private static Record record(String name, long incarnation, long heartbeat, boolean left) {
+        return new Record(new Member(name, new byte[] {1}, new InetSocketAddress("198.18.0.1", 1)), incarnation,
+                heartbeat, left);
+    }
+}

@@ -10,12 +10,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import dev.overlayd.cli.config.ClusterConfig;
 import dev.overlayd.cli.config.ConfigException;
 import dev.overlayd.cli.config.WgQuickConfig;
 import dev.overlayd.cli.control.ControlProtocol;
 import dev.overlayd.cli.control.StatusReporter;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.Protocol;
+import dev.overlayd.noise.PublicKey;
+import dev.overlayd.membership.identity.CertificateRejected;
+import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.DeviceUapi;
 import dev.overlayd.peers.NettyBind;
@@ -44,7 +48,7 @@ public final class Overlayd implements Callable<Integer> {
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (this process always does; accepted for wireguard-go compatibility).")
     boolean foreground;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Bring the interface up from a wg-quick-style file (its name, minus .conf, names the interface unless IFNAME is given).")
+    @Option(names = "--config", paramLabel = "FILE", description = "Bring the interface up from a wg-quick-style file (its name, minus .conf, names the interface unless IFNAME is given), or join a cluster as overlay.yaml says (a .yaml or .yml file).")
     Path config;
 
     @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface to create.")
@@ -65,44 +69,58 @@ public final class Overlayd implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure(System.getenv("LOG_LEVEL"));
         WgQuickConfig wgQuick = null;
-        if (config != null) {
-            try {
+        ClusterConfig cluster = null;
+        ClusterNode.Identity identity = null;
+        try {
+            if (config != null && config.getFileName().toString().matches(".*\\.ya?ml$")) {
+                cluster = ClusterConfig.parse(config);
+                identity = ClusterNode.identity(cluster);
+                if (interfaceName == null) {
+                    interfaceName = cluster.interfaceName();
+                }
+            } else if (config != null) {
                 wgQuick = WgQuickConfig.parse(config);
-            } catch (ConfigException e) {
-                System.err.println("overlayd: " + e.getMessage());
-                return 1;
+                if (interfaceName == null) {
+                    interfaceName = config.getFileName().toString().replaceFirst("\\.conf$", "");
+                }
             }
-            if (interfaceName == null) {
-                interfaceName = config.getFileName().toString().replaceFirst("\\.conf$", "");
-            }
+        } catch (ConfigException | IdentityException | CertificateRejected e) {
+            System.err.println("overlayd: " + e.getMessage());
+            return 1;
         }
         if (interfaceName == null) {
             System.err.println("overlayd: name the interface (overlayd [-f] IFNAME) or give --config FILE");
             return 1;
         }
-        return run(wgQuick);
+        return run(wgQuick, cluster, identity);
     }
 
-    private int run(WgQuickConfig wgQuick) throws IOException, InterruptedException {
+    private int run(WgQuickConfig wgQuick, ClusterConfig cluster, ClusterNode.Identity identity)
+            throws IOException, InterruptedException {
         LinuxTun tun = LinuxTun.open(interfaceName);
         NettyBind bind = new NettyBind();
         Device device = new Device(tun, bind, Clock.SYSTEM, Timing.fromEnvironment());
         device.onTunGone(() -> shutdown("the interface was deleted"));
         DeviceUapi uapi = new DeviceUapi(device);
         UnixSocketServer server = UapiProtocol.server(tun.name(), uapi, () -> shutdown("the UAPI socket was removed"));
-        StatusReporter status = new StatusReporter(device, wgQuick == null ? Map.of() : wgQuick.peerNames(), Clock.SYSTEM);
+        Link link = Link.of(tun.name());
+        ClusterNode node = cluster == null ? null : ClusterNode.create(cluster, identity, device, link);
+        Map<PublicKey, String> names = wgQuick == null ? Map.of() : wgQuick.peerNames();
+        StatusReporter status = new StatusReporter(device, node == null ? names::get : node::peerName, Clock.SYSTEM);
         UnixSocketServer control = ControlProtocol.server(tun.name(), status);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (node != null) {
+                node.close();
+            }
             sampler.shutdownNow();
             control.close();
             server.close();
             device.close();
             bind.shutdown();
         }, "overlayd-shutdown"));
-        Link link = Link.of(tun.name());
-        int mtu = wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
+        int mtu = cluster != null ? cluster.mtu() : wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
         device.setMtu(mtu);
         link.setMtu(mtu);
         if (wgQuick != null) {
@@ -119,6 +137,11 @@ public final class Overlayd implements Callable<Integer> {
         device.up();
         if (wgQuick != null) {
             ConfigRequest.bringUp(link, wgQuick);
+        }
+        if (node != null) {
+            link.setUp();
+            node.join(device);
+            sampler.scheduleAtFixedRate(node.peers::recheck, 10, 10, TimeUnit.SECONDS);
         }
         server.start();
         control.start();

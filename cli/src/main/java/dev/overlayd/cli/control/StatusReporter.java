@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PublicKey;
@@ -20,14 +21,17 @@ public final class StatusReporter {
     private static final long SECOND = 1_000_000_000L;
 
     private final Device device;
-    private final Map<PublicKey, String> names;
+    private final Function<PublicKey, String> names;
     private final Clock clock;
     private final TrafficRates rates = new TrafficRates();
 
-    /** @param names peer names from the configuration; peers added later through `wg` have none */
-    public StatusReporter(Device device, Map<PublicKey, String> names, Clock clock) {
+    /**
+     * @param names a peer's name, from the configuration or its certificate; null for none (peers
+     *              added through `wg`)
+     */
+    public StatusReporter(Device device, Function<PublicKey, String> names, Clock clock) {
         this.device = device;
-        this.names = Map.copyOf(names);
+        this.names = names;
         this.clock = clock;
     }
 
@@ -53,7 +57,7 @@ public final class StatusReporter {
         long handshake = peer.lastHandshakeEpochNanos();
         InetSocketAddress endpoint = peer.endpoint();
         TrafficRates.Rate rate = rates.rate(peer.publicKey());
-        return new PeerStatus(names.get(peer.publicKey()), peer.publicKey().toBase64(),
+        return new PeerStatus(names.apply(peer.publicKey()), peer.publicKey().toBase64(),
                 endpoint == null ? null : UapiValues.formatEndpoint(endpoint),
                 device.allowedIps(peer).stream().map(Object::toString).toList(),
                 handshake == 0 ? null : handshake / SECOND,

@@ -1,0 +1,117 @@
+package dev.overlayd.cli;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.logging.Logger;
+import dev.overlayd.cli.config.ClusterConfig;
+import dev.overlayd.membership.CaAdmission;
+import dev.overlayd.membership.ClusterPeers;
+import dev.overlayd.membership.Member;
+import dev.overlayd.membership.Membership;
+import dev.overlayd.membership.gossip.GossipMembership;
+import dev.overlayd.membership.identity.CertificateRejected;
+import dev.overlayd.membership.identity.ClusterCa;
+import dev.overlayd.membership.identity.IdentityException;
+import dev.overlayd.membership.identity.KeyFiles;
+import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.peers.Device;
+import dev.overlayd.tun.Link;
+
+/**
+ * Cluster mode: this node's identity from its CA-signed certificate, the interface addressed from
+ * it, and a membership backend that keeps the device's peers equal to the cluster's members.
+ */
+final class ClusterNode implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
+
+    final ClusterCa ca;
+    final NodeCertificate certificate;
+    final PrivateKey key;
+    final ClusterPeers peers;
+    private final ClusterConfig config;
+    private final CaAdmission admission;
+    private Membership membership;
+
+    private ClusterNode(ClusterConfig config, ClusterCa ca, NodeCertificate certificate, PrivateKey key,
+            CaAdmission admission, ClusterPeers peers) {
+        this.config = config;
+        this.ca = ca;
+        this.certificate = certificate;
+        this.key = key;
+        this.admission = admission;
+        this.peers = peers;
+    }
+
+    /**
+     * Reads and checks the identity before anything is created: a key that is not the
+     * certificate's, a certificate from another CA or out of its validity stop the start.
+     */
+    static Identity identity(ClusterConfig config) throws IdentityException, CertificateRejected {
+        ClusterCa ca = ClusterCa.read(config.ca());
+        NodeCertificate cert = NodeCertificate.read(config.certificate());
+        PrivateKey key = KeyFiles.readNodeKey(config.key());
+        if (!key.publicKey().equals(cert.publicKey())) {
+            throw new CertificateRejected(config.key() + " is not the key of " + config.certificate()
+                    + " (" + cert.name() + ")");
+        }
+        ca.verify(cert, Clock.systemUTC().instant());
+        return new Identity(ca, cert, key);
+    }
+
+    record Identity(ClusterCa ca, NodeCertificate certificate, PrivateKey key) {}
+
+    /** Configures the device and the interface for this node; membership starts with {@link #join}. */
+    static ClusterNode create(ClusterConfig config, Identity id, Device device, Link link) throws IOException {
+        device.setPrivateKey(id.key());
+        device.setListenPort(config.listenPort());
+        CaAdmission admission = new CaAdmission(id.ca(), Clock.systemUTC());
+        ClusterNode node = new ClusterNode(config, id.ca(), id.certificate(), id.key(), admission,
+                new ClusterPeers(device, admission));
+        link.addAddress(id.certificate().address().getHostAddress() + "/" + id.ca().overlay().bits());
+        return node;
+    }
+
+    /** Starts the membership backend: from here on, members come and go by themselves. */
+    void join(Device device) throws IOException {
+        membership = switch (config.backend()) {
+            case EMBEDDED -> new GossipMembership(device, key, prologue(ca), certificate.address(), admission,
+                    config.gossip(), dev.overlayd.noise.Clock.SYSTEM);
+            case ETCD -> throw new IOException("the etcd backend is not available in this build");
+        };
+        membership.start(new Member(certificate.name(), certificate.encoded(), config.advertise()), peers);
+        LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address()
+                + ", " + config.backend().name().toLowerCase(java.util.Locale.ROOT) + " membership");
+    }
+
+    /** A peer's name: the member's whose certificate binds the key. */
+    String peerName(dev.overlayd.noise.PublicKey key) {
+        ClusterPeers.Configured c = peers.byKey(key);
+        return c == null ? null : c.member().name();
+    }
+
+    Membership membership() {
+        return membership;
+    }
+
+    /** Leaves the cluster at once, so that the others need not wait for the TTL. */
+    @Override
+    public void close() {
+        if (membership != null) {
+            membership.leave();
+        }
+    }
+
+    /** Joins are bound to this cluster's CA: another cluster's node fails the first authenticated message. */
+    private static byte[] prologue(ClusterCa ca) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("overlayd join v1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return sha.digest(ca.encoded());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.overlayd.membership;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import dev.overlayd.membership.identity.CertificateRejected;
+import dev.overlayd.membership.identity.ClusterCa;
+import dev.overlayd.membership.identity.IdentityException;
+import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.noise.PublicKey;
+
+/** Admission by the cluster's CA: its signature, the validity period, its revocations, the name. */
+public final class CaAdmission implements Admission {
+    /** Decoded certificates by their bytes' fingerprint, so that gossip does not parse X.509 on every beat. */
+    private static final int CACHE_SIZE = 4096;
+
+    private final ClusterCa ca;
+    private final Clock clock;
+    private final Map<String, NodeCertificate> decoded = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, NodeCertificate> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    public CaAdmission(ClusterCa ca, Clock clock) {
+        this.ca = ca;
+        this.clock = clock;
+    }
+
+    /** The member's certificate when it is admitted; otherwise why not. */
+    public NodeCertificate check(Member member) throws CertificateRejected {
+        NodeCertificate cert;
+        try {
+            cert = decode(member.certificate());
+        } catch (IdentityException e) {
+            throw new CertificateRejected(member.name() + ": " + e.getMessage());
+        }
+        if (!cert.name().equals(member.name())) {
+            throw new CertificateRejected(member.name() + ": the certificate is " + cert.name() + "'s");
+        }
+        ca.verify(cert, clock.instant());
+        return cert;
+    }
+
+    @Override
+    public String refusal(Member member) {
+        try {
+            check(member);
+            return null;
+        } catch (CertificateRejected e) {
+            return e.getMessage();
+        }
+    }
+
+    @Override
+    public PublicKey publicKey(Member member) {
+        return certificate(member).publicKey();
+    }
+
+    @Override
+    public InetAddress address(Member member) {
+        return certificate(member).address();
+    }
+
+    @Override
+    public boolean adopt(byte[] revocationList) {
+        try {
+            return ca.acceptRevocations(revocationList);
+        } catch (CertificateRejected e) {
+            return false;
+        }
+    }
+
+    @Override
+    public byte[] revocations() {
+        return ca.revocations();
+    }
+
+    private NodeCertificate certificate(Member member) {
+        try {
+            return decode(member.certificate());
+        } catch (IdentityException e) {
+            throw new IllegalArgumentException(member.name() + " was never admitted: " + e.getMessage());
+        }
+    }
+
+    private synchronized NodeCertificate decode(byte[] der) throws IdentityException {
+        String key = java.util.HexFormat.of().formatHex(sha256(der));
+        NodeCertificate cert = decoded.get(key);
+        if (cert == null) {
+            cert = NodeCertificate.decode(der);
+            decoded.put(key, cert);
+        }
+        return cert;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.overlayd.membership;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import dev.overlayd.membership.identity.CertificateRejected;
+import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.noise.PublicKey;
+import dev.overlayd.peers.Device;
+import dev.overlayd.peers.IpPrefix;
+import dev.overlayd.peers.Peer;
+
+/**
+ * Keeps the device's peers equal to the admitted members, whichever backend reports them: a
+ * present member is a peer with its key, endpoint and allowed IPs (its address and container
+ * subnet); an absent or no longer admitted one is removed, its sessions wiped with it.
+ */
+public final class ClusterPeers implements MembershipListener {
+    private static final Logger LOG = Logger.getLogger(ClusterPeers.class.getName());
+
+    /** What this node configured for a member, to report and to undo. */
+    public record Configured(Member member, NodeCertificate certificate) {}
+
+    private final Device device;
+    private final CaAdmission admission;
+    private final Map<String, Configured> configured = new ConcurrentHashMap<>();
+
+    public ClusterPeers(Device device, CaAdmission admission) {
+        this.device = device;
+        this.admission = admission;
+    }
+
+    /** The members configured as peers, by name. */
+    public Map<String, Configured> configured() {
+        return Map.copyOf(configured);
+    }
+
+    @Override
+    public synchronized void present(Member member) {
+        NodeCertificate cert;
+        try {
+            cert = admission.check(member);
+        } catch (CertificateRejected e) {
+            LOG.warning("refused member: " + e.getMessage());
+            return;
+        }
+        Configured was = configured.get(member.name());
+        if (was != null && !was.certificate().publicKey().equals(cert.publicKey())) {
+            device.removePeer(was.certificate().publicKey());
+        }
+        Peer peer = device.peer(cert.publicKey());
+        if (peer == null) {
+            peer = device.addPeer(cert.publicKey());
+        }
+        if (member.endpoint() != null) {
+            device.setEndpoint(peer, member.endpoint());
+        }
+        device.clearAllowedIps(peer);
+        for (IpPrefix prefix : cert.allowedIps()) {
+            device.addAllowedIp(peer, prefix);
+        }
+        configured.put(member.name(), new Configured(member, cert));
+        if (was == null) {
+            LOG.info("member " + member.name() + " present: " + cert.address() + ", subnet " + cert.subnet()
+                    + ", endpoint " + member.endpoint());
+        }
+    }
+
+    @Override
+    public synchronized void absent(Member member, String why) {
+        Configured was = configured.remove(member.name());
+        if (was != null) {
+            device.removePeer(was.certificate().publicKey());
+            LOG.info("member " + member.name() + " removed: " + why);
+        }
+    }
+
+    @Override
+    public synchronized void revoked(byte[] revocationList) {
+        admission.adopt(revocationList);
+        recheck();
+    }
+
+    /** Removes the members no longer admitted: revoked, or their certificate expired. */
+    public synchronized void recheck() {
+        for (Configured c : configured.values()) {
+            String refusal = admission.refusal(c.member());
+            if (refusal != null) {
+                absent(c.member(), refusal);
+            }
+        }
+    }
+
+    /** The configured member whose certificate binds {@code key}, if any. */
+    public Configured byKey(PublicKey key) {
+        for (Configured c : configured.values()) {
+            if (c.certificate().publicKey().equals(key)) {
+                return c;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.overlayd.membership.identity;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import dev.overlayd.peers.IpPrefix;
+import com.google.common.net.InetAddresses;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.CertException;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.operator.ContentVerifierProvider;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.bc.BcEdDSAContentVerifierProviderBuilder;
+
+/**
+ * The cluster's CA as every node holds it: its self-signed Ed25519 certificate, which names the
+ * cluster and the overlay range, and the newest revocation list it signed. It decides which node
+ * certificates to trust. Thread-safe: revocations may arrive while certificates are being verified.
+ */
+public final class ClusterCa {
+    private final X509CertificateHolder holder;
+    private final byte[] der;
+    private final String name;
+    private final IpPrefix overlay;
+    private final ContentVerifierProvider verifier;
+    private volatile RevocationList revocations;
+
+    private ClusterCa(X509CertificateHolder holder, byte[] der) throws IdentityException {
+        this.holder = holder;
+        this.der = der;
+        if (!holder.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm().equals(EdECObjectIdentifiers.id_Ed25519)) {
+            throw new IdentityException("its key is not an Ed25519 key");
+        }
+        BasicConstraints constraints = BasicConstraints.fromExtensions(holder.getExtensions());
+        if (constraints == null || !constraints.isCA()) {
+            throw new IdentityException("it is not a CA certificate (basicConstraints CA:true)");
+        }
+        name = X500Names.commonName(holder.getSubject(), "subject");
+        overlay = OverlaydExtensions.overlay(holder.getExtensions());
+        try {
+            verifier = new BcEdDSAContentVerifierProviderBuilder().build(holder);
+        } catch (OperatorCreationException e) {
+            throw new IdentityException("its Ed25519 key is malformed");
+        }
+        if (!signedByThis(holder)) {
+            throw new IdentityException("its self-signature does not verify");
+        }
+    }
+
+    public static ClusterCa decode(byte[] der) throws IdentityException {
+        X509CertificateHolder holder;
+        try {
+            holder = new X509CertificateHolder(der);
+        } catch (IOException | RuntimeException e) {
+            throw new IdentityException("not an X.509 certificate");
+        }
+        try {
+            return new ClusterCa(holder, der.clone());
+        } catch (IdentityException e) {
+            throw new IdentityException("not a cluster CA certificate: " + e.getMessage());
+        }
+    }
+
+    /** Reads the CA certificate as {@code overlayctl ca init} writes it (ca.crt, PEM). */
+    public static ClusterCa read(Path caCertPem) throws IdentityException {
+        byte[] der = Pem.read(caCertPem, Pem.CERTIFICATE);
+        try {
+            return decode(der);
+        } catch (IdentityException e) {
+            throw new IdentityException(caCertPem + ": " + e.getMessage());
+        }
+    }
+
+    public byte[] encoded() {
+        return der.clone();
+    }
+
+    public String toPem() {
+        return Pem.encode(Pem.CERTIFICATE, der);
+    }
+
+    /** The cluster's name, the CA certificate's CN. */
+    public String name() {
+        return name;
+    }
+
+    /** The range every member's overlay address lies in. */
+    public IpPrefix overlay() {
+        return overlay;
+    }
+
+    public Instant notAfter() {
+        return holder.getNotAfter().toInstant();
+    }
+
+    X500Name subject() {
+        return holder.getSubject();
+    }
+
+    SubjectPublicKeyInfo publicKeyInfo() {
+        return holder.getSubjectPublicKeyInfo();
+    }
+
+    /**
+     * Accepts {@code cert} as a member of this cluster at {@code now}: signed by this CA, not
+     * revoked, within its validity, with its address in the overlay.
+     */
+    public void verify(NodeCertificate cert, Instant now) throws CertificateRejected {
+        String who = cert.name();
+        if (!signedByThis(cert.holder())) {
+            throw new CertificateRejected(who + ": not signed by cluster " + name + "'s CA");
+        }
+        if (isRevoked(cert.serial())) {
+            throw new CertificateRejected(who + ": certificate revoked");
+        }
+        if (now.isBefore(cert.notBefore())) {
+            throw new CertificateRejected(who + ": not yet valid until " + cert.notBefore());
+        }
+        if (now.isAfter(cert.notAfter())) {
+            throw new CertificateRejected(who + ": certificate expired at " + cert.notAfter());
+        }
+        if (now.isAfter(notAfter())) {
+            throw new CertificateRejected(who + ": cluster " + name + "'s CA expired at " + notAfter());
+        }
+        InetAddress address = cert.address();
+        if (!overlay.contains(address.getAddress())) {
+            throw new CertificateRejected(who + ": address " + InetAddresses.toAddrString(address)
+                    + " outside the overlay " + overlay);
+        }
+    }
+
+    /**
+     * Adopts a revocation list signed by this CA when it is newer (a higher CRL number) than the one
+     * held; returns whether it was adopted. Lists arrive by gossip in any order, so an older one is
+     * not an error.
+     */
+    public synchronized boolean acceptRevocations(byte[] crlDer) throws CertificateRejected {
+        RevocationList list = RevocationList.decode(crlDer);
+        boolean signed;
+        try {
+            signed = list.holder().getIssuer().equals(holder.getSubject()) && list.holder().isSignatureValid(verifier);
+        } catch (CertException e) {
+            signed = false;
+        }
+        if (!signed) {
+            throw new CertificateRejected("revocation list not signed by cluster " + name + "'s CA");
+        }
+        RevocationList held = revocations;
+        if (held != null && list.number().compareTo(held.number()) <= 0) {
+            return false;
+        }
+        revocations = list;
+        return true;
+    }
+
+    /** The newest revocation list adopted (DER), or null when there is none. */
+    public byte[] revocations() {
+        RevocationList held = revocations;
+        return held == null ? null : held.encoded();
+    }
+
+    /** The same, for the CA to extend. */
+    RevocationList revocationList() {
+        return revocations;
+    }
+
+    public boolean isRevoked(BigInteger serial) {
+        RevocationList held = revocations;
+        return held != null && held.contains(serial);
+    }
+
+    private boolean signedByThis(X509CertificateHolder cert) {
+        try {
+            return cert.getIssuer().equals(holder.getSubject()) && cert.isSignatureValid(verifier);
+        } catch (CertException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClusterCa c && Arrays.equals(der, c.der);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(der);
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterCa[" + name + ", overlay " + overlay + "]";
+    }
+}

@@ -1,0 +1,218 @@
+package dev.overlayd.membership.identity;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import dev.overlayd.noise.PublicKey;
+import dev.overlayd.peers.IpPrefix;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+
+/**
+ * A cluster member's identity as the CA signed it, an X.509 certificate: the name (subject CN), the
+ * groups (subject OUs), the WireGuard public key (an X25519 SubjectPublicKeyInfo, RFC 8410), the
+ * overlay address (subjectAltName iPAddress), and in overlayd's own extension the kind, the container
+ * subnet and a static host's endpoint. Decoding checks the form only; {@link ClusterCa#verify} decides
+ * whether to trust it.
+ */
+public final class NodeCertificate {
+    /** What holds the certificate. The declaration order is the ENUMERATED value in the certificate. */
+    public enum Kind {
+        /** A host of the cluster running overlayd. */
+        NODE,
+        /** A host outside the cluster running stock WireGuard, e.g. a database server, at a fixed endpoint. */
+        STATIC_HOST
+    }
+
+    private final X509CertificateHolder holder;
+    private final byte[] der;
+    private final String name;
+    private final String issuer;
+    private final List<String> groups;
+    private final PublicKey publicKey;
+    private final InetAddress address;
+    private final IpPrefix subnet;
+    private final Kind kind;
+    private final String endpoint;
+
+    private NodeCertificate(X509CertificateHolder holder, byte[] der) throws IdentityException {
+        this.holder = holder;
+        this.der = der;
+        name = X500Names.commonName(holder.getSubject(), "subject");
+        issuer = X500Names.commonName(holder.getIssuer(), "issuer");
+        groups = X500Names.organizationalUnits(holder.getSubject());
+        publicKey = x25519(holder.getSubjectPublicKeyInfo());
+        address = address(holder);
+        OverlaydExtensions.Member member = OverlaydExtensions.member(holder.getExtensions());
+        kind = member.kind();
+        endpoint = member.endpoint();
+        subnet = member.subnet() != null ? member.subnet() : IpPrefix.of(address, address.getAddress().length * 8);
+    }
+
+    public static NodeCertificate decode(byte[] der) throws IdentityException {
+        X509CertificateHolder holder;
+        try {
+            holder = new X509CertificateHolder(der);
+        } catch (IOException | RuntimeException e) {
+            throw new IdentityException("not an X.509 certificate");
+        }
+        try {
+            return new NodeCertificate(holder, der.clone());
+        } catch (IdentityException e) {
+            throw new IdentityException("not a node certificate: " + e.getMessage());
+        }
+    }
+
+    /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it. */
+    public static NodeCertificate read(Path pemFile) throws IdentityException {
+        byte[] der = Pem.read(pemFile, Pem.CERTIFICATE);
+        try {
+            return decode(der);
+        } catch (IdentityException e) {
+            throw new IdentityException(pemFile + ": " + e.getMessage());
+        }
+    }
+
+    /** The certificate as BC holds it, for checking its signature. */
+    X509CertificateHolder holder() {
+        return holder;
+    }
+
+    /** The DER encoding, as it travels between nodes. */
+    public byte[] encoded() {
+        return der.clone();
+    }
+
+    public String toPem() {
+        return Pem.encode(Pem.CERTIFICATE, der);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The name of the cluster whose CA issued it (the issuer's CN). */
+    public String issuer() {
+        return issuer;
+    }
+
+    /** The node's WireGuard (X25519) public key. */
+    public PublicKey publicKey() {
+        return publicKey;
+    }
+
+    /** The node's own address in the overlay. */
+    public InetAddress address() {
+        return address;
+    }
+
+    /**
+     * The container subnet routed to this host. A static host issued without one has just its
+     * address, as a host prefix (/32 or /128).
+     */
+    public IpPrefix subnet() {
+        return subnet;
+    }
+
+    public List<String> groups() {
+        return groups;
+    }
+
+    public Instant notBefore() {
+        return holder.getNotBefore().toInstant();
+    }
+
+    public Instant notAfter() {
+        return holder.getNotAfter().toInstant();
+    }
+
+    public BigInteger serial() {
+        return holder.getSerialNumber();
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Where a static host's WireGuard listens, "host:port"; empty for nodes, which are found through membership. */
+    public Optional<String> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
+    /**
+     * What WireGuard routes to this peer: its address and its subnet, or just the subnet when that
+     * already holds the address (the usual layout, the address being the subnet's .1).
+     */
+    public List<IpPrefix> allowedIps() {
+        if (subnet.contains(address.getAddress())) {
+            return List.of(subnet);
+        }
+        return List.of(IpPrefix.of(address, address.getAddress().length * 8), subnet);
+    }
+
+    /** SHA-256 of the DER, lowercase hex: what {@code openssl x509 -fingerprint -sha256} shows. */
+    public String fingerprint() {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NodeCertificate c && Arrays.equals(der, c.der);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(der);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeCertificate[" + name + " " + address.getHostAddress() + ", serial " + serial().toString(16) + "]";
+    }
+
+    private static PublicKey x25519(SubjectPublicKeyInfo info) throws IdentityException {
+        byte[] key = info.getPublicKeyData().getOctets();
+        if (!info.getAlgorithm().getAlgorithm().equals(EdECObjectIdentifiers.id_X25519) || key.length != PublicKey.LENGTH) {
+            throw new IdentityException("its key is not an X25519 (WireGuard) key");
+        }
+        return new PublicKey(key);
+    }
+
+    private static InetAddress address(X509CertificateHolder holder) throws IdentityException {
+        GeneralNames names = GeneralNames.fromExtensions(holder.getExtensions(),
+                Extension.subjectAlternativeName);
+        List<byte[]> addresses = new ArrayList<>();
+        for (GeneralName name : names == null ? new GeneralName[0] : names.getNames()) {
+            if (name.getTagNo() == GeneralName.iPAddress) {
+                addresses.add(((ASN1OctetString) name.getName()).getOctets());
+            }
+        }
+        if (addresses.size() != 1) {
+            throw new IdentityException(addresses.size() + " overlay addresses (subjectAltName iPAddress), not one");
+        }
+        try {
+            return InetAddress.getByAddress(addresses.getFirst());
+        } catch (UnknownHostException e) {
+            throw new IdentityException("a " + addresses.getFirst().length + "-byte IP address");
+        }
+    }
+}

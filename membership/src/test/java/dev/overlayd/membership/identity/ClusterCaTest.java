@@ -1,0 +1,180 @@
+package dev.overlayd.membership.identity;
+
+import static dev.overlayd.membership.identity.CertificateAuthorityTest.OVERLAY;
+import static dev.overlayd.membership.identity.CertificateAuthorityTest.T0;
+import static dev.overlayd.membership.identity.CertificateAuthorityTest.at;
+import static dev.overlayd.membership.identity.CertificateAuthorityTest.newKey;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.operator.bc.BcEdECContentSignerBuilder;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a node accepts: this CA's live certificates in the overlay, and this CA's newer revocation lists. */
+class ClusterCaTest {
+    @TempDir
+    Path temp;
+
+    private CertificateAuthority authority;
+    private ClusterCa ca;
+    private NodeCertificate db1;
+
+    @BeforeEach
+    void issue() throws Exception {
+        authority = CertificateAuthority.init(temp.resolve("ca"), "prod", OVERLAY, 3650, at(T0));
+        ca = ClusterCa.decode(authority.publicCa().encoded());
+        db1 = authority.issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of(), 200,
+                NodeCertificate.Kind.STATIC_HOST, "192.0.2.10:51820"));
+    }
+
+    private static void assertRejected(String message, Executable verify) {
+        assertEquals(message, assertThrows(CertificateRejected.class, verify).getMessage());
+    }
+
+    @Test
+    void acceptsALiveCertificateOfItsOwn() throws Exception {
+        ca.verify(db1, T0);
+        ca.verify(db1, T0.plus(Duration.ofDays(199)));
+    }
+
+    @Test
+    void rejectsAnExpiredCertificate() {
+        assertRejected("db1: certificate expired at 2026-11-17T10:00:00Z",
+                () -> ca.verify(db1, T0.plus(Duration.ofDays(200)).plusSeconds(1)));
+    }
+
+    @Test
+    void rejectsACertificateNotYetValid() {
+        assertRejected("db1: not yet valid until 2026-05-01T09:59:00Z", () -> ca.verify(db1, T0.minus(Duration.ofMinutes(2))));
+    }
+
+    @Test
+    void rejectsACertificateOfAnotherCaWithTheSameName() throws Exception {
+        CertificateAuthority impostor = CertificateAuthority.init(temp.resolve("other"), "prod", OVERLAY, 3650, at(T0));
+        NodeCertificate forged = impostor.issue(CertificateAuthority.Request.node("db1", newKey()));
+
+        assertRejected("db1: not signed by cluster prod's CA", () -> ca.verify(forged, T0));
+    }
+
+    @Test
+    void rejectsATamperedCertificate() throws Exception {
+        byte[] der = db1.encoded();
+        // Turn the overlay address 10.40.255.1 into 10.40.255.2 in the signed part: still decodes, no longer verifies.
+        byte[] address = InetAddress.getByName("10.40.255.1").getAddress();
+        int at = indexOf(der, address);
+        der[at + 3] = 2;
+        NodeCertificate tampered = NodeCertificate.decode(der);
+        assertEquals(InetAddress.getByName("10.40.255.2"), tampered.address());
+
+        assertRejected("db1: not signed by cluster prod's CA", () -> ca.verify(tampered, T0));
+    }
+
+    @Test
+    void rejectsAnAddressOutsideTheOverlay() throws Exception {
+        // The CA never issues one, so sign one by hand with its key, as a careless tool could.
+        Ed25519PrivateKeyParameters key = (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(
+                Pem.decode(Files.readString(temp.resolve("ca/ca.key")), Pem.PRIVATE_KEY)));
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), BigInteger.TWO,
+                Date.from(T0), Date.from(T0.plus(Duration.ofDays(1))), X500Names.of("db1", List.of()),
+                new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519), newKey().bytes()));
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
+                new GeneralName(GeneralName.iPAddress, new DEROctetString(InetAddress.getByName("10.41.0.1").getAddress()))));
+        builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(NodeCertificate.Kind.NODE, null, null)));
+        NodeCertificate outside = NodeCertificate.decode(builder.build(
+                new BcEdECContentSignerBuilder(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519)).build(key)).getEncoded());
+
+        assertRejected("db1: address 10.41.0.1 outside the overlay 10.40.0.0/16", () -> ca.verify(outside, T0));
+    }
+
+    @Test
+    void rejectsARevokedCertificateOnceTheListArrives() throws Exception {
+        byte[] crl = authority.revoke("db1");
+        ca.verify(db1, T0);
+        assertNull(ca.revocations());
+
+        assertTrue(ca.acceptRevocations(crl));
+
+        assertRejected("db1: certificate revoked", () -> ca.verify(db1, T0));
+        assertTrue(ca.isRevoked(db1.serial()));
+        assertArrayEquals(crl, ca.revocations());
+    }
+
+    @Test
+    void keepsTheNewerListWhenAnOlderOneArrivesLate() throws Exception {
+        NodeCertificate web1 = authority.issue(CertificateAuthority.Request.node("web1", newKey()));
+        byte[] first = authority.revoke("db1");
+        byte[] second = authority.revoke("web1");
+
+        assertTrue(ca.acceptRevocations(second));
+        assertFalse(ca.acceptRevocations(first));
+        assertFalse(ca.acceptRevocations(second));
+
+        assertArrayEquals(second, ca.revocations());
+        assertTrue(ca.isRevoked(web1.serial()));
+        assertTrue(ca.isRevoked(db1.serial()));
+    }
+
+    @Test
+    void rejectsAListSignedByAnotherCa() throws Exception {
+        CertificateAuthority impostor = CertificateAuthority.init(temp.resolve("other"), "prod", OVERLAY, 3650, at(T0));
+        impostor.issue(CertificateAuthority.Request.node("web1", newKey()));
+        byte[] foreign = impostor.revoke("web1");
+
+        assertRejected("revocation list not signed by cluster prod's CA", () -> ca.acceptRevocations(foreign));
+        assertNull(ca.revocations());
+    }
+
+    @Test
+    void rejectsBytesThatAreNoList() {
+        assertRejected("not a revocation list (X.509 CRL)",
+                () -> ca.acceptRevocations("junk".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void aNodeCertificateIsNoCaCertificate() {
+        IdentityException e = assertThrows(IdentityException.class, () -> ClusterCa.decode(db1.encoded()));
+        assertEquals("not a cluster CA certificate: its key is not an Ed25519 key", e.getMessage());
+    }
+
+    @Test
+    void aCaCertificateIsNoNodeCertificate() {
+        IdentityException e = assertThrows(IdentityException.class, () -> NodeCertificate.decode(ca.encoded()));
+        assertEquals("not a node certificate: its key is not an X25519 (WireGuard) key", e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+}

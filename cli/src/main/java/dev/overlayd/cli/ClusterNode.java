@@ -4,7 +4,14 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.logging.Logger;
+import dev.overlayd.cli.control.ClusterControl;
+import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.cli.control.MemberStatus;
+import dev.overlayd.peers.uapi.UapiValues;
 import dev.overlayd.cli.config.ClusterConfig;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.ClusterPeers;
@@ -24,7 +31,7 @@ import dev.overlayd.tun.Link;
  * Cluster mode: this node's identity from its CA-signed certificate, the interface addressed from
  * it, and a membership backend that keeps the device's peers equal to the cluster's members.
  */
-final class ClusterNode implements AutoCloseable {
+final class ClusterNode implements ClusterControl, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
 
     final ClusterCa ca;
@@ -33,6 +40,7 @@ final class ClusterNode implements AutoCloseable {
     final ClusterPeers peers;
     private final ClusterConfig config;
     private final CaAdmission admission;
+    private final String interfaceName;
     private Membership membership;
 
     private ClusterNode(ClusterConfig config, ClusterCa ca, NodeCertificate certificate, PrivateKey key,
@@ -43,6 +51,7 @@ final class ClusterNode implements AutoCloseable {
         this.key = key;
         this.admission = admission;
         this.peers = peers;
+        this.interfaceName = peers.deviceName();
     }
 
     /**
@@ -83,7 +92,7 @@ final class ClusterNode implements AutoCloseable {
         };
         membership.start(new Member(certificate.name(), certificate.encoded(), config.advertise()), peers);
         LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address()
-                + ", " + config.backend().name().toLowerCase(java.util.Locale.ROOT) + " membership");
+                + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
     }
 
     /** A peer's name: the member's whose certificate binds the key. */
@@ -92,8 +101,29 @@ final class ClusterNode implements AutoCloseable {
         return c == null ? null : c.member().name();
     }
 
-    Membership membership() {
-        return membership;
+    @Override
+    public ClusterStatus members() {
+        List<MemberStatus> members = new ArrayList<>();
+        for (Member m : membership.members()) {
+            NodeCertificate cert;
+            try {
+                cert = NodeCertificate.decode(m.certificate());
+            } catch (IdentityException e) {
+                continue;
+            }
+            boolean self = m.name().equals(certificate.name());
+            members.add(new MemberStatus(m.name(), cert.kind().name().toLowerCase(Locale.ROOT), self ? "self" : "member",
+                    cert.address().getHostAddress(), cert.subnet() == null ? null : cert.subnet().toString(),
+                    m.endpoint() == null ? null : UapiValues.formatEndpoint(m.endpoint()), cert.groups(),
+                    cert.notAfter().getEpochSecond(), cert.publicKey().toBase64()));
+        }
+        return new ClusterStatus(interfaceName, ca.name(), ca.overlay().toString(),
+                config.backend().name().toLowerCase(Locale.ROOT), members);
+    }
+
+    @Override
+    public void revoke(byte[] revocationList) throws IOException {
+        membership.revoke(revocationList);
     }
 
     /** Leaves the cluster at once, so that the others need not wait for the TTL. */

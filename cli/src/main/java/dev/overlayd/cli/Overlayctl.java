@@ -1,6 +1,9 @@
 package dev.overlayd.cli;
 
 import java.nio.file.Path;
+import java.util.List;
+import dev.overlayd.cli.control.ControlClient;
+import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.cli.control.ControlProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The operator's tool: asks running overlayd daemons through their control sockets. */
 @Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
         description = "Inspect the overlayd daemons running on this host.",
-        subcommands = {PeersCommand.class})
+        subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class})
 public final class Overlayctl implements Runnable {
     /** Where the daemons' control sockets are; tests point it elsewhere. */
     Path controlDirectory = ControlProtocol.DIRECTORY;
@@ -33,6 +36,15 @@ public final class Overlayctl implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    /** The interface asked for, or every one running; none running is an error. */
+    List<String> interfaces(ControlClient client, String name) throws ControlException {
+        List<String> names = name != null ? List.of(name) : client.interfaces();
+        if (names.isEmpty()) {
+            throw new ControlException("no overlayd interface is running (nothing in " + controlDirectory + ")");
+        }
+        return names;
     }
 
     @Override

@@ -107,7 +107,7 @@ public final class Overlayd implements Callable<Integer> {
         ClusterNode node = cluster == null ? null : ClusterNode.create(cluster, identity, device, link);
         Map<PublicKey, String> names = wgQuick == null ? Map.of() : wgQuick.peerNames();
         StatusReporter status = new StatusReporter(device, node == null ? names::get : node::peerName, Clock.SYSTEM);
-        UnixSocketServer control = ControlProtocol.server(tun.name(), status);
+        UnixSocketServer control = ControlProtocol.server(tun.name(), status, node);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -34,10 +34,7 @@ final class PeersCommand implements Callable<Integer> {
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
         ControlClient client = new ControlClient(parent.controlDirectory);
-        List<String> names = interfaceName != null ? List.of(interfaceName) : client.interfaces();
-        if (names.isEmpty()) {
-            throw new ControlException("no overlayd interface is running (nothing in " + parent.controlDirectory + ")");
-        }
+        List<String> names = parent.interfaces(client, interfaceName);
         List<InterfaceStatus> interfaces = new ArrayList<>();
         for (String name : names) {
             interfaces.add(client.peers(name));

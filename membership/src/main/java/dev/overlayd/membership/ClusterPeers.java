@@ -30,6 +30,10 @@ public final class ClusterPeers implements MembershipListener {
         this.admission = admission;
     }
 
+    public String deviceName() {
+        return device.name();
+    }
+
     /** The members configured as peers, by name. */
     public Map<String, Configured> configured() {
         return Map.copyOf(configured);

@@ -44,11 +44,24 @@ public final class ControlClient {
     }
 
     public InterfaceStatus peers(String interfaceName) throws ControlException {
+        return request(interfaceName, "peers", InterfaceStatus.class);
+    }
+
+    public ClusterStatus members(String interfaceName) throws ControlException {
+        return request(interfaceName, "members", ClusterStatus.class);
+    }
+
+    /** Hands a CA-signed revocation list (DER) to the daemon, which spreads it to the cluster. */
+    public void revoke(String interfaceName, byte[] revocationList) throws ControlException {
+        request(interfaceName, "revoke " + java.util.Base64.getEncoder().encodeToString(revocationList), JsonNode.class);
+    }
+
+    private <T> T request(String interfaceName, String command, Class<T> type) throws ControlException {
         Path socket = directory.resolve(interfaceName + ".sock");
         JsonNode reply;
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             OutputStream out = Channels.newOutputStream(channel);
-            out.write("peers\n".getBytes(StandardCharsets.US_ASCII));
+            out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = Channels.newInputStream(channel);
             reply = ControlProtocol.JSON.readTree(in);
@@ -66,7 +79,7 @@ public final class ControlClient {
                     + (reply == null ? "empty reply" : reply.get("error").asText()));
         }
         try {
-            return ControlProtocol.JSON.treeToValue(reply, InterfaceStatus.class);
+            return ControlProtocol.JSON.treeToValue(reply, type);
         } catch (JacksonException e) {
             throw new ControlException(interfaceName + ": unexpected reply from the daemon (" + e.getOriginalMessage() + ")");
         }

@@ -21,8 +21,8 @@ import dev.overlayd.peers.socket.UnixSocketServer;
  */
 public final class ControlProtocol implements SocketProtocol {
     public static final Path DIRECTORY = Path.of("/var/run/overlayd");
-    /** Longer than any command; a client sending more is not overlayctl. */
-    private static final int MAX_COMMAND_BYTES = 256;
+    /** Longer than any command (a revocation list in base64 is the longest); a client sending more is not overlayctl. */
+    private static final int MAX_COMMAND_BYTES = 65536;
 
     /** Readers ignore fields they do not know, so an older overlayctl can read a newer daemon. */
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -30,28 +30,53 @@ public final class ControlProtocol implements SocketProtocol {
             .build();
 
     private final StatusReporter reporter;
+    private final ClusterControl cluster;
 
-    public ControlProtocol(StatusReporter reporter) {
+    /** @param cluster null when the daemon is not in cluster mode */
+    public ControlProtocol(StatusReporter reporter, ClusterControl cluster) {
         this.reporter = reporter;
+        this.cluster = cluster;
     }
 
-    public static UnixSocketServer server(String interfaceName, StatusReporter reporter) {
+    public static UnixSocketServer server(String interfaceName, StatusReporter reporter, ClusterControl cluster) {
         // Losing the control socket only blinds overlayctl; the tunnel carries on.
         return new UnixSocketServer("control", DIRECTORY, PosixFilePermissions.fromString("rwx------"), interfaceName,
-                new ControlProtocol(reporter), () -> {});
+                new ControlProtocol(reporter, cluster), () -> {});
     }
 
     @Override
     public void serve(InputStream in, OutputStream out) throws IOException {
-        String command = readCommand(in);
+        String line = readCommand(in);
+        String command = line == null ? null : line.split(" ", 2)[0];
         Object reply = switch (command) {
             case "peers" -> reporter.status();
+            case "members" -> cluster == null ? notClustered() : cluster.members();
+            case "revoke" -> cluster == null ? notClustered() : revoke(line.substring(command.length()).strip());
             case null -> Map.of("error", "command too long");
             default -> Map.of("error", "unknown command");
         };
         out.write(JSON.writeValueAsBytes(reply));
         out.write('\n');
         out.flush();
+    }
+
+    private static Map<String, String> notClustered() {
+        return Map.of("error", "not in cluster mode (started without an overlay.yaml)");
+    }
+
+    private Map<String, Object> revoke(String base64) {
+        byte[] der;
+        try {
+            der = java.util.Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return Map.of("error", "the revocation list is not base64");
+        }
+        try {
+            cluster.revoke(der);
+            return Map.of("revoked", true);
+        } catch (IOException e) {
+            return Map.of("error", e.getMessage());
+        }
     }
 
     /** The first line, or null when it is longer than any command. */

@@ -57,7 +57,7 @@ class ControlSocketTest {
         device.addPeer(unnamed);
         StatusReporter reporter = new StatusReporter(device, Map.of(named, "db")::get, Clock.SYSTEM);
         server = new UnixSocketServer("control", directory(), PosixFilePermissions.fromString("rwx------"), "ovc0",
-                new ControlProtocol(reporter), () -> {});
+                new ControlProtocol(reporter, null), () -> {});
         server.start();
         client = new ControlClient(directory());
     }

@@ -13,7 +13,7 @@ import org.bouncycastle.cert.X509CRLHolder;
  * An X.509 CRL as the cluster uses it: each one the CA signs lists every serial it ever revoked, and
  * its CRL number (RFC 5280, 5.2.3) orders them, so a node keeps only the highest it has seen.
  */
-final class RevocationList {
+public final class RevocationList {
     private final X509CRLHolder holder;
     private final byte[] der;
     private final BigInteger number;
@@ -24,6 +24,11 @@ final class RevocationList {
         this.der = der;
         this.number = number;
         this.serials = serials;
+    }
+
+    /** The DER of a revocation list file as `overlayctl cert revoke` writes it (PEM). */
+    public static byte[] read(java.nio.file.Path file) throws IdentityException {
+        return Pem.read(file, Pem.CRL);
     }
 
     /** Parses the form only; whether the CA signed it is for {@link ClusterCa} to check. */

@@ -1,0 +1,68 @@
+package dev.overlayd.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.cli.control.ControlClient;
+import dev.overlayd.cli.control.ControlException;
+import dev.overlayd.cli.control.Durations;
+import dev.overlayd.cli.control.MemberStatus;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "members", mixinStandardHelpOptions = true,
+        description = "List the cluster as this node sees it: each member's name, address, container subnet, endpoint and certificate expiry.")
+final class MembersCommand implements Callable<Integer> {
+    @ParentCommand
+    Overlayctl parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
+    String interfaceName;
+
+    @Option(names = "--json", description = "Print a JSON array (one element per interface), for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() throws ControlException, JsonProcessingException {
+        ControlClient client = new ControlClient(parent.controlDirectory);
+        List<ClusterStatus> clusters = new ArrayList<>();
+        for (String name : parent.interfaces(client, interfaceName)) {
+            clusters.add(client.members(name));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(clusters));
+        } else {
+            for (ClusterStatus c : clusters) {
+                out.printf("%s: cluster %s, overlay %s, %s membership, %d members%n", c.interfaceName(), c.cluster(),
+                        c.overlay(), c.backend(), c.members().size());
+                out.printf("  %-16s %-8s %-15s %-18s %-22s %s%n", "NAME", "STATE", "ADDRESS", "SUBNET", "ENDPOINT", "EXPIRES");
+                for (MemberStatus m : c.members()) {
+                    out.printf("  %-16s %-8s %-15s %-18s %-22s %s%n", m.name(), m.state(), m.address(),
+                            m.subnet() == null ? "-" : m.subnet(), m.endpoint() == null ? "-" : m.endpoint(),
+                            expiry(m.notAfter()));
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String expiry(long notAfter) {
+        Duration left = Duration.between(Instant.now(), Instant.ofEpochSecond(notAfter));
+        return left.isNegative() ? "EXPIRED" : "in " + Durations.coarse(left.toSeconds());
+    }
+}

@@ -91,7 +91,7 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
             case ETCD -> throw new IOException("the etcd backend is not available in this build");
         };
         membership.start(new Member(certificate.name(), certificate.encoded(), config.advertise()), peers);
-        LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address()
+        LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
     }
 

@@ -9,6 +9,7 @@ import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.Peer;
+import dev.overlayd.peers.uapi.UapiValues;
 
 /**
  * Keeps the device's peers equal to the admitted members, whichever backend reports them: a
@@ -65,8 +66,8 @@ public final class ClusterPeers implements MembershipListener {
         }
         configured.put(member.name(), new Configured(member, cert));
         if (was == null) {
-            LOG.info("member " + member.name() + " present: " + cert.address() + ", subnet " + cert.subnet()
-                    + ", endpoint " + member.endpoint());
+            LOG.info("member " + member.name() + " present: " + cert.address().getHostAddress() + ", subnet "
+                    + cert.subnet() + ", endpoint " + endpoint(member));
         }
     }
 
@@ -93,6 +94,10 @@ public final class ClusterPeers implements MembershipListener {
                 absent(c.member(), refusal);
             }
         }
+    }
+
+    private static String endpoint(Member member) {
+        return member.endpoint() == null ? "unknown" : UapiValues.formatEndpoint(member.endpoint());
     }
 
     /** The configured member whose certificate binds {@code key}, if any. */

@@ -29,6 +29,7 @@ import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.SideChannel;
+import dev.overlayd.peers.uapi.UapiValues;
 
 /**
  * The embedded membership backend: no service besides the nodes themselves. A new node joins
@@ -104,6 +105,8 @@ public final class GossipMembership implements Membership, SideChannel {
         reader = Thread.ofPlatform().name(device.name() + "-gossip").daemon().start(this::readGossip);
         long interval = settings.interval().toNanos();
         loop.scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.NANOSECONDS);
+        // Checked more often than members beat, so that a silent member goes within the TTL plus a quarter beat.
+        loop.scheduleAtFixedRate(this::expire, interval / 4, interval / 4, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -194,7 +197,7 @@ public final class GossipMembership implements Membership, SideChannel {
             }
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             // A failed MAC here is the usual sign of another cluster's node (the prologue differs).
-            LOG.warning("join with " + from + " failed at step " + step + ": " + describe(e));
+            LOG.warning("join with " + UapiValues.formatEndpoint(from) + " failed at step " + step + ": " + describe(e));
             Pending p = step == 2 || step == 4 ? joining.remove(id) : answering.remove(from + "/" + id);
             if (p != null) {
                 p.exchange().close();
@@ -267,7 +270,7 @@ public final class GossipMembership implements Membership, SideChannel {
                 records.add(reached ? withEndpoint(r, from) : r);
             }
             List<Record> news = table.merge(records, clock.nanoTime());
-            LOG.info("joined the cluster through " + from + ": " + table.present().size() + " members");
+            LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
             flood(news, from);
             publishView();
         }
@@ -291,7 +294,7 @@ public final class GossipMembership implements Membership, SideChannel {
             refusal = r.name() + ": the certificate's key is not the key the node proved";
         }
         if (refusal != null) {
-            LOG.warning("refused " + from + ": " + refusal);
+            LOG.warning("refused " + UapiValues.formatEndpoint(from) + ": " + refusal);
             return null;
         }
         return withEndpoint(r, from);
@@ -385,7 +388,6 @@ public final class GossipMembership implements Membership, SideChannel {
                 Member partner = present.get(random.nextInt(present.size()));
                 sendGossip(GossipMessage.of(GossipMessage.SYNC, table.records(), revocations, null), admission.address(partner));
             }
-            table.expire(now);
             dropStaleExchanges(now);
             if (present.isEmpty() || ticks % REJOIN_EVERY == 0) {
                 joinSomeone(present);
@@ -395,6 +397,11 @@ public final class GossipMembership implements Membership, SideChannel {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "membership tick failed: " + e);
         }
+    }
+
+    private void expire() {
+        table.expire(clock.nanoTime());
+        publishView();
     }
 
     /**

@@ -400,8 +400,12 @@ public final class GossipMembership implements Membership, SideChannel {
     }
 
     private void expire() {
-        table.expire(clock.nanoTime());
-        publishView();
+        try {
+            table.expire(clock.nanoTime());
+            publishView();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "membership expiry failed: " + e);
+        }
     }
 
     /**

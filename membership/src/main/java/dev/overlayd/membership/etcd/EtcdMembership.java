@@ -1,0 +1,376 @@
+package dev.overlayd.membership.etcd;
+
+import dev.overlayd.membership.Member;
+import dev.overlayd.membership.Membership;
+import dev.overlayd.membership.MembershipListener;
+import io.etcd.jetcd.Watch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Membership kept in etcd. Each node's record sits at {@code /overlayd/<cluster>/members/<name>} on a
+ * lease the node renews, so a node that stops renewing disappears after the TTL; the CRL sits at
+ * {@code /overlayd/<cluster>/revocations}. One watch on the cluster's prefix tells every node about
+ * every change.
+ *
+ * <p>etcd going away must not take the overlay down with it: while etcd cannot be reached the node
+ * keeps the members it knows and says so once; when etcd answers again it renews or re-creates its
+ * record and resumes the watch where it stopped (or, if etcd has forgotten that far back, reads the
+ * cluster again and reports the difference).
+ *
+ * <p>All state is owned by one control thread (requests, renewals, watch events), and the listener
+ * is called on another single thread, so a slow listener delays neither renewals nor the caller, and
+ * no lock is held while it runs.
+ */
+public final class EtcdMembership implements Membership {
+    private static final Logger LOG = Logger.getLogger(EtcdMembership.class.getName());
+
+    private final EtcdSettings settings;
+
+    private volatile Member self;
+    private volatile ClusterView view;
+    private volatile boolean stopped;
+    private MembershipListener listener;
+    private ScheduledExecutorService control;
+    private ExecutorService callbacks;
+
+    // Owned by the control thread.
+    private EtcdSession session;
+    private long lease;
+    private boolean republish = true;
+    private long publishedRevision;
+    private boolean reread = true;
+    private long revision;
+    private Watch.Watcher watcher;
+    private int watchGeneration;
+    private boolean unreachable;
+
+    public EtcdMembership(EtcdSettings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Registers {@code self} (a new lease, its record), reports every other member and the current
+     * revocation list, then follows the cluster.
+     *
+     * @throws IOException when etcd cannot be reached or refuses; nothing is left running then
+     */
+    @Override
+    public void start(Member self, MembershipListener listener) throws IOException {
+        if (this.self != null) {
+            throw new IllegalStateException("etcd membership: already started as " + this.self.name());
+        }
+        this.self = self;
+        this.listener = listener;
+        this.view = new ClusterView(settings, self.name());
+        control = Executors.newSingleThreadScheduledExecutor(daemon("overlayd-etcd-" + self.name()));
+        callbacks = Executors.newSingleThreadExecutor(daemon("overlayd-etcd-" + self.name() + "-events"));
+        try {
+            onControl(() -> {
+                connect();
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw new IOException("etcd at " + settings.endpoints() + ": cannot join cluster " + settings.cluster()
+                    + ": " + e.getMessage(), e);
+        }
+        long interval = settings.interval().toMillis();
+        control.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Republishes this node's record. When etcd cannot be reached the new record is kept and written
+     * as soon as it can, and this throws to say it has not happened yet.
+     */
+    @Override
+    public void update(Member self) throws IOException {
+        Member current = started();
+        if (!current.name().equals(self.name())) {
+            throw new IllegalArgumentException("etcd membership: " + current.name() + " cannot be renamed " + self.name());
+        }
+        onControl(() -> {
+            this.self = self;
+            republish = true;
+            try {
+                publish();
+            } catch (IOException e) {
+                lost(e);
+                throw new IOException(e.getMessage() + " (the record is written when etcd is back)", e);
+            }
+            return null;
+        });
+    }
+
+    /** Writes the revocation list; every node, this one included, hears of it through its watch. */
+    @Override
+    public void revoke(byte[] revocationList) throws IOException {
+        started();
+        byte[] crl = revocationList.clone();
+        onControl(() -> {
+            try {
+                return connected().put(settings.revocationsKey(), crl, 0);
+            } catch (IOException e) {
+                lost(e);
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public List<Member> members() {
+        Member self = this.self;
+        if (self == null) {
+            return List.of();
+        }
+        List<Member> members = new ArrayList<>(view.others());
+        members.add(self);
+        return members;
+    }
+
+    /** Revokes this node's lease, which deletes its record at once, then closes. */
+    @Override
+    public void leave() {
+        if (self == null || stopped) {
+            return;
+        }
+        try {
+            onControl(() -> {
+                if (lease != 0) {
+                    connected().revoke(lease);
+                }
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warning(self.name() + ": could not tell etcd this node leaves, the others drop it after "
+                    + settings.ttl().toSeconds() + " s: " + e.getMessage());
+        }
+        close();
+    }
+
+    /** Stops renewing and watching; the record stays until its TTL runs out, as after a crash. */
+    @Override
+    public void close() {
+        if (control == null || stopped) {
+            return;
+        }
+        stopped = true;
+        control.execute(() -> {
+            stopWatch();
+            if (session != null) {
+                session.close();
+                session = null;
+            }
+        });
+        control.shutdown();
+        try {
+            if (!control.awaitTermination(settings.ttl().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning(self.name() + ": etcd membership did not stop within " + settings.ttl().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Not awaited: close may be called from the listener itself, on that thread.
+        callbacks.shutdown();
+    }
+
+    /** Renews the lease, and whatever else is missing after an outage; runs every TTL/3. */
+    private void tick() {
+        try {
+            connect();
+        } catch (IOException e) {
+            lost(e);
+        } catch (RuntimeException e) {
+            // Thrown out of a scheduled task, it would cancel every later renewal without a word.
+            LOG.log(Level.WARNING, self.name() + ": etcd membership: unexpected failure, retrying", e);
+            lost(new IOException(e));
+        }
+    }
+
+    /** Brings this node to "registered and watching", from wherever it is; each step is skipped when done. */
+    private void connect() throws IOException {
+        EtcdSession session = connected();
+        if (lease == 0 || !session.keepAlive(lease)) {
+            if (lease != 0) {
+                LOG.info(self.name() + ": etcd no longer had this node's lease (its TTL ran out while etcd could "
+                        + "not be reached): registering again");
+            }
+            lease = session.grant(settings.ttl());
+            republish = true;
+        }
+        publish();
+        if (watcher == null) {
+            if (reread) {
+                reread(session);
+            }
+            int generation = ++watchGeneration;
+            watcher = session.watch(settings.prefix(), revision + 1, new WatchHandler(generation));
+        }
+        if (unreachable) {
+            unreachable = false;
+            LOG.info(self.name() + ": etcd is reachable again, following cluster " + settings.cluster());
+        }
+    }
+
+    private void publish() throws IOException {
+        if (republish) {
+            publishedRevision = connected().put(settings.memberKey(self.name()), MemberRecord.encode(self), lease);
+            republish = false;
+        }
+    }
+
+    /** Replaces the view with the cluster as etcd has it now, reporting the differences. */
+    private void reread(EtcdSession session) throws IOException {
+        EtcdSession.Snapshot snapshot = session.read(settings.prefix());
+        deliver(view.reread(snapshot.keys(), "its record was gone when the cluster was read again"));
+        revision = snapshot.revision();
+        reread = false;
+    }
+
+    /** etcd did not answer: keep everything known, drop the connection, and try again next tick. */
+    private void lost(IOException cause) {
+        if (!unreachable && !stopped) {
+            unreachable = true;
+            LOG.warning(self.name() + ": etcd unreachable, keeping the members known (" + view.others().size()
+                    + " besides this node) until it is back: " + cause.getMessage());
+        }
+        stopWatch();
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+        // The record may have changed meanwhile (a failed update), or be gone with the lease.
+        republish = true;
+    }
+
+    private EtcdSession connected() throws IOException {
+        if (stopped) {
+            throw new IOException("etcd membership is closed");
+        }
+        if (session == null) {
+            session = new EtcdSession(settings);
+        }
+        return session;
+    }
+
+    private void stopWatch() {
+        watchGeneration++;
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
+    }
+
+    private void changed(List<EtcdSession.Change> changes) {
+        List<MembershipEvent> events = new ArrayList<>();
+        for (EtcdSession.Change change : changes) {
+            revision = Math.max(revision, change.revision());
+            if (change.value() != null) {
+                events.addAll(view.put(change.key(), change.value()));
+            } else if (view.isSelf(change.key())) {
+                // Deleted behind this node's back (an operator, or a lease lost earlier): the next tick
+                // writes it again. An older deletion, replayed after an outage, is already repaired.
+                republish |= change.revision() > publishedRevision;
+            } else {
+                events.addAll(view.delete(change.key(), "its record was removed (it left, or its TTL ran out)"));
+            }
+        }
+        deliver(events);
+    }
+
+    private void watchLost(Throwable cause, boolean compacted) {
+        stopWatch();
+        // Far behind etcd's history, the changes cannot be replayed: the next tick reads everything.
+        reread |= compacted;
+        LOG.fine(() -> self.name() + ": etcd watch ended, resuming next tick: " + cause);
+    }
+
+    private void deliver(List<MembershipEvent> events) {
+        for (MembershipEvent event : events) {
+            callbacks.execute(() -> {
+                try {
+                    event.deliverTo(listener);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, self.name() + ": membership listener failed on " + event, e);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code task} on the control thread and waits for it, its exceptions rethrown as they were. */
+    private <T> T onControl(Callable<T> task) throws IOException {
+        try {
+            return control.submit(task).get();
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        } catch (RejectedExecutionException e) {
+            throw new IOException("etcd membership is closed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private Member started() {
+        Member self = this.self;
+        if (self == null) {
+            throw new IllegalStateException("etcd membership: not started");
+        }
+        return self;
+    }
+
+    /** Hands one watch's reports to the control thread, where reports of a watch since replaced are dropped. */
+    private final class WatchHandler implements EtcdSession.WatchHandler {
+        private final int generation;
+
+        WatchHandler(int generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void changes(List<EtcdSession.Change> changes) {
+            post(() -> changed(changes));
+        }
+
+        @Override
+        public void lost(Throwable cause, boolean compacted) {
+            post(() -> watchLost(cause, compacted));
+        }
+
+        private void post(Runnable report) {
+            try {
+                control.execute(() -> {
+                    if (generation == watchGeneration && !stopped) {
+                        report.run();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // Closed meanwhile: nobody follows the cluster any more.
+            }
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            // Membership alone must not keep a process alive whose owner forgot to close it.
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,194 @@
+package dev.overlayd.membership.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.overlayd.membership.Member;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** EtcdMembership against a real etcd that each test starts, stops and restarts itself. */
+class EtcdMembershipTest {
+    /** As short as etcd allows, for the tests that wait for a TTL to run out. */
+    private static final Duration SHORT_TTL = Duration.ofSeconds(2);
+    /** Longer than any wait here: a node reported absent under it has left, not expired. */
+    private static final Duration LONG_TTL = Duration.ofSeconds(60);
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private EtcdServer etcd;
+
+    private record Node(Member self, EtcdMembership membership, Recorder told) {
+        Set<String> members() {
+            return membership.members().stream().map(Member::name).collect(Collectors.toSet());
+        }
+    }
+
+    @BeforeEach
+    void startEtcd() throws IOException {
+        etcd = EtcdServer.start();
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (AutoCloseable closeable : toClose.reversed()) {
+            closeable.close();
+        }
+        etcd.close();
+    }
+
+    @Test
+    void membersSeeEachOtherFollowUpdatesAndDropOneThatLeavesAtOnce() throws IOException {
+        Node a = join("a", LONG_TTL);
+        Node b = join("b", LONG_TTL);
+        Node c = join("c", LONG_TTL);
+        for (Node node : List.of(a, b, c)) {
+            for (Node other : List.of(a, b, c)) {
+                if (other != node) {
+                    node.told().awaitPresent(other.self());
+                }
+            }
+            assertEquals(Set.of("a", "b", "c"), node.members());
+            assertFalse(node.told().presentNames().contains(node.self().name()), "a node never reports itself");
+        }
+
+        Member moved = member("a", 51821);
+        a.membership().update(moved);
+        b.told().awaitPresent(moved);
+        c.told().awaitPresent(moved);
+        assertTrue(a.membership().members().contains(moved));
+
+        a.membership().leave();
+        b.told().awaitAbsent("a");
+        c.told().awaitAbsent("a");
+        assertEquals(Set.of("b", "c"), b.members());
+    }
+
+    @Test
+    void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws IOException {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        b.told().awaitPresent(a.self());
+
+        a.membership().close();
+        b.told().awaitAbsent("a");
+        assertEquals(Set.of("b"), b.members());
+    }
+
+    @Test
+    void aRevocationReachesEveryNodeAndOneThatJoinsLater() throws IOException {
+        Node a = join("a", LONG_TTL);
+        Node b = join("b", LONG_TTL);
+        byte[] first = "crl 1".getBytes(StandardCharsets.UTF_8);
+        a.membership().revoke(first);
+        a.told().awaitRevoked(first);
+        b.told().awaitRevoked(first);
+
+        Node c = join("c", LONG_TTL);
+        c.told().awaitPresent(a.self());
+        c.told().awaitPresent(b.self());
+        c.told().awaitRevoked(first);
+
+        byte[] second = "crl 2".getBytes(StandardCharsets.UTF_8);
+        b.membership().revoke(second);
+        c.told().awaitRevoked(second);
+        assertEquals(2, c.told().revoked().size(), "the list at start, then the new one, each once");
+    }
+
+    @Test
+    void anEtcdRestartLongerThanTheTtlDropsNoPeer() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        b.told().awaitPresent(a.self());
+
+        etcd.stop();
+        // The outage itself, not a wait for an outcome: the records would have expired twice over.
+        Thread.sleep(SHORT_TTL.multipliedBy(2));
+        assertEquals(Set.of("a", "b"), a.members(), "peers are kept while etcd is away");
+        etcd.startAgain();
+
+        Node c = join("c", SHORT_TTL);
+        a.told().awaitPresent(c.self());
+        b.told().awaitPresent(c.self());
+        c.told().awaitPresent(a.self());
+        c.told().awaitPresent(b.self());
+        assertEquals(List.of(), a.told().absent());
+        assertEquals(List.of(), b.told().absent());
+        assertEquals(Set.of("a", "b", "c"), a.members());
+
+        a.membership().leave();
+        b.told().awaitAbsent("a");
+        c.told().awaitAbsent("a");
+    }
+
+    @Test
+    void aNodeCutOffLongerThanItsTtlKeepsItsPeersCatchesUpAndRegistersAgain() throws Exception {
+        try (TcpRelay relay = new TcpRelay(etcd.url())) {
+            Node a = join("a", SHORT_TTL, relay.url());
+            Node b = join("b", SHORT_TTL);
+            Node d = join("d", SHORT_TTL);
+            a.told().awaitPresent(b.self());
+            a.told().awaitPresent(d.self());
+
+            relay.cut();
+            b.told().awaitAbsent("a");
+            d.membership().leave();
+            Node c = join("c", SHORT_TTL);
+            Member moved = member("b", 51821);
+            b.membership().update(moved);
+            compactEtcd();
+            assertEquals(List.of(), a.told().absent(), "a node that lost etcd drops nobody");
+            assertEquals(Set.of("a", "b", "d"), a.members());
+
+            relay.restore();
+            b.told().awaitPresent(a.self());
+            c.told().awaitPresent(a.self());
+            a.told().awaitPresent(c.self());
+            a.told().awaitPresent(moved);
+            a.told().awaitAbsent("d");
+            assertEquals(List.of("d"), a.told().absent());
+        }
+    }
+
+    /** Forgets etcd's history up to now, so a watch cannot resume from before. */
+    private void compactEtcd() throws Exception {
+        try (Client admin = Client.builder().endpoints(etcd.url()).build()) {
+            KV kv = admin.getKVClient();
+            long now = kv.get(ByteSequence.from("/", StandardCharsets.UTF_8)).get().getHeader().getRevision();
+            kv.compact(now).get();
+        }
+    }
+
+    private Node join(String name, Duration ttl) throws IOException {
+        return join(name, ttl, etcd.url());
+    }
+
+    private Node join(String name, Duration ttl, URI endpoint) throws IOException {
+        EtcdMembership membership = new EtcdMembership(new EtcdSettings(List.of(endpoint), "test", ttl));
+        toClose.add(membership);
+        Member self = member(name, 51820);
+        Recorder told = new Recorder();
+        membership.start(self, told);
+        return new Node(self, membership, told);
+    }
+
+    private static Member member(String name, int port) {
+        byte[] certificate = ("certificate of " + name).getBytes(StandardCharsets.UTF_8);
+        return new Member(name, certificate, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+}

@@ -17,6 +17,8 @@ import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.ClusterPeers;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
+import dev.overlayd.membership.etcd.EtcdMembership;
+import dev.overlayd.membership.etcd.EtcdSettings;
 import dev.overlayd.membership.gossip.GossipMembership;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
@@ -88,7 +90,7 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         membership = switch (config.backend()) {
             case EMBEDDED -> new GossipMembership(device, key, prologue(ca), certificate.address(), admission,
                     config.gossip(), dev.overlayd.noise.Clock.SYSTEM);
-            case ETCD -> throw new IOException("the etcd backend is not available in this build");
+            case ETCD -> new EtcdMembership(new EtcdSettings(config.etcdEndpoints(), ca.name(), config.ttl()));
         };
         membership.start(new Member(certificate.name(), certificate.encoded(), config.advertise()), peers);
         LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()

@@ -1,17 +1,20 @@
 package dev.overlayd.cli;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.cli.control.ControlProtocol;
+import dev.overlayd.peers.IpPrefix;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The operator's tool: asks running overlayd daemons through their control sockets. */
 @Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
-        description = "Inspect the overlayd daemons running on this host.",
-        subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class})
+        description = "Inspect the overlayd daemons running on this host, and manage the cluster's certificates.",
+        subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class, CaCommand.class,
+                CertCommand.class})
 public final class Overlayctl implements Runnable {
     /** Where the daemons' control sockets are; tests point it elsewhere. */
     Path controlDirectory = ControlProtocol.DIRECTORY;
@@ -26,6 +29,9 @@ public final class Overlayctl implements Runnable {
     /** Failures are one line on stderr and status 1; a usage error also names the fix. */
     static CommandLine commandLine(Overlayctl overlayctl) {
         CommandLine cli = new CommandLine(overlayctl);
+        cli.registerConverter(IpPrefix.class, Overlayctl::prefix);
+        // Not picocli's own, which would look a host name up in DNS: an address is given as one.
+        cli.registerConverter(InetAddress.class, Overlayctl::address);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("overlayctl: " + e.getMessage());
             return 1;
@@ -45,6 +51,21 @@ public final class Overlayctl implements Runnable {
             throw new ControlException("no overlayd interface is running (nothing in " + controlDirectory + ")");
         }
         return names;
+    }
+
+    private static IpPrefix prefix(String text) {
+        try {
+            return IpPrefix.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
+    private static InetAddress address(String text) {
+        if (text.contains("/")) {
+            throw new CommandLine.TypeConversionException("an address, not a prefix: " + text);
+        }
+        return prefix(text).inetAddress();
     }
 
     @Override

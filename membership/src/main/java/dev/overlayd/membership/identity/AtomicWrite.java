@@ -13,6 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * a certificate, and a key is never readable by others, not even for a moment.
  */
 final class AtomicWrite {
+    /** Certificates and revocation lists: public, and read by overlayd whatever user it runs as. */
+    static final String PUBLIC = "rw-r--r--";
+
     private AtomicWrite() {}
 
     /**

@@ -61,7 +61,6 @@ public final class CertificateAuthority {
     /** Issued just now yet "not yet valid" on a node whose clock is a little behind: start a minute early. */
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
     private static final AlgorithmIdentifier ED25519 = new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
-    private static final String PUBLIC_MODE = "rw-r--r--";
 
     /**
      * What to certify. {@code address} and {@code subnet} may be null to have them allocated (a node
@@ -253,7 +252,7 @@ public final class CertificateAuthority {
             throw new IllegalStateException("DER encoding in memory failed", e);
         }
         NodeCertificate cert = NodeCertificate.decode(encoded(builder.build(signer(key))));
-        writePublic(issuedFile(request.name()), cert.toPem(), true);
+        cert.writePem(issuedFile(request.name()));
         return cert;
     }
 
@@ -408,6 +407,6 @@ public final class CertificateAuthority {
     }
 
     private static void writePublic(Path file, String pem, boolean replace) throws IdentityException {
-        AtomicWrite.write(file, pem.getBytes(StandardCharsets.US_ASCII), PUBLIC_MODE, replace);
+        AtomicWrite.write(file, pem.getBytes(StandardCharsets.US_ASCII), AtomicWrite.PUBLIC, replace);
     }
 }

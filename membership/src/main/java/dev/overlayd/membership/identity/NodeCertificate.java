@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -100,6 +101,11 @@ public final class NodeCertificate {
 
     public String toPem() {
         return Pem.encode(Pem.CERTIFICATE, der);
+    }
+
+    /** Writes the PEM to {@code file} (mode 0644), replacing it whole. */
+    public void writePem(Path file) throws IdentityException {
+        AtomicWrite.write(file, toPem().getBytes(StandardCharsets.US_ASCII), AtomicWrite.PUBLIC, true);
     }
 
     public String name() {

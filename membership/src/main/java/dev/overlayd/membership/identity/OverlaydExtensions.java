@@ -2,7 +2,6 @@ package dev.overlayd.membership.identity;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.Optional;
 import dev.overlayd.peers.IpPrefix;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1EncodableVector;

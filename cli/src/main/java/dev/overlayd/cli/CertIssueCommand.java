@@ -1,0 +1,96 @@
+package dev.overlayd.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.Callable;
+import dev.overlayd.membership.identity.CertificateAuthority;
+import dev.overlayd.membership.identity.IdentityException;
+import dev.overlayd.membership.identity.KeyFiles;
+import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.peers.IpPrefix;
+import com.google.common.net.InetAddresses;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "issue", mixinStandardHelpOptions = true,
+        description = "Generate a node's WireGuard key and issue its certificate: OUT/NAME.key and OUT/NAME.crt.")
+final class CertIssueCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "The node's name, unique in the cluster.")
+    String name;
+
+    @Option(names = "--ca", paramLabel = "DIR", defaultValue = CaCommand.DEFAULT_DIR,
+            description = "The CA's directory (default: ${DEFAULT-VALUE}).")
+    Path caDir;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
+            description = "Where to write NAME.key and NAME.crt (default: the current directory).")
+    Path out;
+
+    @Option(names = "--address", paramLabel = "IP",
+            description = "The node's overlay address (default: the .1 of its subnet).")
+    InetAddress address;
+
+    @Option(names = "--subnet", paramLabel = "CIDR",
+            description = "The host's container subnet (default: the next free /24 of the overlay).")
+    IpPrefix subnet;
+
+    @Option(names = "--group", paramLabel = "G", description = "A group the node is in; repeat for several.")
+    List<String> groups = List.of();
+
+    @Option(names = "--days", defaultValue = "" + CertificateAuthority.DEFAULT_NODE_DAYS,
+            description = "How long the certificate is valid (default: ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--static-host", paramLabel = "HOST:PORT",
+            description = "Certify a host outside the cluster that runs stock WireGuard at HOST:PORT "
+                    + "(it gets an address from the overlay's last /24 and no subnet unless given).")
+    String staticHost;
+
+    @Override
+    public Integer call() throws IdentityException {
+        CertificateAuthority ca = CertificateAuthority.load(caDir);
+        Path keyFile = out.resolve(name + ".key");
+        Path certFile = out.resolve(name + ".crt");
+        PrivateKey key = PrivateKey.generate(new SecureRandom());
+        NodeCertificate cert;
+        // The key first: it never replaces a file, and it proves OUT writable before the CA files a certificate.
+        KeyFiles.writeNodeKey(keyFile, key);
+        try {
+            cert = ca.issue(new CertificateAuthority.Request(name, key.publicKey(), address, subnet, groups, days,
+                    staticHost == null ? NodeCertificate.Kind.NODE : NodeCertificate.Kind.STATIC_HOST, staticHost));
+        } catch (IdentityException e) {
+            deleteQuietly(keyFile);
+            throw e;
+        } finally {
+            key.wipe();
+        }
+        cert.writePem(certFile);
+        PrintWriter print = spec.commandLine().getOut();
+        print.println("Issued " + cert.name() + ": address " + InetAddresses.toAddrString(cert.address()) + ", subnet "
+                + cert.subnet() + (cert.groups().isEmpty() ? "" : ", groups " + String.join(", ", cert.groups()))
+                + ", valid until " + cert.notAfter());
+        print.println("  " + certFile + "  certificate");
+        print.println("  " + keyFile + "  WireGuard private key, readable by you alone");
+        print.flush();
+        return 0;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // Issuing failed, which is the error to report; the key is no use without a certificate.
+        }
+    }
+}

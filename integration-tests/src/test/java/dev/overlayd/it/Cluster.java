@@ -1,0 +1,147 @@
+package dev.overlayd.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Test hosts on one switch: a bridge in its own namespace, and per host a namespace with a veth on
+ * it (198.18.1.N), a node certificate from one test CA, and an overlay.yaml. Daemons run in cluster
+ * mode through bin/overlayd. Everything dies with {@link #close()}, also after a failure.
+ */
+final class Cluster implements AutoCloseable {
+    static final Path OVERLAYCTL = Host.OVERLAYD.resolveSibling("overlayctl");
+    private static final String SWITCH = "ovt-sw";
+
+    final Path dir;
+    final Path ca;
+    private final List<String> namespaces = new ArrayList<>();
+
+    Cluster(Path dir) throws Exception {
+        this.dir = dir;
+        this.ca = dir.resolve("ca");
+        Sh.ok("ip", "netns", "add", SWITCH);
+        namespaces.add(SWITCH);
+        Sh.ok("ip", "-n", SWITCH, "link", "add", "br0", "type", "bridge");
+        Sh.ok("ip", "-n", SWITCH, "link", "set", "br0", "up");
+        overlayctl("ca", "init", "--dir", ca.toString(), "--name", "test", "--overlay", "100.64.0.0/16");
+    }
+
+    /** The interface of host {@code n} (its namespace's name too): unique, as the sockets share /var/run. */
+    static String iface(int n) {
+        return "ovt" + n;
+    }
+
+    static String underlay(int n) {
+        return "198.18.1." + n;
+    }
+
+    /**
+     * Host {@code n}: its namespace on the switch, its certificate, and an overlay.yaml with the
+     * given membership TTL that joins through {@code seeds}.
+     */
+    Path addHost(int n, String ttl, int... seeds) throws Exception {
+        String ns = iface(n);
+        Sh.ok("ip", "netns", "add", ns);
+        namespaces.add(ns);
+        Sh.ok("ip", "link", "add", "ovt-u" + n, "netns", ns, "type", "veth", "peer", "name", "p" + n, "netns", SWITCH);
+        Sh.ok("ip", "-n", SWITCH, "link", "set", "p" + n, "master", "br0", "up");
+        Sh.ok("ip", "-n", ns, "addr", "add", underlay(n) + "/24", "dev", "ovt-u" + n);
+        Sh.ok("ip", "-n", ns, "link", "set", "ovt-u" + n, "up");
+        Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
+        Path home = Files.createDirectories(dir.resolve(ns));
+        overlayctl("cert", "issue", "h" + n, "--ca", ca.toString(), "--out", home.toString());
+        List<String> seedList = new ArrayList<>();
+        for (int s : seeds) {
+            seedList.add("\"" + underlay(s) + ":51820\"");
+        }
+        Path yaml = home.resolve("overlay.yaml");
+        Files.writeString(yaml, "interface: " + ns + "\n"
+                + "ca: ../ca/ca.crt\n"
+                + "certificate: h" + n + ".crt\n"
+                + "key: h" + n + ".key\n"
+                + "seeds: [" + String.join(", ", seedList) + "]\n"
+                + "membership:\n"
+                + "  ttl: " + ttl + "\n");
+        return yaml;
+    }
+
+    void start(int n) throws Exception {
+        start(n, dir.resolve(iface(n)).resolve("overlay.yaml"));
+    }
+
+    void start(int n, Path yaml) throws Exception {
+        String ns = iface(n);
+        Sh.Run r = Sh.run(List.of("ip", "netns", "exec", ns, "env", "OVERLAYD_LOG=" + log(n),
+                Host.OVERLAYD.toString(), "--config", yaml.toString()), 60);
+        if (r.status() != 0) {
+            throw new IOException("overlayd h" + n + " failed: " + r.output() + "\n" + log(n));
+        }
+    }
+
+    Path log(int n) {
+        return dir.resolve(iface(n) + ".log");
+    }
+
+    String logText(int n) {
+        try {
+            return Files.exists(log(n)) ? Files.readString(log(n)) : "(no log)";
+        } catch (IOException e) {
+            return "(unreadable log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Stops host {@code n}'s daemon: SIGTERM (a graceful stop) or SIGKILL (a crash). */
+    void stop(int n, String signal) throws Exception {
+        for (String pid : Sh.ok("ip", "netns", "pids", iface(n)).split("\\s+")) {
+            if (!pid.isBlank()) {
+                Sh.run(List.of("kill", "-" + signal, pid), 10);
+            }
+        }
+        // A killed daemon leaves its sockets; a graceful one removes them itself.
+        Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> Sh.ok("ip", "netns", "pids", iface(n)).isBlank());
+        Files.deleteIfExists(Path.of("/var/run/wireguard", iface(n) + ".sock"));
+        Files.deleteIfExists(Path.of("/var/run/overlayd", iface(n) + ".sock"));
+    }
+
+    /** The public keys of host {@code n}'s peers, as `wg` shows them. */
+    List<String> peers(int n) throws Exception {
+        String out = Sh.ok("ip", "netns", "exec", iface(n), "wg", "show", iface(n), "peers").strip();
+        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+    }
+
+    /** Host {@code n}'s overlay address: the .1 of its /24, as the CA allocates them in issuing order. */
+    String overlay(int n) {
+        return "100.64." + (n - 1) + ".1";
+    }
+
+    String exec(int n, String... command) throws Exception {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", iface(n)));
+        full.addAll(List.of(command));
+        return Sh.ok(full.toArray(String[]::new));
+    }
+
+    static String overlayctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(OVERLAYCTL.toString()));
+        command.addAll(List.of(args));
+        return Sh.ok(command.toArray(String[]::new));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (String ns : namespaces.reversed()) {
+            for (String pid : Sh.run(List.of("ip", "netns", "pids", ns), 10).output().split("\\s+")) {
+                if (!pid.isBlank()) {
+                    Sh.run(List.of("kill", "-KILL", pid), 10);
+                }
+            }
+            Sh.run(List.of("ip", "netns", "del", ns), 10);
+            if (!ns.equals(SWITCH)) {
+                Files.deleteIfExists(Path.of("/var/run/wireguard", ns + ".sock"));
+                Files.deleteIfExists(Path.of("/var/run/overlayd", ns + ".sock"));
+            }
+        }
+    }
+}

@@ -1,6 +1,10 @@
 package dev.overlayd.cli;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -92,7 +96,11 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
                     config.gossip(), dev.overlayd.noise.Clock.SYSTEM);
             case ETCD -> new EtcdMembership(new EtcdSettings(config.etcdEndpoints(), ca.name(), config.ttl()));
         };
-        membership.start(new Member(certificate.name(), certificate.encoded(), config.advertise()), peers);
+        InetSocketAddress endpoint = config.advertise();
+        if (endpoint == null && config.backend() == ClusterConfig.Backend.ETCD) {
+            endpoint = new InetSocketAddress(routeTowards(config.etcdEndpoints().getFirst()), device.listenPort());
+        }
+        membership.start(new Member(certificate.name(), certificate.encoded(), endpoint), peers);
         LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
     }
@@ -133,6 +141,17 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
     public void close() {
         if (membership != null) {
             membership.leave();
+        }
+    }
+
+    /**
+     * This host's address on the route to etcd: with no join exchange to tell a node how others
+     * see it, that is the best guess at the endpoint to publish ({@code advertise} overrides it).
+     */
+    private static InetAddress routeTowards(URI etcd) throws IOException {
+        try (DatagramSocket probe = new DatagramSocket()) {
+            probe.connect(new InetSocketAddress(etcd.getHost(), etcd.getPort() < 0 ? 2379 : etcd.getPort()));
+            return probe.getLocalAddress();
         }
     }
 

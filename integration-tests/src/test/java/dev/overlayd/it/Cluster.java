@@ -3,6 +3,7 @@ package dev.overlayd.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,10 +15,13 @@ import java.util.List;
 final class Cluster implements AutoCloseable {
     static final Path OVERLAYCTL = Host.OVERLAYD.resolveSibling("overlayctl");
     private static final String SWITCH = "ovt-sw";
+    /** The switch's own address, where etcd listens. */
+    static final String ETCD = "198.18.1.254";
 
     final Path dir;
     final Path ca;
     private final List<String> namespaces = new ArrayList<>();
+    private Process etcd;
 
     Cluster(Path dir) throws Exception {
         this.dir = dir;
@@ -26,6 +30,7 @@ final class Cluster implements AutoCloseable {
         namespaces.add(SWITCH);
         Sh.ok("ip", "-n", SWITCH, "link", "add", "br0", "type", "bridge");
         Sh.ok("ip", "-n", SWITCH, "link", "set", "br0", "up");
+        Sh.ok("ip", "-n", SWITCH, "link", "set", "lo", "up");
         overlayctl("ca", "init", "--dir", ca.toString(), "--name", "test", "--overlay", "100.64.0.0/16");
     }
 
@@ -43,6 +48,19 @@ final class Cluster implements AutoCloseable {
      * given membership TTL that joins through {@code seeds}.
      */
     Path addHost(int n, String ttl, int... seeds) throws Exception {
+        List<String> seedList = new ArrayList<>();
+        for (int s : seeds) {
+            seedList.add("\"" + underlay(s) + ":51820\"");
+        }
+        return addHost(n, "seeds: [" + String.join(", ", seedList) + "]\n", "  ttl: " + ttl + "\n");
+    }
+
+    /** Host {@code n} with the etcd backend, which {@link #startEtcd()} runs on the switch. */
+    Path addEtcdHost(int n, String ttl) throws Exception {
+        return addHost(n, "", "  backend: etcd\n  etcd: [\"http://" + ETCD + ":2379\"]\n  ttl: " + ttl + "\n");
+    }
+
+    private Path addHost(int n, String seeds, String membership) throws Exception {
         String ns = iface(n);
         Sh.ok("ip", "netns", "add", ns);
         namespaces.add(ns);
@@ -53,19 +71,34 @@ final class Cluster implements AutoCloseable {
         Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
         Path home = Files.createDirectories(dir.resolve(ns));
         overlayctl("cert", "issue", "h" + n, "--ca", ca.toString(), "--out", home.toString());
-        List<String> seedList = new ArrayList<>();
-        for (int s : seeds) {
-            seedList.add("\"" + underlay(s) + ":51820\"");
-        }
         Path yaml = home.resolve("overlay.yaml");
         Files.writeString(yaml, "interface: " + ns + "\n"
                 + "ca: ../ca/ca.crt\n"
                 + "certificate: h" + n + ".crt\n"
                 + "key: h" + n + ".key\n"
-                + "seeds: [" + String.join(", ", seedList) + "]\n"
+                + seeds
                 + "membership:\n"
-                + "  ttl: " + ttl + "\n");
+                + membership);
         return yaml;
+    }
+
+    /** An etcd on the switch's own address, its data kept in the test's directory across restarts. */
+    void startEtcd() throws Exception {
+        Sh.run(List.of("ip", "-n", SWITCH, "addr", "replace", ETCD + "/24", "dev", "br0"), 10);
+        etcd = new ProcessBuilder("ip", "netns", "exec", SWITCH, "etcd", "--name", "ovt",
+                "--data-dir", dir.resolve("etcd").toString(),
+                "--listen-client-urls", "http://" + ETCD + ":2379", "--advertise-client-urls", "http://" + ETCD + ":2379",
+                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+                "--initial-cluster", "ovt=http://127.0.0.1:2380")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
+                .start();
+        Await.until("etcd to listen", Duration.ofSeconds(30), () -> Sh.run(List.of("ip", "netns", "exec", SWITCH,
+                "bash", "-c", "exec 3<>/dev/tcp/" + ETCD + "/2379"), 10).status() == 0);
+    }
+
+    void killEtcd() throws Exception {
+        // `ip netns exec` became etcd: the process is etcd itself.
+        etcd.destroyForcibly().waitFor();
     }
 
     void start(int n) throws Exception {

@@ -1,0 +1,67 @@
+package dev.overlayd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster mode with the etcd backend, against a real etcd on the switch: nodes find each other
+ * through it, keep carrying traffic while it is down for longer than their TTL, and after its
+ * restart a new node joins and a stopped one leaves.
+ */
+class EtcdClusterTest {
+    private static final Duration CONVERGE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    private Cluster cluster;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new Cluster(dir);
+        cluster.startEtcd();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cluster.close();
+    }
+
+    @Test
+    void membersSurviveAnEtcdRestartWhileTheOverlayCarriesTraffic() throws Exception {
+        for (int n = 1; n <= 3; n++) {
+            cluster.addEtcdHost(n, "3s");
+        }
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+        cluster.exec(1, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
+
+        cluster.killEtcd();
+        // Longer than the TTL: etcd's view would have expired, the overlay's must not.
+        cluster.exec(1, "ping", "-c", "6", "-i", "1", "-W", "5", cluster.overlay(2));
+        assertEquals(1, cluster.peers(1).size(), cluster.logText(1));
+        assertEquals(1, cluster.peers(2).size(), cluster.logText(2));
+
+        cluster.startEtcd();
+        cluster.start(3);
+        for (int n = 1; n <= 3; n++) {
+            awaitPeers(n, 2);
+        }
+        cluster.exec(3, "ping", "-c", "1", "-W", "5", cluster.overlay(1));
+        cluster.stop(2, "TERM");
+        awaitPeers(1, 1);
+        awaitPeers(3, 1);
+    }
+
+    private void awaitPeers(int n, int count) throws Exception {
+        Await.until("h" + n + " to have " + count + " peers", CONVERGE, () -> cluster.peers(n).size() == count,
+                () -> cluster.logText(n));
+    }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Cluster membership timings on N hosts (default 10), each a network namespace on one bridge
+# (198.18.2.0/24) running overlayd in cluster mode. With N-1 nodes up, it measures:
+#   join:       from starting node N (bin/overlayd) until every member has a handshake with it
+#               (also from bin/overlayd's return, when the daemon is up and joining: no JVM start);
+#   removal:    from SIGKILL of node N until no member has it as a peer (goal: TTL + 1 s);
+#   revocation: from `overlayctl revoke` on node 1 until no member has node N-1 as a peer.
+# Usage: bench/cluster.sh [-n HOSTS] [--ttl SECONDS] [--backend embedded|etcd] [--no-build]
+# It removes everything it made, also on Ctrl-C. Needs root, wireguard-tools, and etcd for etcd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+n=10 ttl=5 backend=embedded build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) n=$2; shift ;;
+    --ttl) ttl=$2; shift ;;
+    --backend) backend=$2; shift ;;
+    --no-build) build=0 ;;
+    *) echo "usage: $0 [-n HOSTS] [--ttl SECONDS] [--backend embedded|etcd] [--no-build]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
+dir=$(mktemp -d /tmp/overlayd-cluster.XXXXXX)
+sw=ovb-sw
+cleanup() {
+  for ns in $(ip netns list | awk '/^ovb/{print $1}'); do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -f /var/run/wireguard/ovb*.sock /var/run/overlayd/ovb*.sock
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+ip netns add $sw
+ip -n $sw link add br0 type bridge && ip -n $sw link set br0 up && ip -n $sw link set lo up
+ip -n $sw addr add 198.18.2.254/24 dev br0
+"$top/bin/overlayctl" ca init --dir "$dir/ca" --name bench --overlay 100.64.0.0/16 >/dev/null
+if [ "$backend" = etcd ]; then
+  ip netns exec $sw etcd --name ovb --data-dir "$dir/etcd" --listen-client-urls http://198.18.2.254:2379 \
+    --advertise-client-urls http://198.18.2.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
+    --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster ovb=http://127.0.0.1:2380 \
+    >"$dir/etcd.log" 2>&1 &
+  membership="  backend: etcd
+  etcd: [\"http://198.18.2.254:2379\"]"
+  seeds="[]"
+else
+  membership="  backend: embedded"
+  seeds='["198.18.2.1:51820"]'
+fi
+for i in $(seq 1 "$n"); do
+  ns=ovb$i
+  ip netns add $ns
+  ip link add ovb-u$i netns $ns type veth peer name p$i netns $sw
+  ip -n $sw link set p$i master br0 up
+  ip -n $ns addr add 198.18.2.$i/24 dev ovb-u$i && ip -n $ns link set ovb-u$i up && ip -n $ns link set lo up
+  mkdir -p "$dir/$ns"
+  "$top/bin/overlayctl" cert issue h$i --ca "$dir/ca" --out "$dir/$ns" >/dev/null
+  cat >"$dir/$ns/overlay.yaml" <<YAML
+interface: $ns
+ca: ../ca/ca.crt
+certificate: h$i.crt
+key: h$i.key
+seeds: $([ "$i" = 1 ] && [ "$backend" = embedded ] && echo "[]" || echo "$seeds")
+membership:
+$membership
+  ttl: ${ttl}s
+YAML
+done
+start() { ip netns exec ovb$1 env OVERLAYD_LOG="$dir/ovb$1.log" "$top/bin/overlayd" --config "$dir/ovb$1/overlay.yaml"; }
+key() { ip netns exec ovb$1 wg show ovb$1 public-key; }
+# Members (1..n-1 but $2) that have no handshake with key $1 yet; empty when all have one.
+waiting() {
+  for j in $(seq 1 $((n - 1))); do
+    [ "$j" = "${2:-0}" ] && continue
+    h=$(ip netns exec ovb$j wg show ovb$j latest-handshakes | awk -v k="$1" '$1 == k { print $2 }')
+    [ -n "$h" ] && [ "$h" != 0 ] || echo "$j"
+  done
+}
+# Members that still have key $1 as a peer.
+holding() {
+  for j in $(seq 1 $((n - 1))); do
+    ip netns exec ovb$j wg show ovb$j peers 2>/dev/null | grep -qxF "$1" && echo "$j"
+  done
+  true
+}
+until_empty() { # command... ; polls every 20 ms, gives up after 60 s
+  local deadline=$(( $(date +%s) + 60 ))
+  while [ -n "$("$@")" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out: $*" >&2; return 1; }
+    sleep 0.02
+  done
+}
+
+for i in $(seq 1 $((n - 1))); do start "$i"; done
+echo "waiting for $((n - 1)) nodes to form the cluster..." >&2
+for i in $(seq 1 $((n - 1))); do
+  until_empty bash -c "[ \$(ip netns exec ovb$i wg show ovb$i peers | wc -l) = $((n - 2)) ] || echo no"
+done
+
+newkey=$(wg pubkey < "$dir/ovb$n/h$n.key")
+t0=$(now)
+start "$n"
+t1=$(now)
+until_empty waiting "$newkey"
+join=$(since "$t0")
+join_up=$(since "$t1")
+
+pid=$(ip netns pids ovb$n | head -1)
+t0=$(now)
+kill -9 "$pid"
+until_empty holding "$newkey"
+removal=$(since "$t0")
+
+victim=$((n - 1))
+vkey=$(key $victim)
+"$top/bin/overlayctl" cert revoke h$victim --ca "$dir/ca" >/dev/null
+t0=$(now)
+ip netns exec ovb1 "$top/bin/overlayctl" revoke "$dir/ca/revoked.crl" ovb1 >/dev/null
+until_empty bash -c "for j in \$(seq 1 $((n - 2))); do ip netns exec ovb\$j wg show ovb\$j peers | grep -qxF '$vkey' && echo \$j; done; true"
+revocation=$(since "$t0")
+
+printf '%-12s %s\n' "backend" "$backend, $n hosts, TTL ${ttl}s"
+printf '%-12s %s s from bin/overlayd (JVM start included), %s s from the daemon being up (goal: 2 s)\n' "join" "$join" "$join_up"
+printf '%-12s %s s (goal: TTL + 1 s = %s s)\n' "removal" "$removal" "$((ttl + 1))"
+printf '%-12s %s s (goal: 2 s)\n' "revocation" "$revocation"

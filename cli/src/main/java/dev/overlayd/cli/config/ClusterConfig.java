@@ -72,7 +72,8 @@ public record ClusterConfig(
         String name = path.toString();
         File f;
         try {
-            f = YAML.readValue(Files.readAllBytes(path), File.class);
+            byte[] bytes = Files.readAllBytes(path);
+            f = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank() ? null : YAML.readValue(bytes, File.class);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(name, line(e), "unknown key '" + e.getPropertyName() + "'");
         } catch (JsonProcessingException e) {

@@ -1,0 +1,87 @@
+package dev.overlayd.cli.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterConfigTest {
+    @TempDir
+    Path dir;
+
+    private ClusterConfig parse(String yaml) throws Exception {
+        Path file = dir.resolve("overlay.yaml");
+        Files.writeString(file, yaml);
+        return ClusterConfig.parse(file);
+    }
+
+    private String error(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).problem();
+    }
+
+    @Test
+    void theThreeFilesAloneGiveWorkingDefaultsWithPathsFromTheFilesDirectory() throws Exception {
+        ClusterConfig c = parse("ca: ca.crt\ncertificate: node.crt\nkey: /etc/overlayd/node.key\n");
+        assertEquals(dir.resolve("ca.crt"), c.ca());
+        assertEquals(Path.of("/etc/overlayd/node.key"), c.key());
+        assertEquals("overlay0", c.interfaceName());
+        assertEquals(51820, c.listenPort());
+        assertEquals(ClusterConfig.Backend.EMBEDDED, c.backend());
+        assertEquals(Duration.ofSeconds(10), c.ttl());
+        assertEquals(51821, c.gossipPort());
+        assertEquals(List.of(), c.seeds());
+        assertNull(c.advertise());
+    }
+
+    @Test
+    void everyKeyIsRead() throws Exception {
+        ClusterConfig c = parse("""
+                interface: ovl1
+                ca: ca.crt
+                certificate: node.crt
+                key: node.key
+                listen_port: 4000
+                mtu: 1380
+                seeds: ["198.18.0.1:51820", "[fd00::1]:51820"]
+                advertise: 198.18.0.9:4000
+                membership:
+                  backend: etcd
+                  etcd: ["http://198.18.0.5:2379"]
+                  ttl: 3s
+                  gossip_port: 4001
+                """);
+        assertEquals("ovl1", c.interfaceName());
+        assertEquals(4000, c.listenPort());
+        assertEquals(1380, c.mtu());
+        assertEquals(List.of(new InetSocketAddress("198.18.0.1", 51820), new InetSocketAddress("fd00::1", 51820)), c.seeds());
+        assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
+        assertEquals(ClusterConfig.Backend.ETCD, c.backend());
+        assertEquals(List.of(URI.create("http://198.18.0.5:2379")), c.etcdEndpoints());
+        assertEquals(4001, c.gossipPort());
+        assertEquals(Duration.ofSeconds(3), c.ttl());
+        assertEquals("membership.ttl must be at least 2s", error(
+                "ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 1500ms\n"));
+    }
+
+    @Test
+    void mistakesAreOneLineNamingTheKey() {
+        assertEquals("unknown key 'seed'", error("ca: a\ncertificate: b\nkey: c\nseed: [\"198.18.0.1:1\"]\n"));
+        assertEquals("'key' is missing: the path of the node's private key", error("ca: a\ncertificate: b\n"));
+        assertEquals("membership.backend is 'embedded' or 'etcd', not 'consul'",
+                error("ca: a\ncertificate: b\nkey: c\nmembership:\n  backend: consul\n"));
+        assertEquals("membership.etcd lists no endpoints (e.g. http://10.0.0.5:2379)",
+                error("ca: a\ncertificate: b\nkey: c\nmembership:\n  backend: etcd\n"));
+        assertEquals("listen_port 70000 is not a port (1-65535)", error("ca: a\ncertificate: b\nkey: c\nlisten_port: 70000\n"));
+        assertEquals("membership.ttl '10 minutes' is not a duration such as 10s, 500ms or 2m",
+                error("ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 10 minutes\n"));
+        assertEquals("empty file: give at least ca, certificate and key", error(""));
+    }
+}

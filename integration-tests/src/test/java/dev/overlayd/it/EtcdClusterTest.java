@@ -41,7 +41,7 @@ class EtcdClusterTest {
         cluster.start(2);
         awaitPeers(1, 1);
         awaitPeers(2, 1);
-        cluster.exec(1, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
+        cluster.exec(1, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(2));
 
         cluster.killEtcd();
         // Longer than the TTL: etcd's view would have expired, the overlay's must not.
@@ -54,7 +54,7 @@ class EtcdClusterTest {
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
         }
-        cluster.exec(3, "ping", "-c", "1", "-W", "5", cluster.overlay(1));
+        cluster.exec(3, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(1));
         cluster.stop(2, "TERM");
         awaitPeers(1, 1);
         awaitPeers(3, 1);

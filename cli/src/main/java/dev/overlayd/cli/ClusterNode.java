@@ -50,14 +50,14 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
     private Membership membership;
 
     private ClusterNode(ClusterConfig config, ClusterCa ca, NodeCertificate certificate, PrivateKey key,
-            CaAdmission admission, ClusterPeers peers) {
+            CaAdmission admission, ClusterPeers peers, String interfaceName) {
         this.config = config;
         this.ca = ca;
         this.certificate = certificate;
         this.key = key;
         this.admission = admission;
         this.peers = peers;
-        this.interfaceName = peers.deviceName();
+        this.interfaceName = interfaceName;
     }
 
     /**
@@ -84,7 +84,7 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         device.setListenPort(config.listenPort());
         CaAdmission admission = new CaAdmission(id.ca(), Clock.systemUTC());
         ClusterNode node = new ClusterNode(config, id.ca(), id.certificate(), id.key(), admission,
-                new ClusterPeers(device, admission));
+                new ClusterPeers(device, admission), device.name());
         link.addAddress(id.certificate().address().getHostAddress() + "/" + id.ca().overlay().bits());
         return node;
     }

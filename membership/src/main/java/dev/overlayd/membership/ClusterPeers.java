@@ -31,15 +31,6 @@ public final class ClusterPeers implements MembershipListener {
         this.admission = admission;
     }
 
-    public String deviceName() {
-        return device.name();
-    }
-
-    /** The members configured as peers, by name. */
-    public Map<String, Configured> configured() {
-        return Map.copyOf(configured);
-    }
-
     @Override
     public synchronized void present(Member member) {
         NodeCertificate cert;

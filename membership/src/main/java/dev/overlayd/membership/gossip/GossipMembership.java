@@ -380,10 +380,7 @@ public final class GossipMembership implements Membership, SideChannel {
             long now = clock.nanoTime();
             Record self = table.beat();
             List<Member> present = table.present();
-            byte[] beat = GossipMessage.beat(self).encode();
-            for (Member m : present) {
-                sendGossip(beat, admission.address(m));
-            }
+            toMembers(GossipMessage.beat(self).encode(), null);
             if (!present.isEmpty()) {
                 Member partner = present.get(random.nextInt(present.size()));
                 sendGossip(GossipMessage.of(GossipMessage.SYNC, table.records(), revocations, null), admission.address(partner));
@@ -458,7 +455,11 @@ public final class GossipMembership implements Membership, SideChannel {
         if (news.isEmpty()) {
             return;
         }
-        byte[] message = GossipMessage.of(GossipMessage.NEWS, news, revocations, null).encode();
+        toMembers(GossipMessage.of(GossipMessage.NEWS, news, revocations, null).encode(), except);
+    }
+
+    /** Sends {@code message} to every present member but the one at {@code except} (null: to all). */
+    private void toMembers(byte[] message, InetSocketAddress except) {
         for (Member m : table.present()) {
             if (except == null || !except.equals(m.endpoint())) {
                 sendGossip(message, admission.address(m));
@@ -473,10 +474,7 @@ public final class GossipMembership implements Membership, SideChannel {
         revocations = list.clone();
         listener.revoked(revocations);
         table.expire(clock.nanoTime());
-        byte[] message = new GossipMessage(GossipMessage.NEWS, List.of(), revocations, null).encode();
-        for (Member m : table.present()) {
-            sendGossip(message, admission.address(m));
-        }
+        toMembers(new GossipMessage(GossipMessage.NEWS, List.of(), revocations, null).encode(), null);
         publishView();
         return true;
     }

@@ -69,12 +69,7 @@ public final class ClusterCa {
 
     /** Reads the CA certificate as {@code overlayctl ca init} writes it (ca.crt, PEM). */
     public static ClusterCa read(Path caCertPem) throws IdentityException {
-        byte[] der = Pem.read(caCertPem, Pem.CERTIFICATE);
-        try {
-            return decode(der);
-        } catch (IdentityException e) {
-            throw new IdentityException(caCertPem + ": " + e.getMessage());
-        }
+        return Pem.read(caCertPem, Pem.CERTIFICATE, ClusterCa::decode);
     }
 
     public byte[] encoded() {

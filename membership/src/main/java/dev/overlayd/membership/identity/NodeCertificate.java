@@ -81,12 +81,7 @@ public final class NodeCertificate {
 
     /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it. */
     public static NodeCertificate read(Path pemFile) throws IdentityException {
-        byte[] der = Pem.read(pemFile, Pem.CERTIFICATE);
-        try {
-            return decode(der);
-        } catch (IdentityException e) {
-            throw new IdentityException(pemFile + ": " + e.getMessage());
-        }
+        return Pem.read(pemFile, Pem.CERTIFICATE, NodeCertificate::decode);
     }
 
     /** The certificate as BC holds it, for checking its signature. */

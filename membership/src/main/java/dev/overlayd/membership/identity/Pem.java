@@ -43,6 +43,22 @@ final class Pem {
         }
     }
 
+    /** Turns DER into what it encodes. */
+    @FunctionalInterface
+    interface Decoder<T> {
+        T decode(byte[] der) throws IdentityException;
+    }
+
+    /** A PEM file's DER, decoded; the message of a failure names the file. */
+    static <T> T read(Path file, String type, Decoder<T> decoder) throws IdentityException {
+        byte[] der = read(file, type);
+        try {
+            return decoder.decode(der);
+        } catch (IdentityException e) {
+            throw new IdentityException(file + ": " + e.getMessage());
+        }
+    }
+
     /** The DER of the first PEM block in {@code text}, which must be of {@code type}. */
     static byte[] decode(String text, String type) throws IdentityException {
         PemObject object;

@@ -50,7 +50,7 @@ class ClusterTest {
     void nodesJoinThroughOneSeedReachEachOtherAndAGracefulStopIsKnownAtOnce() throws Exception {
         // A TTL far beyond the wait below: only the departure announcement can remove h3 in time.
         threeNodes("120s");
-        cluster.exec(2, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(3));
+        cluster.exec(2, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
         String members = Cluster.overlayctl("members", Cluster.iface(2), "--json");
         for (String name : new String[] {"\"h1\"", "\"h2\"", "\"h3\""}) {
             assertTrue(members.contains(name), members);
@@ -108,7 +108,7 @@ class ClusterTest {
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
         }
-        cluster.exec(3, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(2));
+        cluster.exec(3, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
     }
 
     private void awaitPeers(int n, int count) throws Exception {

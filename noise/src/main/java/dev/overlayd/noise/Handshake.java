@@ -31,6 +31,16 @@ public final class Handshake {
     private byte[] remoteEphemeral;
     private int localIndex;
     private int remoteIndex;
+    /**
+     * Our initiation, set aside while we answer the peer's. When both sides initiate at once, each
+     * answering the other must not discard its own: the answer to it is already on its way and
+     * gives a session we may send on at once, where the responder's session must wait for the
+     * peer's first data. Dropping it, as the single-state machine of the paper does, leaves both
+     * sides with sessions neither may send on until the retry REKEY_TIMEOUT later.
+     */
+    private Initiation waiting;
+
+    private record Initiation(SymmetricState symmetric, byte[] ephemeral, int localIndex) {}
 
     private byte[] lastTimestamp;
     private long lastInitiationConsumed;
@@ -73,6 +83,11 @@ public final class Handshake {
     /** The index this side chose for the handshake under way. */
     public synchronized int localIndex() {
         return localIndex;
+    }
+
+    /** The index of our initiation set aside while answering the peer's, 0 for none. */
+    public synchronized int waitingIndex() {
+        return waiting == null ? 0 : waiting.localIndex;
     }
 
     public synchronized Result<HandshakeInitiation> createInitiation(int newLocalIndex) {
@@ -154,7 +169,15 @@ public final class Handshake {
             s.wipe();
             return Result.reject(Rejection.INITIATION_FLOOD);
         }
+        Initiation ours = waiting;
+        if (state == State.INITIATION_CREATED) {
+            ours = new Initiation(symmetric, localEphemeral, localIndex);
+            symmetric = null;
+            localEphemeral = null;
+        }
+        waiting = null;
         clear();
+        waiting = ours;
         symmetric = s;
         remoteEphemeral = ephemeral;
         remoteIndex = message.sender();
@@ -244,7 +267,15 @@ public final class Handshake {
                 localIndex, remoteIndex, clock.nanoTime());
         Wipe.bytes(keys[0], keys[1]);
         symmetric = null;
+        Initiation resumed = waiting;
+        waiting = null;
         clear();
+        if (resumed != null) {
+            symmetric = resumed.symmetric;
+            localEphemeral = resumed.ephemeral;
+            localIndex = resumed.localIndex;
+            state = State.INITIATION_CREATED;
+        }
         return Result.accept(keypair);
     }
 
@@ -260,6 +291,11 @@ public final class Handshake {
         localIndex = 0;
         remoteIndex = 0;
         state = State.ZEROED;
+        if (waiting != null) {
+            waiting.symmetric.wipe();
+            Wipe.bytes(waiting.ephemeral);
+            waiting = null;
+        }
     }
 
     /** For tests of the transcript: the chaining key and hash of the handshake under way. */

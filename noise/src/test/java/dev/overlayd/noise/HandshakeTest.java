@@ -126,6 +126,39 @@ class HandshakeTest {
     }
 
     @Test
+    void crossingInitiationsAreBothAnsweredAndBothCompleted() {
+        HandshakeInitiation fromAlice = alice.initiate(7);
+        HandshakeInitiation fromBob = bob.initiate(8);
+        assertTrue(alice.receiveInitiation(fromBob.bytes()).isAccepted());
+        assertTrue(bob.receiveInitiation(fromAlice.bytes()).isAccepted());
+        assertEquals(7, alice.handshake.waitingIndex(), "alice's own initiation is set aside, not dropped");
+        HandshakeResponse toBob = alice.respond(17);
+        HandshakeResponse toAlice = bob.respond(18);
+        Keypair aliceResponding = alice.handshake.beginSession().value();
+        Keypair bobResponding = bob.handshake.beginSession().value();
+        assertEquals(Handshake.State.INITIATION_CREATED, alice.handshake.state(), "back to waiting for bob's answer");
+        assertEquals(0, alice.handshake.waitingIndex());
+
+        assertTrue(alice.receiveResponse(toAlice.bytes()).isAccepted());
+        assertTrue(bob.receiveResponse(toBob.bytes()).isAccepted());
+        Keypair aliceInitiating = alice.handshake.beginSession().value();
+        Keypair bobInitiating = bob.handshake.beginSession().value();
+        assertDataFlows(aliceInitiating, bobResponding);
+        assertDataFlows(bobResponding, aliceInitiating);
+        assertDataFlows(bobInitiating, aliceResponding);
+        assertDataFlows(aliceResponding, bobInitiating);
+    }
+
+    @Test
+    void anInitiationSetAsideIsWipedWithTheHandshake() {
+        alice.initiate(7);
+        assertTrue(alice.receiveInitiation(bob.initiate(8).bytes()).isAccepted());
+        alice.handshake.clear();
+        assertEquals(0, alice.handshake.waitingIndex());
+        assertEquals(Handshake.State.ZEROED, alice.handshake.state());
+    }
+
+    @Test
     void matchingPresharedKeysAgreeAndMismatchedOnesFail() {
         PresharedKey psk = new PresharedKey(randomBytes(32));
         alice.handshake.setPresharedKey(psk);

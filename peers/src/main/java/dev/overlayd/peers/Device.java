@@ -697,17 +697,23 @@ public final class Device implements AutoCloseable {
         peer.endpoint = from;
         HandshakeResponse response;
         synchronized (peer) {
-            forgetHandshakeIndex(peer);
-            peer.handshakeIndex = indices.insertHandshake(peer, peer.handshake);
-            Result<HandshakeResponse> created = peer.handshake.createResponse(peer.handshakeIndex);
+            // Our own initiation, if one is waiting, keeps its index: its answer may be on the way.
+            int waiting = peer.handshake.waitingIndex();
+            if (peer.handshakeIndex != waiting) {
+                forgetHandshakeIndex(peer);
+            }
+            int index = indices.insertHandshake(peer, peer.handshake);
+            Result<HandshakeResponse> created = peer.handshake.createResponse(index);
             if (!created.isAccepted()) {
                 count(peer, Drop.of(created.rejection()));
+                indices.remove(index);
                 forgetHandshakeIndex(peer);
                 return;
             }
             response = created.value();
             peer.cookies.addMacs(response);
-            beginSession(peer);
+            beginSession(peer, index);
+            peer.handshakeIndex = waiting;
         }
         sendHandshakeMessage(peer, response, from);
         peer.timers.sessionDerived();
@@ -731,7 +737,8 @@ public final class Device implements AutoCloseable {
                 count(peer, Drop.of(consumed.rejection()));
                 return;
             }
-            beginSession(peer);
+            beginSession(peer, peer.handshakeIndex);
+            peer.handshakeIndex = 0;
         }
         peer.timers.anyAuthenticatedPacketTraversal();
         peer.timers.anyAuthenticatedPacketReceived();
@@ -743,10 +750,9 @@ public final class Device implements AutoCloseable {
     }
 
     /** Turns the completed handshake into the peer's new session, under the handshake's index. */
-    private void beginSession(Peer peer) {
+    private void beginSession(Peer peer, int index) {
         Keypair keypair = peer.handshake.beginSession().value();
-        indices.swapToKeypair(peer.handshakeIndex, keypair);
-        peer.handshakeIndex = 0;
+        indices.swapToKeypair(index, keypair);
         peer.keypairs.install(keypair, this::retire);
     }
 

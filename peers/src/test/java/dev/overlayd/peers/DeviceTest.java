@@ -102,6 +102,20 @@ class DeviceTest {
     }
 
     @Test
+    void handshakesStartedByBothSidesAtOnceGiveSessionsWithoutARetry() throws Exception {
+        // No retry within the test: the packets cross only if the crossing initiations are both answered.
+        twoHosts(new Timing(Protocol.REKEY_AFTER_TIME, Protocol.REJECT_AFTER_TIME, Duration.ofHours(1).toNanos(),
+                Protocol.KEEPALIVE_TIMEOUT, 1));
+        b.device.setEndpoint(b.device.peer(a.key.publicKey()), a.bind.address());
+        byte[] fromA = ipv4("100.64.0.1", "100.64.0.2", "from a".getBytes());
+        byte[] fromB = ipv4("100.64.0.2", "100.64.0.1", "from b".getBytes());
+        a.tun.inject(fromA);
+        b.tun.inject(fromB);
+        assertArrayEquals(fromA, b.tun.poll(WAIT));
+        assertArrayEquals(fromB, a.tun.poll(WAIT));
+    }
+
+    @Test
     void theResponderWaitsForConfirmationBeforeSendingUnderANewSession() throws Exception {
         twoHosts(Timing.PROTOCOL);
         Peer aAtB = b.device.peer(a.key.publicKey());

@@ -45,7 +45,8 @@ public final class ClusterPeers implements MembershipListener {
             device.removePeer(was.certificate().publicKey());
         }
         Peer peer = device.peer(cert.publicKey());
-        if (peer == null) {
+        boolean added = peer == null;
+        if (added) {
             peer = device.addPeer(cert.publicKey());
         }
         if (member.endpoint() != null) {
@@ -56,6 +57,10 @@ public final class ClusterPeers implements MembershipListener {
             device.addAllowedIp(peer, prefix);
         }
         configured.put(member.name(), new Configured(member, cert));
+        if (added && member.endpoint() != null) {
+            // The tunnel is made now, not on the first packet: a new member is reachable at once.
+            device.sendKeepalive(peer);
+        }
         if (was == null) {
             LOG.info("member " + member.name() + " present: " + cert.address().getHostAddress() + ", subnet "
                     + cert.subnet() + ", endpoint " + endpoint(member));

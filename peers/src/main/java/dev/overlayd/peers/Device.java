@@ -447,7 +447,8 @@ public final class Device implements AutoCloseable {
                 && Long.compareUnsigned(keypair.sendCounter(), Protocol.REJECT_AFTER_MESSAGES) < 0;
     }
 
-    void sendKeepalive(Peer peer) {
+    /** Sends a keepalive now: with no session, that starts a handshake and the keepalive follows it. */
+    public void sendKeepalive(Peer peer) {
         if (!peer.hasStaged()) {
             peer.stage(new Peer.Staged(new byte[HEADROOM + TransportCipher.TAG_LENGTH], 0), this);
         }

@@ -11,7 +11,7 @@ final class Logging {
     private Logging() {}
 
     static void configure(String logLevel) {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n");
         Level level = switch (logLevel == null ? "" : logLevel.strip().toLowerCase(Locale.ROOT)) {
             case "verbose", "debug" -> Level.FINE;
             case "error" -> Level.SEVERE;

@@ -59,31 +59,49 @@ final class CertIssueCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IdentityException {
-        CertificateAuthority ca = CertificateAuthority.load(caDir);
-        Path keyFile = out.resolve(name + ".key");
-        Path certFile = out.resolve(name + ".crt");
         PrivateKey key = PrivateKey.generate(new SecureRandom());
-        NodeCertificate cert;
-        // The key first: it never replaces a file, and it proves OUT writable before the CA files a certificate.
-        KeyFiles.writeNodeKey(keyFile, key);
         try {
-            cert = ca.issue(new CertificateAuthority.Request(name, key.publicKey(), address, subnet, groups, days,
+            Issued issued = issue(caDir, out, key, new CertificateAuthority.Request(name, key.publicKey(), address,
+                    subnet, groups, days,
                     staticHost == null ? NodeCertificate.Kind.NODE : NodeCertificate.Kind.STATIC_HOST, staticHost));
-        } catch (IdentityException e) {
-            deleteQuietly(keyFile);
-            throw e;
+            issued.print(spec.commandLine().getOut());
         } finally {
             key.wipe();
         }
-        cert.writePem(certFile);
-        PrintWriter print = spec.commandLine().getOut();
-        print.println("Issued " + cert.name() + ": address " + InetAddresses.toAddrString(cert.address()) + ", subnet "
-                + cert.subnet() + (cert.groups().isEmpty() ? "" : ", groups " + String.join(", ", cert.groups()))
-                + ", valid until " + cert.notAfter());
-        print.println("  " + certFile + "  certificate");
-        print.println("  " + keyFile + "  WireGuard private key, readable by you alone");
-        print.flush();
         return 0;
+    }
+
+    /** A certificate just issued, and where it and its key were written. */
+    record Issued(NodeCertificate certificate, Path certificateFile, Path keyFile) {
+        void print(PrintWriter print) {
+            NodeCertificate cert = certificate;
+            print.println("Issued " + cert.name() + ": address " + InetAddresses.toAddrString(cert.address())
+                    + ", subnet " + cert.subnet()
+                    + (cert.groups().isEmpty() ? "" : ", groups " + String.join(", ", cert.groups()))
+                    + cert.endpoint().map(e -> ", endpoint " + e).orElse("") + ", valid until " + cert.notAfter());
+            print.println("  " + certificateFile + "  certificate");
+            print.println("  " + keyFile + "  WireGuard private key, readable by you alone");
+            print.flush();
+        }
+    }
+
+    /** Writes {@code key} to OUT/NAME.key (never replacing a file), has the CA certify it, writes OUT/NAME.crt. */
+    static Issued issue(Path caDir, Path out, PrivateKey key, CertificateAuthority.Request request)
+            throws IdentityException {
+        CertificateAuthority ca = CertificateAuthority.load(caDir);
+        Path keyFile = out.resolve(request.name() + ".key");
+        Path certFile = out.resolve(request.name() + ".crt");
+        // The key first: it never replaces a file, and it proves OUT writable before the CA files a certificate.
+        KeyFiles.writeNodeKey(keyFile, key);
+        NodeCertificate cert;
+        try {
+            cert = ca.issue(request);
+        } catch (IdentityException e) {
+            deleteQuietly(keyFile);
+            throw e;
+        }
+        cert.writePem(certFile);
+        return new Issued(cert, certFile, keyFile);
     }
 
     private static void deleteQuietly(Path file) {

@@ -101,6 +101,13 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
             endpoint = new InetSocketAddress(routeTowards(config.etcdEndpoints().getFirst()), device.listenPort());
         }
         membership.start(new Member(certificate.name(), certificate.encoded(), endpoint), peers);
+        for (java.nio.file.Path file : config.hosts()) {
+            try {
+                publishHost(NodeCertificate.read(file));
+            } catch (IdentityException | IOException e) {
+                LOG.warning("static host " + file + " not published: " + e.getMessage());
+            }
+        }
         LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
     }
@@ -129,6 +136,35 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         }
         return new ClusterStatus(interfaceName, ca.name(), ca.overlay().toString(),
                 config.backend().name().toLowerCase(Locale.ROOT), members);
+    }
+
+    @Override
+    public ClusterStatus host(byte[] der) throws IOException {
+        try {
+            publishHost(NodeCertificate.decode(der));
+        } catch (IdentityException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return members();
+    }
+
+    /** Checks a static host's certificate here, where the operator hears why it is refused, and publishes it. */
+    private void publishHost(NodeCertificate host) throws IOException {
+        if (host.kind() != NodeCertificate.Kind.STATIC_HOST) {
+            throw new IOException(host.name() + " is a cluster node's certificate, not a static host's");
+        }
+        // A host name in the certificate is resolved once, here: peers are configured with addresses.
+        com.google.common.net.HostAndPort at = com.google.common.net.HostAndPort.fromString(host.endpoint().orElseThrow());
+        Member member = new Member(host.name(), host.encoded(),
+                new InetSocketAddress(InetAddress.getByName(at.getHost()), at.getPort()));
+        try {
+            admission.check(member);
+        } catch (CertificateRejected e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        membership.host(member);
+        LOG.info("static host " + host.name() + " published: " + host.address().getHostAddress() + " at "
+                + UapiValues.formatEndpoint(member.endpoint()));
     }
 
     @Override

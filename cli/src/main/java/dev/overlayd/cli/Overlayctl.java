@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
         description = "Inspect the overlayd daemons running on this host, and manage the cluster's certificates.",
         subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class, CaCommand.class,
-                CertCommand.class})
+                CertCommand.class, HostCommand.class})
 public final class Overlayctl implements Runnable {
     /** Where the daemons' control sockets are; tests point it elsewhere. */
     Path controlDirectory = ControlProtocol.DIRECTORY;
@@ -51,6 +51,15 @@ public final class Overlayctl implements Runnable {
             throw new ControlException("no overlayd interface is running (nothing in " + controlDirectory + ")");
         }
         return names;
+    }
+
+    /** The interface asked for, or the only one running: for commands that act through one node. */
+    String oneInterface(ControlClient client, String name) throws ControlException {
+        List<String> names = interfaces(client, name);
+        if (names.size() > 1) {
+            throw new ControlException("several interfaces are running (" + String.join(", ", names) + "): name one");
+        }
+        return names.getFirst();
     }
 
     private static IpPrefix prefix(String text) {

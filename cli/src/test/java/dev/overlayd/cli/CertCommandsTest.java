@@ -31,7 +31,9 @@ class CertCommandsTest {
     private int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cli = Overlayctl.commandLine(new Overlayctl());
+        Overlayctl overlayctl = new Overlayctl();
+        overlayctl.controlDirectory = temp.resolve("control");
+        CommandLine cli = Overlayctl.commandLine(overlayctl);
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         return cli.execute(args);
@@ -102,12 +104,21 @@ class CertCommandsTest {
         Path ca = ca();
         assertEquals(0, run("cert", "issue", "db1", "--ca", ca.toString(), "--out", temp.toString(),
                 "--static-host", "192.0.2.10:51820"), err.toString());
-        assertTrue(out.toString().startsWith("Issued db1: address 10.40.255.1, subnet 10.40.255.1/32, valid until "),
+        assertTrue(out.toString().startsWith("Issued db1: address 10.40.255.1, subnet 10.40.255.1/32, endpoint 192.0.2.10:51820, valid until "),
                 out.toString());
 
         assertEquals(0, run("cert", "show", temp.resolve("db1.crt").toString()), err.toString());
         assertTrue(out.toString().contains("\nkind         static-host\n"), out.toString());
         assertTrue(out.toString().contains("\nendpoint     192.0.2.10:51820\n"), out.toString());
+    }
+
+    @Test
+    void aHostIsNotCertifiedWhereNoNodeRunsToPublishIt() throws Exception {
+        Path ca = ca();
+        assertFails("no overlayd interface is running (nothing in " + temp.resolve("control") + ")",
+                "host", "add", "db1", "--ca", ca.toString(), "--out", temp.toString(), "--endpoint", "192.0.2.10:51820");
+        assertFalse(Files.exists(temp.resolve("db1.key")));
+        assertFalse(Files.exists(ca.resolve("issued").resolve("db1.crt")));
     }
 
     @Test

@@ -62,14 +62,7 @@ final class Cluster implements AutoCloseable {
 
     private Path addHost(int n, String seeds, String membership) throws Exception {
         String ns = iface(n);
-        Sh.ok("ip", "netns", "add", ns);
-        namespaces.add(ns);
-        Sh.ok("ip", "link", "add", "ovt-u" + n, "netns", ns, "type", "veth", "peer", "name", "p" + n, "netns", SWITCH);
-        Sh.ok("ip", "-n", SWITCH, "link", "set", "p" + n, "master", "br0", "up");
-        Sh.ok("ip", "-n", ns, "addr", "add", underlay(n) + "/24", "dev", "ovt-u" + n);
-        Sh.ok("ip", "-n", ns, "link", "set", "ovt-u" + n, "up");
-        Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
-        Path home = Files.createDirectories(dir.resolve(ns));
+        Path home = addNamespace(n);
         overlayctl("cert", "issue", "h" + n, "--ca", ca.toString(), "--out", home.toString());
         Path yaml = home.resolve("overlay.yaml");
         Files.writeString(yaml, "interface: " + ns + "\n"
@@ -80,6 +73,19 @@ final class Cluster implements AutoCloseable {
                 + "membership:\n"
                 + membership);
         return yaml;
+    }
+
+    /** Host {@code n} on the switch with nothing running: e.g. a static host running stock WireGuard. */
+    Path addNamespace(int n) throws Exception {
+        String ns = iface(n);
+        Sh.ok("ip", "netns", "add", ns);
+        namespaces.add(ns);
+        Sh.ok("ip", "link", "add", "ovt-u" + n, "netns", ns, "type", "veth", "peer", "name", "p" + n, "netns", SWITCH);
+        Sh.ok("ip", "-n", SWITCH, "link", "set", "p" + n, "master", "br0", "up");
+        Sh.ok("ip", "-n", ns, "addr", "add", underlay(n) + "/24", "dev", "ovt-u" + n);
+        Sh.ok("ip", "-n", ns, "link", "set", "ovt-u" + n, "up");
+        Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
+        return Files.createDirectories(dir.resolve(ns));
     }
 
     /** An etcd on the switch's own address, its data kept in the test's directory across restarts. */

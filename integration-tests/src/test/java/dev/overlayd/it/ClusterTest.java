@@ -111,6 +111,50 @@ class ClusterTest {
         cluster.exec(3, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
     }
 
+    @Test
+    void aStaticHostRunningStockWireGuardReachesAServiceOnANodeAndBack() throws Exception {
+        cluster.addHost(1, "10s");
+        cluster.addHost(2, "10s", 1);
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+
+        int db = 9;
+        Path home = cluster.addNamespace(db);
+        Path file = home.resolve(Cluster.iface(db) + ".conf");
+        // As an operator would: the configuration on stdout into the file, what was done on stderr.
+        String said = Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
+                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + Cluster.iface(1) + " > " + file);
+        assertTrue(said.contains("db1 is published to cluster test"), said);
+        String config = Files.readString(file);
+        Sh.ok("ip", "netns", "exec", Cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
+                "wg-quick", "up", file.toString());
+        // h2 never heard of db1 from the operator: the record reached it through the cluster.
+        awaitPeers(1, 2);
+        awaitPeers(2, 2);
+
+        Path received = home.resolve("received");
+        Process service = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(2), "sh", "-c",
+                "echo answer-from-h2 | exec nc -N -l -p 5432 > " + received).start();
+        try {
+            Await.until("the service on h2 to listen", CONVERGE,
+                    () -> cluster.exec(2, "ss", "-Htln", "sport = :5432").contains(":5432"));
+            String answer = Sh.ok("ip", "netns", "exec", Cluster.iface(db), "sh", "-c",
+                    "echo request-from-db1 | nc -N -w 5 " + cluster.overlay(2) + " 5432");
+            assertEquals("answer-from-h2", answer.strip(), "the node's answer came back to the static host");
+            assertTrue(service.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("request-from-db1", Files.readString(received).strip());
+        } finally {
+            service.destroyForcibly().waitFor();
+        }
+        String dbAddress = config.lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
+                .substring("Address = ".length()).replace("/32", "");
+        cluster.exec(1, "ping", "-c", "1", "-W", "5", dbAddress);
+        String peers = Cluster.overlayctl("peers", Cluster.iface(2));
+        assertTrue(peers.contains("db1"), "the static host is named by its certificate:\n" + peers);
+    }
+
     private void awaitPeers(int n, int count) throws Exception {
         Await.until("h" + n + " to have " + count + " peers", CONVERGE, () -> cluster.peers(n).size() == count,
                 () -> cluster.logText(n));

@@ -17,6 +17,15 @@ public interface Admission {
     /** The overlay address an acceptable member's certificate gives it. */
     InetAddress address(Member member);
 
+    /**
+     * Whether the member is a static host: outside the cluster, running stock WireGuard, with no
+     * heartbeat. It stays a member until its certificate is revoked or expires.
+     */
+    boolean isStaticHost(Member member);
+
+    /** When the member's certificate was issued: what orders a static host's records, which never beat. */
+    long issuedMillis(Member member);
+
     /** Adopts a revocation list when the CA signed it and it is newer than the one held. */
     boolean adopt(byte[] revocationList);
 

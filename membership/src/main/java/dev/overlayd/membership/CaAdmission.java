@@ -65,6 +65,16 @@ public final class CaAdmission implements Admission {
     }
 
     @Override
+    public boolean isStaticHost(Member member) {
+        return certificate(member).kind() == NodeCertificate.Kind.STATIC_HOST;
+    }
+
+    @Override
+    public long issuedMillis(Member member) {
+        return certificate(member).notBefore().toEpochMilli();
+    }
+
+    @Override
     public boolean adopt(byte[] revocationList) {
         try {
             return ca.acceptRevocations(revocationList);

@@ -14,6 +14,12 @@ public interface Membership extends AutoCloseable {
     /** Republishes this node's record, e.g. with a renewed certificate. */
     void update(Member self) throws IOException;
 
+    /**
+     * Publishes a static host's record ({@link Member#endpoint()} is where it listens): every node
+     * makes it a peer, and it stays until its certificate is revoked or expires.
+     */
+    void host(Member host) throws IOException;
+
     /** Spreads a CA-signed revocation list (DER) to every node. */
     void revoke(byte[] revocationList) throws IOException;
 

@@ -23,7 +23,8 @@ import dev.overlayd.peers.uapi.UapiValues;
 
 /**
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
- * key are, the UDP port, the members to join through, and the membership backend. Everything but
+ * key are, the UDP port, the members to join through, the membership backend, and the certificates
+ * of static hosts (stock WireGuard hosts outside the cluster) this node publishes. Everything but
  * the three files has a default; the overlay's range and this node's address come from the
  * certificates. Unknown keys are errors, so a typo is not silently a default.
  */
@@ -39,7 +40,8 @@ public record ClusterConfig(
         Backend backend,
         Duration ttl,
         int gossipPort,
-        List<URI> etcdEndpoints) {
+        List<URI> etcdEndpoints,
+        List<Path> hosts) {
 
     public enum Backend { EMBEDDED, ETCD }
 
@@ -60,7 +62,8 @@ public record ClusterConfig(
             @JsonProperty("mtu") Integer mtu,
             @JsonProperty("seeds") List<String> seeds,
             @JsonProperty("advertise") String advertise,
-            @JsonProperty("membership") Membership membership) {}
+            @JsonProperty("membership") Membership membership,
+            @JsonProperty("hosts") List<String> hosts) {}
 
     record Membership(
             @JsonProperty("backend") String backend,
@@ -98,6 +101,10 @@ public record ClusterConfig(
         if (backend == Backend.ETCD && etcd.isEmpty()) {
             throw new ConfigException(name, 0, "membership.etcd lists no endpoints (e.g. http://10.0.0.5:2379)");
         }
+        List<Path> hosts = new ArrayList<>();
+        for (String h : f.hosts() == null ? List.<String>of() : f.hosts()) {
+            hosts.add(dir.resolve(h));
+        }
         List<InetSocketAddress> seeds = new ArrayList<>();
         for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
             seeds.add(endpoint(name, "seeds", s));
@@ -118,7 +125,8 @@ public record ClusterConfig(
                 backend,
                 ttl,
                 port(name, "membership.gossip_port", m.gossipPort(), GossipSettings.DEFAULT_PORT),
-                List.copyOf(etcd));
+                List.copyOf(etcd),
+                List.copyOf(hosts));
     }
 
     public GossipSettings gossip() {

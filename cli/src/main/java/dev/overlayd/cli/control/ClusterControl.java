@@ -6,6 +6,12 @@ import java.io.IOException;
 public interface ClusterControl {
     ClusterStatus members();
 
+    /**
+     * Publishes a static host (its certificate, DER) to the cluster and returns the cluster, whose
+     * nodes the host is to configure as its peers.
+     */
+    ClusterStatus host(byte[] certificate) throws IOException;
+
     /** Adopts a CA-signed revocation list (DER) and spreads it to the cluster. */
     void revoke(byte[] revocationList) throws IOException;
 }

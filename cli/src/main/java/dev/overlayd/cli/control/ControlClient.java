@@ -51,6 +51,11 @@ public final class ControlClient {
         return request(interfaceName, "members", ClusterStatus.class);
     }
 
+    /** Publishes a static host (its certificate, DER) through the daemon; returns the cluster as it sees it. */
+    public ClusterStatus host(String interfaceName, byte[] certificate) throws ControlException {
+        return request(interfaceName, "host " + java.util.Base64.getEncoder().encodeToString(certificate), ClusterStatus.class);
+    }
+
     /** Hands a CA-signed revocation list (DER) to the daemon, which spreads it to the cluster. */
     public void revoke(String interfaceName, byte[] revocationList) throws ControlException {
         request(interfaceName, "revoke " + java.util.Base64.getEncoder().encodeToString(revocationList), JsonNode.class);

@@ -21,7 +21,7 @@ import dev.overlayd.peers.socket.UnixSocketServer;
  */
 public final class ControlProtocol implements SocketProtocol {
     public static final Path DIRECTORY = Path.of("/var/run/overlayd");
-    /** Longer than any command (a revocation list in base64 is the longest); a client sending more is not overlayctl. */
+    /** Longer than any command (a revocation list or certificate in base64 is the longest); a client sending more is not overlayctl. */
     private static final int MAX_COMMAND_BYTES = 65536;
 
     /** Readers ignore fields they do not know, so an older overlayctl can read a newer daemon. */
@@ -51,7 +51,13 @@ public final class ControlProtocol implements SocketProtocol {
         Object reply = switch (command) {
             case "peers" -> reporter.status();
             case "members" -> cluster == null ? notClustered() : cluster.members();
-            case "revoke" -> cluster == null ? notClustered() : revoke(line.substring(command.length()).strip());
+            case "revoke" -> cluster == null ? notClustered()
+                    : withDer(line, command, "revocation list", der -> {
+                        cluster.revoke(der);
+                        return Map.of("revoked", true);
+                    });
+            case "host" -> cluster == null ? notClustered()
+                    : withDer(line, command, "certificate", cluster::host);
             case null -> Map.of("error", "command too long");
             default -> Map.of("error", "unknown command");
         };
@@ -64,16 +70,20 @@ public final class ControlProtocol implements SocketProtocol {
         return Map.of("error", "not in cluster mode (started without an overlay.yaml)");
     }
 
-    private Map<String, Object> revoke(String base64) {
+    private interface DerCommand {
+        Object run(byte[] der) throws IOException;
+    }
+
+    /** Runs a command whose argument is DER in base64; its failure is the reply's error. */
+    private static Object withDer(String line, String command, String what, DerCommand run) {
         byte[] der;
         try {
-            der = java.util.Base64.getDecoder().decode(base64);
+            der = java.util.Base64.getDecoder().decode(line.substring(command.length()).strip());
         } catch (IllegalArgumentException e) {
-            return Map.of("error", "the revocation list is not base64");
+            return Map.of("error", "the " + what + " is not base64");
         }
         try {
-            cluster.revoke(der);
-            return Map.of("revoked", true);
+            return run.run(der);
         } catch (IOException e) {
             return Map.of("error", e.getMessage());
         }

@@ -39,6 +39,7 @@ class ClusterConfigTest {
         assertEquals(51821, c.gossipPort());
         assertEquals(List.of(), c.seeds());
         assertNull(c.advertise());
+        assertEquals(List.of(), c.hosts());
     }
 
     @Test
@@ -52,6 +53,7 @@ class ClusterConfigTest {
                 mtu: 1380
                 seeds: ["198.18.0.1:51820", "[fd00::1]:51820"]
                 advertise: 198.18.0.9:4000
+                hosts: [hosts/db1.crt, /etc/overlayd/db2.crt]
                 membership:
                   backend: etcd
                   etcd: ["http://198.18.0.5:2379"]
@@ -63,6 +65,7 @@ class ClusterConfigTest {
         assertEquals(1380, c.mtu());
         assertEquals(List.of(new InetSocketAddress("198.18.0.1", 51820), new InetSocketAddress("fd00::1", 51820)), c.seeds());
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
+        assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());
         assertEquals(ClusterConfig.Backend.ETCD, c.backend());
         assertEquals(List.of(URI.create("http://198.18.0.5:2379")), c.etcdEndpoints());
         assertEquals(4001, c.gossipPort());

@@ -113,14 +113,23 @@ public final class EtcdMembership implements Membership {
         });
     }
 
+    /** Writes the host's record without a lease: it stays until revoked, as a static host never renews. */
+    @Override
+    public void host(Member host) throws IOException {
+        putForever(settings.memberKey(host.name()), MemberRecord.encode(host));
+    }
+
     /** Writes the revocation list; every node, this one included, hears of it through its watch. */
     @Override
     public void revoke(byte[] revocationList) throws IOException {
+        putForever(settings.revocationsKey(), revocationList.clone());
+    }
+
+    private void putForever(String key, byte[] value) throws IOException {
         started();
-        byte[] crl = revocationList.clone();
         onControl(() -> {
             try {
-                return connected().put(settings.revocationsKey(), crl, 0);
+                return connected().put(key, value, 0);
             } catch (IOException e) {
                 lost(e);
                 throw e;

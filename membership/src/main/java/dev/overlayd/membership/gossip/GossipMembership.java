@@ -119,6 +119,24 @@ public final class GossipMembership implements Membership, SideChannel {
     }
 
     @Override
+    public void host(Member host) throws IOException {
+        call(() -> {
+            String refusal = admission.refusal(host);
+            if (refusal != null) {
+                throw new IOException(refusal);
+            }
+            if (!admission.isStaticHost(host)) {
+                throw new IOException(host.name() + ": not a static host's certificate");
+            }
+            // Versioned by its certificate, so every node publishing the same host publishes the same record.
+            Record record = new Record(host, admission.issuedMillis(host), 0, false);
+            flood(table.merge(List.of(record), clock.nanoTime()), null);
+            publishView();
+            return null;
+        });
+    }
+
+    @Override
     public void revoke(byte[] revocationList) throws IOException {
         call(() -> {
             if (!adoptRevocations(revocationList)) {
@@ -379,15 +397,15 @@ public final class GossipMembership implements Membership, SideChannel {
         try {
             long now = clock.nanoTime();
             Record self = table.beat();
-            List<Member> present = table.present();
+            List<Member> nodes = table.nodes();
             toMembers(GossipMessage.beat(self).encode(), null);
-            if (!present.isEmpty()) {
-                Member partner = present.get(random.nextInt(present.size()));
+            if (!nodes.isEmpty()) {
+                Member partner = nodes.get(random.nextInt(nodes.size()));
                 sendGossip(GossipMessage.of(GossipMessage.SYNC, table.records(), revocations, null), admission.address(partner));
             }
             dropStaleExchanges(now);
-            if (present.isEmpty() || ticks % REJOIN_EVERY == 0) {
-                joinSomeone(present);
+            if (nodes.isEmpty() || ticks % REJOIN_EVERY == 0) {
+                joinSomeone(nodes);
             }
             ticks++;
             publishView();
@@ -458,9 +476,9 @@ public final class GossipMembership implements Membership, SideChannel {
         toMembers(GossipMessage.of(GossipMessage.NEWS, news, revocations, null).encode(), except);
     }
 
-    /** Sends {@code message} to every present member but the one at {@code except} (null: to all). */
+    /** Sends {@code message} to every present node but the one at {@code except} (null: to all). */
     private void toMembers(byte[] message, InetSocketAddress except) {
-        for (Member m : table.present()) {
+        for (Member m : table.nodes()) {
             if (except == null || !except.equals(m.endpoint())) {
                 sendGossip(message, admission.address(m));
             }

@@ -14,7 +14,8 @@ import dev.overlayd.membership.MembershipListener;
 /**
  * The cluster as one node sees it, sans I/O: records in, with the time they arrive; events out.
  * A member is present while its heartbeat keeps counting up; one whose heartbeat stalls for the
- * TTL, that announces it left, or whose certificate is no longer admitted is absent. Absent
+ * TTL, that announces it left, or whose certificate is no longer admitted is absent; a static host,
+ * which never beats, only the last. Absent
  * members are remembered for {@link #FORGET_AFTER}: their last records keep stale copies from
  * bringing them back, and those that did not leave are where to look when a partition heals.
  */
@@ -112,7 +113,7 @@ final class MemberTable {
             Alive a = it.next();
             String refusal = admission.refusal(a.record().member());
             String why = refusal != null ? refusal
-                    : now - a.heardAt() > ttlNanos ? "no heartbeat for " + Duration.ofNanos(ttlNanos).toSeconds() + "s"
+                    : !admission.isStaticHost(a.record().member()) && now - a.heardAt() > ttlNanos ? "no heartbeat for " + Duration.ofNanos(ttlNanos).toSeconds() + "s"
                     : null;
             if (why != null) {
                 it.remove();
@@ -146,11 +147,22 @@ final class MemberTable {
         return out;
     }
 
-    /** Members that vanished without leaving: where a healed partition's other side may be. */
+    /** The present members that run overlayd: those to gossip with, static hosts left out. */
+    List<Member> nodes() {
+        List<Member> out = new ArrayList<>(alive.size());
+        for (Alive a : alive.values()) {
+            if (!admission.isStaticHost(a.record().member())) {
+                out.add(a.record().member());
+            }
+        }
+        return out;
+    }
+
+    /** Nodes that vanished without leaving: where a healed partition's other side may be. */
     List<Member> lost() {
         List<Member> out = new ArrayList<>();
         for (Gone g : gone.values()) {
-            if (!g.record().left()) {
+            if (!g.record().left() && !admission.isStaticHost(g.record().member())) {
                 out.add(g.record().member());
             }
         }

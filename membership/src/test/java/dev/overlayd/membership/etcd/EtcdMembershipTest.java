@@ -79,6 +79,21 @@ class EtcdMembershipTest {
     }
 
     @Test
+    void aStaticHostOutlivesTheNodeThatPublishedItAndReachesNodesThatJoinLater() throws IOException {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        Member db = member("db1", 5432);
+        a.membership().host(db);
+        b.told().awaitPresent(db);
+
+        a.membership().close();
+        b.told().awaitAbsent("a");
+        Node c = join("c", SHORT_TTL);
+        c.told().awaitPresent(db);
+        assertEquals(Set.of("b", "c", "db1"), c.members(), "a's lease ran out; db1's record has none");
+    }
+
+    @Test
     void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws IOException {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);

@@ -21,6 +21,11 @@ class MemberTableTest {
 
     private final List<String> events = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
+    /** Names starting with "db" are static hosts here. */
+    private static boolean isStatic(Member member) {
+        return member.name().startsWith("db");
+    }
+
     private final MemberTable table = new MemberTable(record("self", 1, 0, false), Duration.ofSeconds(10),
             new Admission() {
                 @Override
@@ -35,6 +40,16 @@ class MemberTableTest {
 
                 @Override
                 public InetAddress address(Member member) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public boolean isStaticHost(Member member) {
+                    return isStatic(member);
+                }
+
+                @Override
+                public long issuedMillis(Member member) {
                     throw new UnsupportedOperationException();
                 }
 
@@ -70,6 +85,19 @@ class MemberTableTest {
         assertEquals(List.of(), table.merge(List.of(record("a", 1, 6, false)), SECOND), "a later beat is no news");
         assertEquals(List.of("present a 1"), events);
         assertEquals(1, table.present().size());
+    }
+
+    @Test
+    void aStaticHostNeverBeatsYetStaysUntilRevokedAndIsNoGossipTarget() {
+        table.merge(List.of(record("db1", 1, 0, false), record("a", 1, 5, false)), 0);
+        table.expire(3600 * SECOND);
+        assertEquals(List.of("db1"), table.present().stream().map(Member::name).toList(), "a, silent, went; db1 stays");
+        assertEquals(List.of(), table.nodes(), "nobody to gossip with: a static host runs no overlayd");
+        refused.add("db1");
+        table.expire(3601 * SECOND);
+        assertEquals(0, table.present().size());
+        assertTrue(events.contains("absent db1: db1: certificate revoked"), events.toString());
+        assertEquals(List.of("a"), table.lost().stream().map(Member::name).toList(), "no join is tried at a static host");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 import dev.overlayd.cli.control.ClusterControl;
 import dev.overlayd.cli.control.ClusterStatus;
 import dev.overlayd.cli.control.MemberStatus;
+import dev.overlayd.cli.control.PeerIdentity;
 import dev.overlayd.peers.uapi.UapiValues;
 import dev.overlayd.cli.config.ClusterConfig;
 import dev.overlayd.membership.CaAdmission;
@@ -112,10 +113,15 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
     }
 
-    /** A peer's name: the member's whose certificate binds the key. */
-    String peerName(dev.overlayd.noise.PublicKey key) {
+    /** Who a peer is: the member whose certificate binds the key. */
+    PeerIdentity peerIdentity(dev.overlayd.noise.PublicKey key) {
         ClusterPeers.Configured c = peers.byKey(key);
-        return c == null ? null : c.member().name();
+        if (c == null) {
+            return null;
+        }
+        NodeCertificate cert = c.certificate();
+        return new PeerIdentity(c.member().name(), cert.kind() == NodeCertificate.Kind.STATIC_HOST ? "static host" : "node",
+                cert.notAfter().getEpochSecond());
     }
 
     @Override

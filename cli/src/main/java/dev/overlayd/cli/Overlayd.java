@@ -14,6 +14,7 @@ import dev.overlayd.cli.config.ClusterConfig;
 import dev.overlayd.cli.config.ConfigException;
 import dev.overlayd.cli.config.WgQuickConfig;
 import dev.overlayd.cli.control.ControlProtocol;
+import dev.overlayd.cli.control.PeerIdentity;
 import dev.overlayd.cli.control.StatusReporter;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.Protocol;
@@ -106,7 +107,8 @@ public final class Overlayd implements Callable<Integer> {
         Link link = Link.of(tun.name());
         ClusterNode node = cluster == null ? null : ClusterNode.create(cluster, identity, device, link);
         Map<PublicKey, String> names = wgQuick == null ? Map.of() : wgQuick.peerNames();
-        StatusReporter status = new StatusReporter(device, node == null ? names::get : node::peerName, Clock.SYSTEM);
+        StatusReporter status = new StatusReporter(device,
+                node == null ? key -> PeerIdentity.named(names.get(key)) : node::peerIdentity, Clock.SYSTEM);
         UnixSocketServer control = ControlProtocol.server(tun.name(), status, node);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());

@@ -10,10 +10,15 @@ import dev.overlayd.cli.control.InterfaceStatus;
 import dev.overlayd.cli.control.PeerStatus;
 import dev.overlayd.cli.control.Verdict;
 
-/** `overlayctl peers` for people: one table row per peer, the verdict last and, on a terminal, in colour. */
+/**
+ * `overlayctl peers` for people: one table row per peer, the verdict last and, on a terminal, in
+ * colour. In cluster mode two columns more: what each peer is and when its certificate expires.
+ */
 final class PeersTable {
     private static final String[] HEADER =
             {"PEER", "PUBLIC KEY", "ENDPOINT", "ALLOWED IPS", "HANDSHAKE", "RECEIVED", "SENT", "DROPS", "STATUS"};
+    private static final String[] CLUSTER_HEADER = {"PEER", "MEMBER", "CERTIFICATE", "PUBLIC KEY", "ENDPOINT",
+        "ALLOWED IPS", "HANDSHAKE", "RECEIVED", "SENT", "DROPS", "STATUS"};
     private static final String RESET = "\u001b[0m";
     private static final String BOLD = "\u001b[1m";
     private static final String GREEN = "\u001b[32m";
@@ -49,12 +54,14 @@ final class PeersTable {
         if (status.peers().isEmpty()) {
             return;
         }
+        boolean cluster = status.peers().stream().anyMatch(p -> p.member() != null);
+        String[] header = cluster ? CLUSTER_HEADER : HEADER;
         List<String[]> rows = new ArrayList<>();
-        rows.add(HEADER);
+        rows.add(header);
         for (PeerStatus peer : status.peers()) {
-            rows.add(row(peer));
+            rows.add(cluster ? clusterRow(peer) : row(peer));
         }
-        int[] widths = new int[HEADER.length];
+        int[] widths = new int[header.length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());
@@ -93,6 +100,25 @@ final class PeersTable {
             String.valueOf(peer.drops().values().stream().mapToLong(Long::longValue).sum()),
             peer.verdict(),
         };
+    }
+
+    /** The plain row with the member's kind and certificate expiry after its name. */
+    private static String[] clusterRow(PeerStatus peer) {
+        String[] plain = row(peer);
+        String[] row = new String[plain.length + 2];
+        row[0] = plain[0];
+        row[1] = peer.member() == null ? "-" : peer.member();
+        row[2] = expiry(peer.certificateExpiresIn());
+        System.arraycopy(plain, 1, row, 3, plain.length - 1);
+        return row;
+    }
+
+    private static String expiry(Long secondsLeft) {
+        if (secondsLeft == null) {
+            return "-";
+        }
+        return secondsLeft >= 0 ? "expires in " + Durations.coarse(secondsLeft)
+                : "expired " + Durations.coarse(-secondsLeft) + " ago";
     }
 
     private static String label(PeerStatus peer) {

@@ -20,9 +20,9 @@ class PeersTableTest {
         drops.put("replayed_counter", 3L);
         drops.put("source_not_allowed", 1L);
         return new InterfaceStatus("ovl0", KEY_A, 51820, Map.of("no_route", 2L), List.of(
-                new PeerStatus("db", KEY_B, "198.18.0.2:51820", List.of("100.64.0.2/32", "10.40.2.0/24"),
+                new PeerStatus("db", null, null, KEY_B, "198.18.0.2:51820", List.of("100.64.0.2/32", "10.40.2.0/24"),
                         1_800_000_000L, 14L, 1_258_291, 2048, 340_000, 0, drops, "healthy"),
-                new PeerStatus(null, KEY_A, null, List.of(), null, null, 0, 0, 0, 0, Map.of(), "never connected")));
+                new PeerStatus(null, null, null, KEY_A, null, List.of(), null, null, 0, 0, 0, 0, Map.of(), "never connected")));
     }
 
     @Test
@@ -37,6 +37,22 @@ class PeersTableTest {
                 -     %s  (none)            (none)                      never      0 B                    0 B       0      never connected
 
                 drops from db: 3 replayed counter, 1 source not allowed
+                """.formatted(KEY_A, KEY_B, KEY_A), out);
+    }
+
+    @Test
+    void inClusterModeEachPeerSaysWhatItIsAndWhenItsCertificateExpires() {
+        String out = new PeersTable(false).render(List.of(new InterfaceStatus("overlay0", KEY_A, 51820, Map.of(), List.of(
+                new PeerStatus("h2", "node", 364 * 86_400L + 3 * 3600, KEY_B, "198.18.1.2:51820", List.of("10.40.1.0/24"),
+                        1_800_000_000L, 4L, 2048, 2048, 0, 0, Map.of(), "healthy"),
+                new PeerStatus("db1", "static host", -7200L, KEY_A, "198.18.1.9:51820", List.of("10.40.255.1/32"),
+                        null, null, 0, 148, 0, 0, Map.of(), "never connected")))));
+        assertEquals("""
+                interface overlay0: public key %s, port 51820, 2 peers
+
+                PEER  MEMBER       CERTIFICATE        PUBLIC KEY                                    ENDPOINT          ALLOWED IPS     HANDSHAKE  RECEIVED  SENT      DROPS  STATUS
+                h2    node         expires in 364d3h  %s  198.18.1.2:51820  10.40.1.0/24    4s ago     2.00 KiB  2.00 KiB  0      healthy
+                db1   static host  expired 2h ago     %s  198.18.1.9:51820  10.40.255.1/32  never      0 B       148 B     0      never connected
                 """.formatted(KEY_A, KEY_B, KEY_A), out);
     }
 

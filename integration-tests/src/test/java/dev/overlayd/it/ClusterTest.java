@@ -152,7 +152,8 @@ class ClusterTest {
                 .substring("Address = ".length()).replace("/32", "");
         cluster.exec(1, "ping", "-c", "1", "-W", "5", dbAddress);
         String peers = Cluster.overlayctl("peers", Cluster.iface(2));
-        assertTrue(peers.contains("db1"), "the static host is named by its certificate:\n" + peers);
+        assertTrue(peers.contains("db1") && peers.contains("static host") && peers.contains("expires in 364d"),
+                "the static host is named, and known as one, by its certificate:\n" + peers);
     }
 
     private void awaitPeers(int n, int count) throws Exception {

@@ -21,17 +21,17 @@ public final class StatusReporter {
     private static final long SECOND = 1_000_000_000L;
 
     private final Device device;
-    private final Function<PublicKey, String> names;
+    private final Function<PublicKey, PeerIdentity> identities;
     private final Clock clock;
     private final TrafficRates rates = new TrafficRates();
 
     /**
-     * @param names a peer's name, from the configuration or its certificate; null for none (peers
-     *              added through `wg`)
+     * @param identities who a peer is, from the configuration or its certificate; null for unknown
+     *                   (peers added through `wg`)
      */
-    public StatusReporter(Device device, Function<PublicKey, String> names, Clock clock) {
+    public StatusReporter(Device device, Function<PublicKey, PeerIdentity> identities, Clock clock) {
         this.device = device;
-        this.names = names;
+        this.identities = identities;
         this.clock = clock;
     }
 
@@ -57,7 +57,10 @@ public final class StatusReporter {
         long handshake = peer.lastHandshakeEpochNanos();
         InetSocketAddress endpoint = peer.endpoint();
         TrafficRates.Rate rate = rates.rate(peer.publicKey());
-        return new PeerStatus(names.apply(peer.publicKey()), peer.publicKey().toBase64(),
+        PeerIdentity who = identities.apply(peer.publicKey());
+        return new PeerStatus(who == null ? null : who.name(), who == null ? null : who.member(),
+                who == null || who.certificateExpiry() == null ? null : who.certificateExpiry() - now / SECOND,
+                peer.publicKey().toBase64(),
                 endpoint == null ? null : UapiValues.formatEndpoint(endpoint),
                 device.allowedIps(peer).stream().map(Object::toString).toList(),
                 handshake == 0 ? null : handshake / SECOND,

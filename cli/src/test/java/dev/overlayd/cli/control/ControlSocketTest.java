@@ -55,7 +55,7 @@ class ControlSocketTest {
         device.addAllowedIp(db, IpPrefix.parse("100.64.0.7/32"));
         device.addAllowedIp(db, IpPrefix.parse("fd00::7/128"));
         device.addPeer(unnamed);
-        StatusReporter reporter = new StatusReporter(device, Map.of(named, "db")::get, Clock.SYSTEM);
+        StatusReporter reporter = new StatusReporter(device, Map.of(named, PeerIdentity.named("db"))::get, Clock.SYSTEM);
         server = new UnixSocketServer("control", directory(), PosixFilePermissions.fromString("rwx------"), "ovc0",
                 new ControlProtocol(reporter, null), () -> {});
         server.start();

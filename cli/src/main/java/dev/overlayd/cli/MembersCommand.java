@@ -49,9 +49,11 @@ final class MembersCommand implements Callable<Integer> {
             for (ClusterStatus c : clusters) {
                 out.printf("%s: cluster %s, overlay %s, %s membership, %d members%n", c.interfaceName(), c.cluster(),
                         c.overlay(), c.backend(), c.members().size());
-                out.printf("  %-16s %-8s %-15s %-18s %-22s %s%n", "NAME", "STATE", "ADDRESS", "SUBNET", "ENDPOINT", "EXPIRES");
+                out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", "NAME", "KIND", "STATE", "ADDRESS", "SUBNET",
+                        "ENDPOINT", "EXPIRES");
                 for (MemberStatus m : c.members()) {
-                    out.printf("  %-16s %-8s %-15s %-18s %-22s %s%n", m.name(), m.state(), m.address(),
+                    out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", m.name(), m.kind().replace('_', ' '),
+                            m.state(), m.address(),
                             m.subnet() == null ? "-" : m.subnet(), m.endpoint() == null ? "-" : m.endpoint(),
                             expiry(m.notAfter()));
                 }

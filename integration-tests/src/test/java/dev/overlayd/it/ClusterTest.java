@@ -151,6 +151,8 @@ class ClusterTest {
         String dbAddress = config.lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
                 .substring("Address = ".length()).replace("/32", "");
         cluster.exec(1, "ping", "-c", "1", "-W", "5", dbAddress);
+        String members = Cluster.overlayctl("members", Cluster.iface(2));
+        assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
         String peers = Cluster.overlayctl("peers", Cluster.iface(2));
         assertTrue(peers.contains("db1") && peers.contains("static host") && peers.contains("expires in 364d"),
                 "the static host is named, and known as one, by its certificate:\n" + peers);

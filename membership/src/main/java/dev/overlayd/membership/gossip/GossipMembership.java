@@ -95,7 +95,7 @@ public final class GossipMembership implements Membership, SideChannel {
         socket = DatagramChannel.open().bind(new InetSocketAddress(address, settings.port()));
         call(() -> {
             this.listener = listener;
-            this.table = new MemberTable(new Record(self, System.currentTimeMillis(), 0, false), settings.ttl(),
+            this.table = new MemberTable(new Record(self, System.currentTimeMillis(), 0, false), settings.ttl(), settings.interval(),
                     admission, listener);
             this.revocations = admission.revocations();
             publishView();
@@ -130,7 +130,7 @@ public final class GossipMembership implements Membership, SideChannel {
             }
             // Versioned by its certificate, so every node publishing the same host publishes the same record.
             Record record = new Record(host, admission.issuedMillis(host), 0, false);
-            flood(table.merge(List.of(record), clock.nanoTime()), null);
+            flood(table.merge(List.of(record), clock.nanoTime(), host.name()), null);
             publishView();
             return null;
         });
@@ -263,7 +263,7 @@ public final class GossipMembership implements Membership, SideChannel {
                 return;
             }
             learnOwnEndpoint(payload.seenAsAddress());
-            flood(table.merge(List.of(joiner), clock.nanoTime()), from);
+            flood(table.merge(List.of(joiner), clock.nanoTime(), joiner.name()), from);
             publishView();
             GossipMessage welcome = GossipMessage.of(GossipMessage.JOIN, table.records(), revocations, from);
             sendJoin(exchange.welcome(welcome.encode()), from);
@@ -282,12 +282,14 @@ public final class GossipMembership implements Membership, SideChannel {
             learnOwnEndpoint(welcome.seenAsAddress());
             adoptRevocations(welcome.revocations());
             List<Record> records = new ArrayList<>();
+            String member = null;
             for (Record r : welcome.fullRecords()) {
+                boolean welcomer = admission.publicKey(r.member()).equals(exchange.remoteKey());
+                member = welcomer ? r.name() : member;
                 // The member's own record may lack the endpoint this node just reached it at.
-                boolean reached = r.member().endpoint() == null && admission.publicKey(r.member()).equals(exchange.remoteKey());
-                records.add(reached ? withEndpoint(r, from) : r);
+                records.add(welcomer && r.member().endpoint() == null ? withEndpoint(r, from) : r);
             }
-            List<Record> news = table.merge(records, clock.nanoTime());
+            List<Record> news = table.merge(records, clock.nanoTime(), member);
             LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
             flood(news, from);
             publishView();
@@ -359,7 +361,8 @@ public final class GossipMembership implements Membership, SideChannel {
     }
 
     private void onGossip(byte[] bytes, InetAddress from) {
-        if (!isMember(from)) {
+        String sender = memberAt(from);
+        if (sender == null) {
             LOG.fine("gossip from " + from + ", not a member's address, dropped");
             return;
         }
@@ -368,12 +371,15 @@ public final class GossipMembership implements Membership, SideChannel {
             long now = clock.nanoTime();
             if (m.kind().equals(GossipMessage.BEAT)) {
                 for (GossipMessage.WireRecord r : m.records()) {
-                    table.heard(r.name(), r.incarnation(), r.heartbeat(), now);
+                    // A beat speaks for its sender alone: no member keeps another alive.
+                    if (r.name().equals(sender)) {
+                        table.heard(r.name(), r.incarnation(), r.heartbeat(), now);
+                    }
                 }
                 return;
             }
             adoptRevocations(m.revocations());
-            List<Record> news = table.merge(m.fullRecords(), now);
+            List<Record> news = table.merge(m.fullRecords(), now, sender);
             if (m.kind().equals(GossipMessage.SYNC)) {
                 sendGossip(GossipMessage.of(GossipMessage.SYNC_REPLY, table.records(), revocations, null), from);
             }
@@ -384,13 +390,14 @@ public final class GossipMembership implements Membership, SideChannel {
         }
     }
 
-    private boolean isMember(InetAddress from) {
+    /** The name of the present member at overlay address {@code from}, or null. */
+    private String memberAt(InetAddress from) {
         for (Member m : table.present()) {
             if (admission.address(m).equals(from)) {
-                return true;
+                return m.name();
             }
         }
-        return false;
+        return null;
     }
 
     private void tick() {

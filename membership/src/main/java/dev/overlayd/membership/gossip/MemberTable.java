@@ -29,13 +29,16 @@ final class MemberTable {
     private final Map<String, Alive> alive = new HashMap<>();
     private final Map<String, Gone> gone = new HashMap<>();
     private final long ttlNanos;
+    /** How many beats a member sends in a TTL: the heartbeat lead that proves a timed-out member alive. */
+    private final long beatsPerTtl;
     private final Admission admission;
     private final MembershipListener listener;
     private Record self;
 
-    MemberTable(Record self, Duration ttl, Admission admission, MembershipListener listener) {
+    MemberTable(Record self, Duration ttl, Duration interval, Admission admission, MembershipListener listener) {
         this.self = self;
         this.ttlNanos = ttl.toNanos();
+        this.beatsPerTtl = Math.max(1, ttl.toNanos() / interval.toNanos());
         this.admission = admission;
         this.listener = listener;
     }
@@ -62,10 +65,11 @@ final class MemberTable {
     }
 
     /**
-     * Merges records heard from others; returns those that were news (a member appeared, changed
-     * or left), which the caller passes on. Beats and stale copies are not news.
+     * Merges records heard from {@code sender} (a member's name; its own record is first-hand, the
+     * others it passes on are not); returns those that were news (a member appeared, changed or
+     * left), which the caller passes on. Beats and stale copies are not news.
      */
-    List<Record> merge(Collection<Record> records, long now) {
+    List<Record> merge(Collection<Record> records, long now, String sender) {
         List<Record> news = new ArrayList<>();
         for (Record r : records) {
             if (r.name().equals(self.name()) || !newer(r)) {
@@ -86,7 +90,11 @@ final class MemberTable {
                 continue;
             }
             gone.remove(r.name());
-            alive.put(r.name(), new Alive(r, now));
+            // A member is alive for as long as this node hears from it: a later heartbeat passed on by
+            // another is a newer version, not a sign of life here. Otherwise a dead member's last beat,
+            // missed here and passed on a second later, would keep it for that much past the TTL.
+            boolean firstHand = was == null || r.name().equals(sender);
+            alive.put(r.name(), new Alive(r, firstHand ? now : was.heardAt()));
             if (was == null || !was.record().member().equals(r.member())) {
                 listener.present(r.member());
                 news.add(r);
@@ -175,8 +183,18 @@ final class MemberTable {
             return r.newerThan(a.record());
         }
         Gone g = gone.get(r.name());
-        // A member that timed out comes back with any record newer than its last; one that left
-        // needs a new incarnation, as a stale copy of its life before leaving carries an older one.
-        return g == null || r.newerThan(g.record());
+        if (g == null) {
+            return true;
+        }
+        Record last = g.record();
+        // One that left needs a new incarnation, as a stale copy of its life before leaving carries an
+        // older one. One that timed out needs a new incarnation too, or a heartbeat a TTL's worth of
+        // beats past the one it went with: a dead member's last beat, which this node missed and
+        // another passes on, must not bring it back for another TTL; a live one across a healed
+        // partition has beaten on all along.
+        if (r.incarnation() != last.incarnation() || last.left()) {
+            return r.newerThan(last);
+        }
+        return r.heartbeat() >= last.heartbeat() + beatsPerTtl;
     }
 }

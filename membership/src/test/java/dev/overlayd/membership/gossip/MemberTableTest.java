@@ -26,7 +26,7 @@ class MemberTableTest {
         return member.name().startsWith("db");
     }
 
-    private final MemberTable table = new MemberTable(record("self", 1, 0, false), Duration.ofSeconds(10),
+    private final MemberTable table = new MemberTable(record("self", 1, 0, false), Duration.ofSeconds(10), Duration.ofSeconds(1),
             new Admission() {
                 @Override
                 public String refusal(Member member) {
@@ -80,16 +80,16 @@ class MemberTableTest {
 
     @Test
     void aNewMemberIsPresentOnceAndItsNewsIsPassedOn() {
-        assertEquals(1, table.merge(List.of(record("a", 1, 5, false)), 0).size());
-        assertEquals(List.of(), table.merge(List.of(record("a", 1, 5, false)), SECOND), "the same copy is no news");
-        assertEquals(List.of(), table.merge(List.of(record("a", 1, 6, false)), SECOND), "a later beat is no news");
+        assertEquals(1, table.merge(List.of(record("a", 1, 5, false)), 0, "c").size());
+        assertEquals(List.of(), table.merge(List.of(record("a", 1, 5, false)), SECOND, "c"), "the same copy is no news");
+        assertEquals(List.of(), table.merge(List.of(record("a", 1, 6, false)), SECOND, "c"), "a later beat is no news");
         assertEquals(List.of("present a 1"), events);
         assertEquals(1, table.present().size());
     }
 
     @Test
     void aStaticHostNeverBeatsYetStaysUntilRevokedAndIsNoGossipTarget() {
-        table.merge(List.of(record("db1", 1, 0, false), record("a", 1, 5, false)), 0);
+        table.merge(List.of(record("db1", 1, 0, false), record("a", 1, 5, false)), 0, "c");
         table.expire(3600 * SECOND);
         assertEquals(List.of("db1"), table.present().stream().map(Member::name).toList(), "a, silent, went; db1 stays");
         assertEquals(List.of(), table.nodes(), "nobody to gossip with: a static host runs no overlayd");
@@ -102,7 +102,7 @@ class MemberTableTest {
 
     @Test
     void aMemberWhoseHeartbeatStallsIsAbsentAfterTheTtlAndComesBackWhenItBeatsAgain() {
-        table.merge(List.of(record("a", 1, 5, false)), 0);
+        table.merge(List.of(record("a", 1, 5, false)), 0, "c");
         table.heard("a", 1, 6, 5 * SECOND);
         table.expire(14 * SECOND);
         assertEquals(1, table.present().size(), "heard 9 s ago: still present");
@@ -110,34 +110,50 @@ class MemberTableTest {
         assertEquals(List.of("present a 1", "absent a: no heartbeat for 10s"), events);
         assertEquals(List.of("a"), table.lost().stream().map(Member::name).toList(), "where to look after a partition");
 
-        table.merge(List.of(record("a", 1, 6, false)), 17 * SECOND);
+        table.merge(List.of(record("a", 1, 6, false)), 17 * SECOND, "c");
         assertTrue(table.present().isEmpty(), "a stale copy does not bring it back");
-        table.merge(List.of(record("a", 1, 30, false)), 18 * SECOND);
+        table.merge(List.of(record("a", 1, 7, false)), 17 * SECOND, "c");
+        assertTrue(table.present().isEmpty(), "nor does its last beat, which this node missed and another passes on");
+        table.merge(List.of(record("a", 1, 16, false)), 18 * SECOND, "c");
         assertEquals(1, table.present().size(), "its heartbeat moved on: the partition healed");
     }
 
     @Test
+    void onlyWhatAMemberSaysItselfKeepsItAliveHere() {
+        table.merge(List.of(record("a", 1, 5, false)), 0, "a");
+        table.merge(List.of(record("a", 1, 6, false)), 4 * SECOND, "c");
+        table.expire(11 * SECOND);
+        assertEquals(List.of("present a 1", "absent a: no heartbeat for 10s"), events,
+                "its later heartbeat from c is a newer version, not a sign of life");
+        events.clear();
+        table.merge(List.of(record("b", 1, 5, false)), 0, "b");
+        table.merge(List.of(record("b", 1, 6, false)), 4 * SECOND, "b");
+        table.expire(11 * SECOND);
+        assertEquals(List.of("present b 1"), events, "b's own record, 7 s ago");
+    }
+
+    @Test
     void aMemberThatLeavesIsAbsentAtOnceAndOnlyANewIncarnationBringsItBack() {
-        table.merge(List.of(record("a", 1, 5, false)), 0);
-        assertEquals(1, table.merge(List.of(record("a", 1, 6, true)), SECOND).size());
+        table.merge(List.of(record("a", 1, 5, false)), 0, "c");
+        assertEquals(1, table.merge(List.of(record("a", 1, 6, true)), SECOND, "c").size());
         assertEquals("absent a: left the cluster", events.getLast());
-        table.merge(List.of(record("a", 1, 5, false)), 2 * SECOND);
+        table.merge(List.of(record("a", 1, 5, false)), 2 * SECOND, "c");
         assertTrue(table.present().isEmpty());
         assertTrue(table.records().stream().anyMatch(r -> r.name().equals("a") && r.left()),
                 "the departure is passed on in syncs");
-        table.merge(List.of(record("a", 2, 0, false)), 3 * SECOND);
+        table.merge(List.of(record("a", 2, 0, false)), 3 * SECOND, "c");
         assertEquals(1, table.present().size(), "restarted");
     }
 
     @Test
     void aChangedEndpointIsNewsAndAnUnadmittedRecordIsIgnoredOrDropped() {
-        table.merge(List.of(record("a", 1, 5, false)), 0);
+        table.merge(List.of(record("a", 1, 5, false)), 0, "c");
         Member moved = new Member("a", new byte[] {1}, new InetSocketAddress("198.18.0.9", 2));
-        assertEquals(1, table.merge(List.of(new Record(moved, 1, 6, false)), SECOND).size());
+        assertEquals(1, table.merge(List.of(new Record(moved, 1, 6, false)), SECOND, "c").size());
         assertEquals("present a 2", events.getLast());
 
         refused.add("b");
-        assertEquals(List.of(), table.merge(List.of(record("b", 1, 1, false)), SECOND));
+        assertEquals(List.of(), table.merge(List.of(record("b", 1, 1, false)), SECOND, "c"));
         refused.add("a");
         table.expire(2 * SECOND);
         assertEquals("absent a: a: certificate revoked", events.getLast());
@@ -145,7 +161,7 @@ class MemberTableTest {
 
     @Test
     void recordsAboutThisNodeFromOthersAreIgnored() {
-        assertEquals(List.of(), table.merge(List.of(record("self", 9, 9, true)), 0));
+        assertEquals(List.of(), table.merge(List.of(record("self", 9, 9, true)), 0, "c"));
         assertEquals(1, table.beat().heartbeat());
         assertTrue(events.isEmpty());
     }

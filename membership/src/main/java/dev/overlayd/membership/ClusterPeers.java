@@ -57,8 +57,10 @@ public final class ClusterPeers implements MembershipListener {
             device.addAllowedIp(peer, prefix);
         }
         configured.put(member.name(), new Configured(member, cert));
-        if (added && member.endpoint() != null) {
-            // The tunnel is made now, not on the first packet: a new member is reachable at once.
+        if (added && member.endpoint() != null && cert.kind() == NodeCertificate.Kind.NODE) {
+            // The tunnel is made now, not on the first packet: a new member is reachable at once. Not
+            // to a static host, published before it runs: unanswered, the handshake would be retried
+            // every 5 s, and the first packet once it runs would wait for the next retry.
             device.sendKeepalive(peer);
         }
         if (was == null) {

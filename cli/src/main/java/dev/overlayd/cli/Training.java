@@ -1,0 +1,119 @@
+package dev.overlayd.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import com.southernstorm.noise.protocol.HandshakeState;
+import dev.overlayd.cli.config.ClusterConfig;
+import dev.overlayd.cli.control.ClusterStatus;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overlayd.cli.control.MemberStatus;
+import dev.overlayd.membership.CaAdmission;
+import dev.overlayd.membership.Member;
+import dev.overlayd.noise.Handshake;
+import dev.overlayd.noise.StaticIdentity;
+import dev.overlayd.peers.NettyBind;
+import picocli.CommandLine;
+
+/**
+ * The build's class-data-sharing training run: what overlayctl and a starting node do, short of the
+ * TUN device and root. The build runs it with {@code -XX:ArchiveClassesAtExit=overlayd.jsa}, and
+ * bin/overlayd and bin/overlayctl map that archive: the ~4000 classes a node loads by the time it
+ * has joined come loaded and verified, a third of its start-up and of a join's wait (bench/cluster.sh).
+ * A new instance of an auto-scaling group has no earlier run to learn from, hence the build.
+ */
+final class Training {
+    private Training() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("overlayd-training");
+        try {
+            train(dir);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static void train(Path dir) throws Exception {
+        // overlayctl as an operator runs it: the CA, certificates, a daemon that is not there.
+        Path ca = dir.resolve("ca");
+        overlayctl(dir, "ca", "init", "--dir", ca.toString(), "--name", "training", "--overlay", "100.64.0.0/16");
+        for (String node : List.of("n1", "n2")) {
+            overlayctl(dir, "cert", "issue", node, "--ca", ca.toString(), "--out", dir.toString());
+        }
+        overlayctl(dir, "cert", "show", dir.resolve("n1.crt").toString());
+        overlayctl(dir, "peers");
+        overlayctl(dir, "--help");
+
+        // overlayd as a node starts: its options, overlay.yaml, the identity check, the admission of a member.
+        Path yaml = dir.resolve("overlay.yaml");
+        Files.writeString(yaml, "ca: ca/ca.crt\ncertificate: n1.crt\nkey: n1.key\nseeds: [\"198.18.0.1:51820\"]\n");
+        new CommandLine(new Overlayd()).parseArgs("--config", yaml.toString());
+        ClusterNode.Identity id = ClusterNode.identity(ClusterConfig.parse(yaml));
+        ClusterNode.Identity other = ClusterNode.identity(ClusterConfig.parse(Files.writeString(dir.resolve("n2.yaml"),
+                "ca: ca/ca.crt\ncertificate: n2.crt\nkey: n2.key\n")));
+        new CaAdmission(id.ca(), Clock.systemUTC()).check(new Member("n2", other.certificate().encoded(), null));
+        new ObjectMapper().writeValueAsBytes(new ClusterStatus("overlay0", "training", "100.64.0.0/16", "embedded",
+                List.of(new MemberStatus("n2", "node", "member", "100.64.1.1", "100.64.1.0/24", null, List.of(), 0,
+                        other.certificate().publicKey().toBase64()))));
+
+        // The two handshakes of a join: Noise_XX with a member, then WireGuard's with every member.
+        join(id, other);
+        SecureRandom random = new SecureRandom();
+        StaticIdentity a = StaticIdentity.of(id.key());
+        StaticIdentity b = StaticIdentity.of(other.key());
+        Handshake initiator = new Handshake(a, b.publicKey(), dev.overlayd.noise.Clock.SYSTEM, random);
+        Handshake peer = new Handshake(b, a.publicKey(), dev.overlayd.noise.Clock.SYSTEM, random);
+        Handshake responder = Handshake.consumeInitiation(b, initiator.createInitiation(1).value(), k -> peer).value();
+        initiator.consumeResponse(responder.createResponse(2).value());
+        initiator.beginSession().value().wipe();
+        responder.beginSession().value().wipe();
+
+        // The UDP transport, opened on a free port and closed: nothing is sent.
+        NettyBind bind = new NettyBind();
+        bind.open(0, (buf, off, len, from) -> { });
+        bind.close();
+        bind.shutdown();
+    }
+
+    private static void join(ClusterNode.Identity joiner, ClusterNode.Identity member) throws Exception {
+        HandshakeState[] sides = {new HandshakeState("Noise_XX_25519_ChaChaPoly_BLAKE2s", HandshakeState.INITIATOR),
+            new HandshakeState("Noise_XX_25519_ChaChaPoly_BLAKE2s", HandshakeState.RESPONDER)};
+        sides[0].getLocalKeyPair().setPrivateKey(joiner.key().bytes(), 0);
+        sides[1].getLocalKeyPair().setPrivateKey(member.key().bytes(), 0);
+        byte[] message = new byte[65535];
+        byte[] payload = new byte[65535];
+        for (HandshakeState side : sides) {
+            side.start();
+        }
+        for (int step = 0; step < 3; step++) {
+            int n = sides[step % 2].writeMessage(message, 0, payload, 0, 100);
+            sides[1 - step % 2].readMessage(message, 0, n, payload, 0);
+        }
+        for (HandshakeState side : sides) {
+            side.split().destroy();
+            side.destroy();
+        }
+    }
+
+    private static void overlayctl(Path dir, String... args) throws IOException {
+        Overlayctl overlayctl = new Overlayctl();
+        overlayctl.controlDirectory = dir.resolve("control");
+        CommandLine cli = Overlayctl.commandLine(overlayctl);
+        PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
+        cli.setOut(nowhere);
+        cli.setErr(nowhere);
+        cli.execute(args);
+    }
+}

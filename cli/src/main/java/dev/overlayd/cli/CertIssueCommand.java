@@ -29,14 +29,6 @@ final class CertIssueCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The node's name, unique in the cluster.")
     String name;
 
-    @Option(names = "--ca", paramLabel = "DIR", defaultValue = CaCommand.DEFAULT_DIR,
-            description = "The CA's directory (default: ${DEFAULT-VALUE}).")
-    Path caDir;
-
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
-            description = "Where to write NAME.key and NAME.crt (default: the current directory).")
-    Path out;
-
     @Option(names = "--address", paramLabel = "IP",
             description = "The node's overlay address (default: the .1 of its subnet).")
     InetAddress address;
@@ -48,9 +40,8 @@ final class CertIssueCommand implements Callable<Integer> {
     @Option(names = "--group", paramLabel = "G", description = "A group the node is in; repeat for several.")
     List<String> groups = List.of();
 
-    @Option(names = "--days", defaultValue = "" + CertificateAuthority.DEFAULT_NODE_DAYS,
-            description = "How long the certificate is valid (default: ${DEFAULT-VALUE}).")
-    int days;
+    @CommandLine.Mixin
+    IssueOptions issue;
 
     @Option(names = "--static-host", paramLabel = "HOST:PORT",
             description = "Certify a host outside the cluster that runs stock WireGuard at HOST:PORT "
@@ -61,8 +52,8 @@ final class CertIssueCommand implements Callable<Integer> {
     public Integer call() throws IdentityException {
         PrivateKey key = PrivateKey.generate(new SecureRandom());
         try {
-            Issued issued = issue(caDir, out, key, new CertificateAuthority.Request(name, key.publicKey(), address,
-                    subnet, groups, days,
+            Issued issued = issue(issue, key, new CertificateAuthority.Request(name, key.publicKey(), address,
+                    subnet, groups, issue.days,
                     staticHost == null ? NodeCertificate.Kind.NODE : NodeCertificate.Kind.STATIC_HOST, staticHost));
             issued.print(spec.commandLine().getOut());
         } finally {
@@ -86,11 +77,11 @@ final class CertIssueCommand implements Callable<Integer> {
     }
 
     /** Writes {@code key} to OUT/NAME.key (never replacing a file), has the CA certify it, writes OUT/NAME.crt. */
-    static Issued issue(Path caDir, Path out, PrivateKey key, CertificateAuthority.Request request)
+    static Issued issue(IssueOptions options, PrivateKey key, CertificateAuthority.Request request)
             throws IdentityException {
-        CertificateAuthority ca = CertificateAuthority.load(caDir);
-        Path keyFile = out.resolve(request.name() + ".key");
-        Path certFile = out.resolve(request.name() + ".crt");
+        CertificateAuthority ca = CertificateAuthority.load(options.caDir);
+        Path keyFile = options.out.resolve(request.name() + ".key");
+        Path certFile = options.out.resolve(request.name() + ".crt");
         // The key first: it never replaces a file, and it proves OUT writable before the CA files a certificate.
         KeyFiles.writeNodeKey(keyFile, key);
         NodeCertificate cert;

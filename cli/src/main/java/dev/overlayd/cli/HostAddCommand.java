@@ -40,17 +40,8 @@ final class HostAddCommand implements Callable<Integer> {
             description = "The host's overlay address (default: the next free one of the overlay's last /24).")
     InetAddress address;
 
-    @Option(names = "--ca", paramLabel = "DIR", defaultValue = CaCommand.DEFAULT_DIR,
-            description = "The CA's directory (default: ${DEFAULT-VALUE}).")
-    Path caDir;
-
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
-            description = "Where to write NAME.key and NAME.crt (default: the current directory).")
-    Path out;
-
-    @Option(names = "--days", defaultValue = "" + CertificateAuthority.DEFAULT_NODE_DAYS,
-            description = "How long the certificate is valid (default: ${DEFAULT-VALUE}).")
-    int days;
+    @CommandLine.Mixin
+    IssueOptions issue;
 
     @Override
     public Integer call() throws IdentityException, ControlException {
@@ -60,12 +51,11 @@ final class HostAddCommand implements Callable<Integer> {
         String via = overlayctl.oneInterface(client, interfaceName);
         PrivateKey key = PrivateKey.generate(new SecureRandom());
         try {
-            CertIssueCommand.Issued issued = CertIssueCommand.issue(caDir, out, key, new CertificateAuthority.Request(
-                    name, key.publicKey(), address, null, List.of(), days, NodeCertificate.Kind.STATIC_HOST, endpoint));
-            ClusterStatus cluster = client.host(via, issued.certificate().encoded());
-            java.io.PrintWriter print = spec.commandLine().getOut();
-            print.print(StaticHostConfig.render(cluster, issued.certificate(), key, via));
-            print.flush();
+            CertIssueCommand.Issued issued = CertIssueCommand.issue(issue, key, new CertificateAuthority.Request(
+                    name, key.publicKey(), address, null, List.of(), issue.days, NodeCertificate.Kind.STATIC_HOST,
+                    endpoint));
+            ClusterStatus cluster = StaticHostConfig.publish(client, via, issued.certificate(), key,
+                    spec.commandLine().getOut());
             spec.commandLine().getErr().println("overlayctl: " + name + " is published to cluster " + cluster.cluster()
                     + "; its key and certificate are in " + issued.keyFile() + " and " + issued.certificateFile());
         } finally {

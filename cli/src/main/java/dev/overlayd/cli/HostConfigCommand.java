@@ -44,10 +44,7 @@ final class HostConfigCommand implements Callable<Integer> {
             if (!key.publicKey().equals(cert.publicKey())) {
                 throw new CertificateRejected(keyFile + " is not the key of " + certificateFile + " (" + cert.name() + ")");
             }
-            ClusterStatus cluster = client.host(via, cert.encoded());
-            java.io.PrintWriter print = spec.commandLine().getOut();
-            print.print(StaticHostConfig.render(cluster, cert, key, via));
-            print.flush();
+            StaticHostConfig.publish(client, via, cert, key, spec.commandLine().getOut());
         } finally {
             key.wipe();
         }

@@ -1,8 +1,11 @@
 package dev.overlayd.cli;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.cli.control.ControlClient;
+import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.cli.control.MemberStatus;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.noise.PrivateKey;
@@ -17,6 +20,18 @@ import com.google.common.net.InetAddresses;
  */
 final class StaticHostConfig {
     private StaticHostConfig() {}
+
+    /**
+     * Publishes the host through the node serving interface {@code via}, then prints its configuration
+     * with the cluster as that node sees it; returns that cluster.
+     */
+    static ClusterStatus publish(ControlClient client, String via, NodeCertificate host, PrivateKey key,
+            PrintWriter out) throws ControlException {
+        ClusterStatus cluster = client.host(via, host.encoded());
+        out.print(render(cluster, host, key, via));
+        out.flush();
+        return cluster;
+    }
 
     static String render(ClusterStatus cluster, NodeCertificate host, PrivateKey key, String via) {
         StringBuilder out = new StringBuilder();

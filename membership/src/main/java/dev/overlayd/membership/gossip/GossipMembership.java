@@ -65,6 +65,7 @@ public final class GossipMembership implements Membership, SideChannel {
     private final Map<Integer, Pending> joining = new HashMap<>();
     private final Map<String, Pending> answering = new HashMap<>();
     private byte[] revocations;
+    private final RepeatedWarnings warnings = new RepeatedWarnings();
     private long ticks;
     private int nextTarget;
     private volatile List<Member> view = List.of();
@@ -215,7 +216,8 @@ public final class GossipMembership implements Membership, SideChannel {
             }
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             // A failed MAC here is the usual sign of another cluster's node (the prologue differs).
-            LOG.warning("join with " + UapiValues.formatEndpoint(from) + " failed at step " + step + ": " + describe(e));
+            warnRepeated(from + "/" + step, "join with " + UapiValues.formatEndpoint(from) + " failed at step " + step
+                    + ": " + describe(e));
             Pending p = step == 2 || step == 4 ? joining.remove(id) : answering.remove(from + "/" + id);
             if (p != null) {
                 p.exchange().close();
@@ -314,7 +316,7 @@ public final class GossipMembership implements Membership, SideChannel {
             refusal = r.name() + ": the certificate's key is not the key the node proved";
         }
         if (refusal != null) {
-            LOG.warning("refused " + UapiValues.formatEndpoint(from) + ": " + refusal);
+            warnRepeated(from + "/" + refusal, "refused " + UapiValues.formatEndpoint(from) + ": " + refusal);
             return null;
         }
         return withEndpoint(r, from);
@@ -329,6 +331,13 @@ public final class GossipMembership implements Membership, SideChannel {
         Member self = table.self().member();
         if (seenAs != null && !seenAs.equals(self.endpoint())) {
             flood(List.of(table.update(new Member(self.name(), self.certificate(), seenAs))), null);
+        }
+    }
+
+    private void warnRepeated(String key, String warning) {
+        String suffix = warnings.pass(key, clock.nanoTime());
+        if (suffix != null) {
+            LOG.warning(warning + suffix);
         }
     }
 

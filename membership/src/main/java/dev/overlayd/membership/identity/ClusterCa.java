@@ -1,6 +1,5 @@
 package dev.overlayd.membership.identity;
 
-import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -54,17 +53,7 @@ public final class ClusterCa {
     }
 
     public static ClusterCa decode(byte[] der) throws IdentityException {
-        X509CertificateHolder holder;
-        try {
-            holder = new X509CertificateHolder(der);
-        } catch (IOException | RuntimeException e) {
-            throw new IdentityException("not an X.509 certificate");
-        }
-        try {
-            return new ClusterCa(holder, der.clone());
-        } catch (IdentityException e) {
-            throw new IdentityException("not a cluster CA certificate: " + e.getMessage());
-        }
+        return CertificateHolders.parse(der, "cluster CA certificate", ClusterCa::new);
     }
 
     /** Reads the CA certificate as {@code overlayctl ca init} writes it (ca.crt, PEM). */

@@ -1,6 +1,5 @@
 package dev.overlayd.membership.identity;
 
-import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -66,17 +65,7 @@ public final class NodeCertificate {
     }
 
     public static NodeCertificate decode(byte[] der) throws IdentityException {
-        X509CertificateHolder holder;
-        try {
-            holder = new X509CertificateHolder(der);
-        } catch (IOException | RuntimeException e) {
-            throw new IdentityException("not an X.509 certificate");
-        }
-        try {
-            return new NodeCertificate(holder, der.clone());
-        } catch (IdentityException e) {
-            throw new IdentityException("not a node certificate: " + e.getMessage());
-        }
+        return CertificateHolders.parse(der, "node certificate", NodeCertificate::new);
     }
 
     /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it. */

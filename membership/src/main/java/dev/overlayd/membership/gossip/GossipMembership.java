@@ -28,6 +28,7 @@ import dev.overlayd.membership.MembershipListener;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.Device;
+import dev.overlayd.peers.Peer;
 import dev.overlayd.peers.SideChannel;
 import dev.overlayd.peers.uapi.UapiValues;
 
@@ -46,6 +47,8 @@ public final class GossipMembership implements Membership, SideChannel {
     /** While the node has members, it looks for lost ones and unknown seeds every this many beats. */
     private static final int REJOIN_EVERY = 5;
     private static final long EXCHANGE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a leaving node waits for its departure to go out: a handshake and the send, with room. */
+    private static final long LEAVE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private record Pending(JoinExchange exchange, InetSocketAddress peer, long deadline) {}
 
@@ -58,6 +61,7 @@ public final class GossipMembership implements Membership, SideChannel {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService loop;
+    private final Seeds seeds;
 
     // Owned by the loop thread.
     private MemberTable table;
@@ -89,6 +93,7 @@ public final class GossipMembership implements Membership, SideChannel {
         this.clock = clock;
         this.loop = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(device.name() + "-members").daemon().factory());
+        this.seeds = new Seeds(settings.seeds(), InetAddress::getAllByName);
     }
 
     @Override
@@ -103,6 +108,7 @@ public final class GossipMembership implements Membership, SideChannel {
             return null;
         });
         device.attach(this);
+        seeds.start(device.name() + "-seeds");
         reader = Thread.ofPlatform().name(device.name() + "-gossip").daemon().start(this::readGossip);
         long interval = settings.interval().toNanos();
         loop.scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.NANOSECONDS);
@@ -155,20 +161,47 @@ public final class GossipMembership implements Membership, SideChannel {
     @Override
     public void leave() {
         try {
-            call(() -> {
-                Record left = table.leave();
-                flood(List.of(left), null);
-                return null;
+            Map<Peer, Long> sentBefore = new HashMap<>();
+            int size = call(() -> {
+                for (Member m : table.nodes()) {
+                    Peer peer = device.peer(admission.publicKey(m));
+                    if (peer != null) {
+                        sentBefore.put(peer, peer.txBytes());
+                    }
+                }
+                byte[] news = GossipMessage.of(GossipMessage.NEWS, List.of(table.leave()), revocations, null).encode();
+                toMembers(news, null);
+                return news.length;
             });
+            awaitSent(sentBefore, size);
         } catch (IOException e) {
             LOG.warning("announcing the departure failed: " + e.getMessage());
         }
         close();
     }
 
+    /**
+     * Waits, for {@link #LEAVE_GRACE_NANOS} at most, until every member's peer has sent at least
+     * {@code size} more bytes: the departure goes through the kernel and the TUN, and the device must
+     * not close before it has sealed and sent it (after a handshake, if it needs one).
+     */
+    private void awaitSent(Map<Peer, Long> sentBefore, int size) {
+        long deadline = System.nanoTime() + LEAVE_GRACE_NANOS;
+        while (sentBefore.entrySet().stream().anyMatch(e -> e.getKey().txBytes() - e.getValue() < size)
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
+        seeds.close();
         loop.shutdownNow();
         try {
             loop.awaitTermination(2, TimeUnit.SECONDS);
@@ -444,7 +477,7 @@ public final class GossipMembership implements Membership, SideChannel {
      * in a cluster, to find a partition's other side once it heals.
      */
     private void joinSomeone(List<Member> present) {
-        LinkedHashSet<InetSocketAddress> targets = new LinkedHashSet<>(settings.seeds());
+        LinkedHashSet<InetSocketAddress> targets = new LinkedHashSet<>(seeds.addresses());
         for (Member m : table.lost()) {
             if (m.endpoint() != null) {
                 targets.add(m.endpoint());

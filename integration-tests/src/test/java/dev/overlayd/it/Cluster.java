@@ -21,6 +21,9 @@ final class Cluster implements AutoCloseable {
     final Path dir;
     final Path ca;
     private final List<String> namespaces = new ArrayList<>();
+    private static final Path NETNS_ETC = Path.of("/etc/netns");
+    /** What {@link #resolve} created, removed last-made first. */
+    private final List<Path> etcDirectories = new ArrayList<>();
     private Process etcd;
 
     Cluster(Path dir) throws Exception {
@@ -50,9 +53,28 @@ final class Cluster implements AutoCloseable {
     Path addHost(int n, String ttl, int... seeds) throws Exception {
         List<String> seedList = new ArrayList<>();
         for (int s : seeds) {
-            seedList.add("\"" + underlay(s) + ":51820\"");
+            seedList.add(underlay(s) + ":51820");
         }
-        return addHost(n, "seeds: [" + String.join(", ", seedList) + "]\n", "  ttl: " + ttl + "\n");
+        return addHost(n, ttl, seedList);
+    }
+
+    /** Host {@code n} joining through {@code seeds} as written in overlay.yaml: addresses or names. */
+    Path addHost(int n, String ttl, List<String> seeds) throws Exception {
+        List<String> quoted = seeds.stream().map(s -> "\"" + s + "\"").toList();
+        return addHost(n, "seeds: [" + String.join(", ", quoted) + "]\n", "  ttl: " + ttl + "\n");
+    }
+
+    /**
+     * Makes {@code name} resolve to host {@code target}'s underlay address inside host {@code n}'s
+     * namespace, through /etc/netns/NS/hosts, which `ip netns exec` mounts over /etc/hosts.
+     */
+    void resolve(int n, String name, int target) throws Exception {
+        if (!Files.exists(NETNS_ETC)) {
+            etcDirectories.add(Files.createDirectory(NETNS_ETC));
+        }
+        Path etc = Files.createDirectories(NETNS_ETC.resolve(iface(n)));
+        etcDirectories.add(etc);
+        Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n" + underlay(target) + " " + name + "\n");
     }
 
     /** Host {@code n} with the etcd backend, which {@link #startEtcd()} runs on the switch. */
@@ -181,6 +203,10 @@ final class Cluster implements AutoCloseable {
                 Files.deleteIfExists(Path.of("/var/run/wireguard", ns + ".sock"));
                 Files.deleteIfExists(Path.of("/var/run/overlayd", ns + ".sock"));
             }
+        }
+        for (Path etc : etcDirectories.reversed()) {
+            Files.deleteIfExists(etc.resolve("hosts"));
+            Files.deleteIfExists(etc);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cluster mode with the embedded membership, on three or four real daemons on one switch: nodes
- * join through one seed and reach members they never named, a graceful stop is known at once,
+ * join through one seed (by address, or by a host name) and reach members they never named, a graceful stop is known at once,
  * a crash after the TTL, a revocation cuts a node off, another cluster's node gets nowhere, and
  * the two sides of a healed partition find each other again.
  */
@@ -37,7 +38,9 @@ class ClusterTest {
     private void threeNodes(String ttl) throws Exception {
         cluster.addHost(1, ttl);
         cluster.addHost(2, ttl, 1);
-        cluster.addHost(3, ttl, 1);
+        // h3 knows its seed by name, as an auto-scaling group's instances would know a DNS name.
+        cluster.resolve(3, "seeds.ovt.test", 1);
+        cluster.addHost(3, ttl, List.of("seeds.ovt.test"));
         for (int n = 1; n <= 3; n++) {
             cluster.start(n);
         }

@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.common.net.HostAndPort;
+import com.google.common.net.InetAddresses;
+import com.google.common.net.InternetDomainName;
 import dev.overlayd.membership.gossip.GossipSettings;
 import dev.overlayd.noise.Protocol;
 import dev.overlayd.peers.uapi.UapiException;
@@ -35,7 +38,7 @@ public record ClusterConfig(
         Path key,
         int listenPort,
         int mtu,
-        List<InetSocketAddress> seeds,
+        List<HostAndPort> seeds,
         InetSocketAddress advertise,
         Backend backend,
         Duration ttl,
@@ -105,9 +108,9 @@ public record ClusterConfig(
         for (String h : f.hosts() == null ? List.<String>of() : f.hosts()) {
             hosts.add(dir.resolve(h));
         }
-        List<InetSocketAddress> seeds = new ArrayList<>();
+        List<HostAndPort> seeds = new ArrayList<>();
         for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
-            seeds.add(endpoint(name, "seeds", s));
+            seeds.add(seed(name, s));
         }
         Duration ttl = m.ttl() == null ? GossipSettings.DEFAULT_TTL : duration(name, m.ttl());
         if (ttl.compareTo(GossipSettings.DEFAULT_INTERVAL.multipliedBy(2)) < 0) {
@@ -160,6 +163,21 @@ public record ClusterConfig(
         } catch (UapiException e) {
             throw new ConfigException(file, 0, key + ": '" + text + "' is not address:port (" + e.getMessage() + ")");
         }
+    }
+
+    /** A member to join through: address or host name, and the port, 51820 when not given. */
+    private static HostAndPort seed(String file, String text) throws ConfigException {
+        try {
+            HostAndPort seed = HostAndPort.fromString(text.strip()).withDefaultPort(DEFAULT_LISTEN_PORT);
+            if (!seed.getHost().isEmpty() && seed.getPort() > 0
+                    && (InetAddresses.isInetAddress(seed.getHost()) || InternetDomainName.isValid(seed.getHost()))) {
+                return seed;
+            }
+        } catch (IllegalArgumentException e) {
+            // Said below, the same for every malformed seed.
+        }
+        throw new ConfigException(file, 0, "seeds: '" + text + "' is not host:port (an address or a host name, "
+                + "e.g. 198.18.0.1:51820 or seeds.cluster.internal)");
     }
 
     private static Duration duration(String file, String text) throws ConfigException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import com.google.common.net.HostAndPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +52,7 @@ class ClusterConfigTest {
                 key: node.key
                 listen_port: 4000
                 mtu: 1380
-                seeds: ["198.18.0.1:51820", "[fd00::1]:51820"]
+                seeds: ["198.18.0.1:51820", "[fd00::1]:51820", seeds.cluster.internal, "seed-2.internal:4000"]
                 advertise: 198.18.0.9:4000
                 hosts: [hosts/db1.crt, /etc/overlayd/db2.crt]
                 membership:
@@ -63,7 +64,9 @@ class ClusterConfigTest {
         assertEquals("ovl1", c.interfaceName());
         assertEquals(4000, c.listenPort());
         assertEquals(1380, c.mtu());
-        assertEquals(List.of(new InetSocketAddress("198.18.0.1", 51820), new InetSocketAddress("fd00::1", 51820)), c.seeds());
+        assertEquals(List.of(HostAndPort.fromParts("198.18.0.1", 51820), HostAndPort.fromParts("fd00::1", 51820),
+                HostAndPort.fromParts("seeds.cluster.internal", 51820), HostAndPort.fromParts("seed-2.internal", 4000)),
+                c.seeds());
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
         assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());
         assertEquals(ClusterConfig.Backend.ETCD, c.backend());
@@ -86,5 +89,9 @@ class ClusterConfigTest {
         assertEquals("membership.ttl '10 minutes' is not a duration such as 10s, 500ms or 2m",
                 error("ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 10 minutes\n"));
         assertEquals("empty file: give at least ca, certificate and key", error(""));
+        assertEquals("seeds: 'seed one:51820' is not host:port (an address or a host name, e.g. 198.18.0.1:51820 "
+                + "or seeds.cluster.internal)", error("ca: a\ncertificate: b\nkey: c\nseeds: [\"seed one:51820\"]\n"));
+        assertEquals("seeds: '198.18.0.1:http' is not host:port (an address or a host name, e.g. 198.18.0.1:51820 "
+                + "or seeds.cluster.internal)", error("ca: a\ncertificate: b\nkey: c\nseeds: [\"198.18.0.1:http\"]\n"));
     }
 }

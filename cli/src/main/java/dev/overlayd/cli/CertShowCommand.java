@@ -7,8 +7,6 @@ import java.util.concurrent.Callable;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.NodeCertificate;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +30,7 @@ final class CertShowCommand implements Callable<Integer> {
         CertificateSummary summary = CertificateSummary.of(NodeCertificate.read(file), now);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+            out.println(Overlayctl.json(summary));
         } else {
             out.print(summary.text(now));
         }

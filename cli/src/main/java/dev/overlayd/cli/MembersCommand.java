@@ -3,12 +3,9 @@ package dev.overlayd.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.overlayd.cli.control.ClusterStatus;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
@@ -37,14 +34,10 @@ final class MembersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
-        ControlClient client = new ControlClient(parent.controlDirectory);
-        List<ClusterStatus> clusters = new ArrayList<>();
-        for (String name : parent.interfaces(client, interfaceName)) {
-            clusters.add(client.members(name));
-        }
+        List<ClusterStatus> clusters = parent.askEach(interfaceName, ControlClient::members);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(clusters));
+            out.println(Overlayctl.json(clusters));
         } else {
             for (ClusterStatus c : clusters) {
                 out.printf("%s: cluster %s, overlay %s, %s membership, %d members%n", c.interfaceName(), c.cluster(),

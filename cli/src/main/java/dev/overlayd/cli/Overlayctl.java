@@ -2,7 +2,11 @@ package dev.overlayd.cli;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.cli.control.ControlProtocol;
@@ -51,6 +55,25 @@ public final class Overlayctl implements Runnable {
             throw new ControlException("no overlayd interface is running (nothing in " + controlDirectory + ")");
         }
         return names;
+    }
+
+    interface Request<T> {
+        T ask(ControlClient client, String interfaceName) throws ControlException;
+    }
+
+    /** The same question to the interface asked for, or to every one running; their answers in order. */
+    <T> List<T> askEach(String name, Request<T> request) throws ControlException {
+        ControlClient client = new ControlClient(controlDirectory);
+        List<T> answers = new ArrayList<>();
+        for (String each : interfaces(client, name)) {
+            answers.add(request.ask(client, each));
+        }
+        return answers;
+    }
+
+    /** What `--json` prints: indented, for people reading it too. */
+    static String json(Object value) throws JsonProcessingException {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
     }
 
     /** The interface asked for, or the only one running: for commands that act through one node. */

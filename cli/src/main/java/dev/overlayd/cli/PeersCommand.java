@@ -1,15 +1,12 @@
 package dev.overlayd.cli;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.cli.control.InterfaceStatus;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,15 +30,10 @@ final class PeersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
-        ControlClient client = new ControlClient(parent.controlDirectory);
-        List<String> names = parent.interfaces(client, interfaceName);
-        List<InterfaceStatus> interfaces = new ArrayList<>();
-        for (String name : names) {
-            interfaces.add(client.peers(name));
-        }
+        List<InterfaceStatus> interfaces = parent.askEach(interfaceName, ControlClient::peers);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(interfaces));
+            out.println(Overlayctl.json(interfaces));
         } else {
             out.print(new PeersTable(Terminal.colour()).render(interfaces));
         }

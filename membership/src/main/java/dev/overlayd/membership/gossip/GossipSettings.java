@@ -6,9 +6,9 @@ import com.google.common.net.HostAndPort;
 
 /**
  * The embedded backend's knobs. Seeds are members' UDP endpoints to join through (any one that
- * answers will do), as addresses or host names; the TTL is how long a member that stopped beating stays present; every
- * interval each node beats to all members and syncs with one; gossip travels inside the overlay,
- * to each member's overlay address on {@code port}.
+ * answers will do), as addresses or host names; the TTL is how long a member that stopped beating
+ * stays present; every interval each node beats to all members and syncs with one; gossip travels
+ * inside the overlay, to each member's overlay address on {@code port}.
  */
 public record GossipSettings(List<HostAndPort> seeds, Duration ttl, Duration interval, int port) {
     public static final int DEFAULT_PORT = 51821;

@@ -120,8 +120,9 @@ final class MemberTable {
         for (Iterator<Alive> it = alive.values().iterator(); it.hasNext(); ) {
             Alive a = it.next();
             String refusal = admission.refusal(a.record().member());
+            boolean silent = !admission.isStaticHost(a.record().member()) && now - a.heardAt() > ttlNanos;
             String why = refusal != null ? refusal
-                    : !admission.isStaticHost(a.record().member()) && now - a.heardAt() > ttlNanos ? "no heartbeat for " + Duration.ofNanos(ttlNanos).toSeconds() + "s"
+                    : silent ? "no heartbeat for " + Duration.ofNanos(ttlNanos).toSeconds() + "s"
                     : null;
             if (why != null) {
                 it.remove();

@@ -13,8 +13,6 @@ import dev.overlayd.cli.control.Durations;
 import dev.overlayd.cli.control.MemberStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "members", mixinStandardHelpOptions = true,
@@ -26,17 +24,14 @@ final class MembersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
-    String interfaceName;
-
-    @Option(names = "--json", description = "Print a JSON array (one element per interface), for scripts.")
-    boolean json;
+    @CommandLine.Mixin
+    StatusQuery query;
 
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
-        List<ClusterStatus> clusters = parent.askEach(interfaceName, ControlClient::members);
+        List<ClusterStatus> clusters = parent.askEach(query.interfaceName, ControlClient::members);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (query.json) {
             out.println(Overlayctl.json(clusters));
         } else {
             for (ClusterStatus c : clusters) {

@@ -9,8 +9,6 @@ import dev.overlayd.cli.control.InterfaceStatus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "peers", mixinStandardHelpOptions = true,
@@ -22,17 +20,14 @@ final class PeersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
-    String interfaceName;
-
-    @Option(names = "--json", description = "Print a JSON array of interfaces, for scripts.")
-    boolean json;
+    @CommandLine.Mixin
+    StatusQuery query;
 
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
-        List<InterfaceStatus> interfaces = parent.askEach(interfaceName, ControlClient::peers);
+        List<InterfaceStatus> interfaces = parent.askEach(query.interfaceName, ControlClient::peers);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (query.json) {
             out.println(Overlayctl.json(interfaces));
         } else {
             out.print(new PeersTable(Terminal.colour()).render(interfaces));

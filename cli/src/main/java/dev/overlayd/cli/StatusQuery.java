@@ -1,0 +1,13 @@
+package dev.overlayd.cli;
+
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Which daemons a status command asks, and whether it prints for scripts: peers, members. */
+final class StatusQuery {
+    @Parameters(arity = "0..1", paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
+    String interfaceName;
+
+    @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
+    boolean json;
+}

@@ -12,6 +12,7 @@ import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.KeyFiles;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.IpPrefix;
 import com.google.common.net.InetAddresses;
@@ -51,10 +52,11 @@ final class CertIssueCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IdentityException {
         PrivateKey key = PrivateKey.generate(new SecureRandom());
-        try {
-            Issued issued = issue(issue, key, new CertificateAuthority.Request(name, key.publicKey(), address,
-                    subnet, groups, issue.days,
-                    staticHost == null ? NodeCertificate.Kind.NODE : NodeCertificate.Kind.STATIC_HOST, staticHost));
+        try (SigningKey signing = SigningKey.derive(key)) {
+            boolean node = staticHost == null;
+            Issued issued = issue(issue, key, new CertificateAuthority.Request(name, key.publicKey(),
+                    node ? signing.verifyingKey() : null, address, subnet, groups, issue.days,
+                    node ? NodeCertificate.Kind.NODE : NodeCertificate.Kind.STATIC_HOST, staticHost));
             issued.print(spec.commandLine().getOut());
         } finally {
             key.wipe();

@@ -52,7 +52,7 @@ final class HostAddCommand implements Callable<Integer> {
         PrivateKey key = PrivateKey.generate(new SecureRandom());
         try {
             CertIssueCommand.Issued issued = CertIssueCommand.issue(issue, key, new CertificateAuthority.Request(
-                    name, key.publicKey(), address, null, List.of(), issue.days, NodeCertificate.Kind.STATIC_HOST,
+                    name, key.publicKey(), null, address, null, List.of(), issue.days, NodeCertificate.Kind.STATIC_HOST,
                     endpoint));
             ClusterStatus cluster = StaticHostConfig.publish(client, via, issued.certificate(), key,
                     spec.commandLine().getOut());

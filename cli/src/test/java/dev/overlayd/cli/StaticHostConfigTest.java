@@ -26,7 +26,7 @@ class StaticHostConfigTest {
     void theHostGetsItsKeyAndAddressAndEveryNodeAsAPeerButOtherStaticHosts() throws Exception {
         CertificateAuthority ca = CertificateAuthority.init(temp.resolve("ca"), "prod", IpPrefix.parse("10.40.0.0/16"), 30);
         PrivateKey key = PrivateKey.generate(RANDOM);
-        NodeCertificate db = ca.issue(new CertificateAuthority.Request("db1", key.publicKey(), null, null, List.of(), 30,
+        NodeCertificate db = ca.issue(new CertificateAuthority.Request("db1", key.publicKey(), null, null, null, List.of(), 30,
                 NodeCertificate.Kind.STATIC_HOST, "192.0.2.7:51999"));
         String h1 = PrivateKey.generate(RANDOM).publicKey().toBase64();
         String h2 = PrivateKey.generate(RANDOM).publicKey().toBase64();

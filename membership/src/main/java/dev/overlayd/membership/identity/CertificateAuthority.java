@@ -65,10 +65,11 @@ public final class CertificateAuthority {
     /**
      * What to certify. {@code address} and {@code subnet} may be null to have them allocated (a node
      * gets the next free block, a static host the next free address and no subnet); {@code endpoint}
-     * ("host:port") is a static host's and only its.
+     * ("host:port") is a static host's and only its; {@code signingKey} is a node's and only its
+     * ({@link SigningKey#derive} of the node's private key).
      */
-    public record Request(String name, PublicKey publicKey, InetAddress address, IpPrefix subnet, List<String> groups,
-                          int days, NodeCertificate.Kind kind, String endpoint) {
+    public record Request(String name, PublicKey publicKey, VerifyingKey signingKey, InetAddress address,
+                          IpPrefix subnet, List<String> groups, int days, NodeCertificate.Kind kind, String endpoint) {
         public Request {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(publicKey, "publicKey");
@@ -77,8 +78,9 @@ public final class CertificateAuthority {
         }
 
         /** A node with an allocated address and subnet, no groups, for the default term. */
-        public static Request node(String name, PublicKey publicKey) {
-            return new Request(name, publicKey, null, null, List.of(), DEFAULT_NODE_DAYS, NodeCertificate.Kind.NODE, null);
+        public static Request node(String name, PublicKey publicKey, VerifyingKey signingKey) {
+            return new Request(name, publicKey, signingKey, null, null, List.of(), DEFAULT_NODE_DAYS,
+                    NodeCertificate.Kind.NODE, null);
         }
     }
 
@@ -199,6 +201,7 @@ public final class CertificateAuthority {
         }
         checkDays(request.days());
         String endpoint = endpoint(request);
+        VerifyingKey signingKey = signingKey(request);
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         List<NodeCertificate> live = live(now);
         for (NodeCertificate other : live) {
@@ -247,7 +250,7 @@ public final class CertificateAuthority {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement));
             builder.addExtension(Extension.subjectAlternativeName, false,
                     new GeneralNames(new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
-            builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(request.kind(), subnet, endpoint)));
+            builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(request.kind(), subnet, endpoint, signingKey)));
         } catch (CertIOException e) {
             throw new IllegalStateException("DER encoding in memory failed", e);
         }
@@ -350,6 +353,17 @@ public final class CertificateAuthority {
             // Said below, the same for both.
         }
         throw new IdentityException("not an endpoint (host:port): " + request.endpoint());
+    }
+
+    private static VerifyingKey signingKey(Request request) throws IdentityException {
+        boolean node = request.kind() == NodeCertificate.Kind.NODE;
+        if (node && request.signingKey() == null) {
+            throw new IdentityException("a node needs its record-signing key");
+        }
+        if (!node && request.signingKey() != null) {
+            throw new IdentityException("a static host runs no overlayd: it has no record-signing key");
+        }
+        return request.signingKey();
     }
 
     private static void checkName(String what, String name) throws IdentityException {

@@ -117,6 +117,10 @@ public final class ClusterCa {
             throw new CertificateRejected(who + ": address " + InetAddresses.toAddrString(address)
                     + " outside the overlay " + overlay);
         }
+        if (cert.kind() == NodeCertificate.Kind.NODE && cert.signingKey().isEmpty()) {
+            throw new CertificateRejected(who + ": a node certificate without a record-signing key"
+                    + " (issued before overlayd signed member records): issue it again");
+        }
     }
 
     /**

@@ -27,7 +27,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
  * A cluster member's identity as the CA signed it, an X.509 certificate: the name (subject CN), the
  * groups (subject OUs), the WireGuard public key (an X25519 SubjectPublicKeyInfo, RFC 8410), the
  * overlay address (subjectAltName iPAddress), and in overlayd's own extension the kind, the container
- * subnet and a static host's endpoint. Decoding checks the form only; {@link ClusterCa#verify} decides
+ * subnet, a static host's endpoint and a node's record-signing key. Decoding checks the form only; {@link ClusterCa#verify} decides
  * whether to trust it.
  */
 public final class NodeCertificate {
@@ -49,6 +49,7 @@ public final class NodeCertificate {
     private final IpPrefix subnet;
     private final Kind kind;
     private final String endpoint;
+    private final VerifyingKey signingKey;
 
     private NodeCertificate(X509CertificateHolder holder, byte[] der) throws IdentityException {
         this.holder = holder;
@@ -61,6 +62,7 @@ public final class NodeCertificate {
         OverlaydExtensions.Member member = OverlaydExtensions.member(holder.getExtensions());
         kind = member.kind();
         endpoint = member.endpoint();
+        signingKey = member.signingKey();
         subnet = member.subnet() != null ? member.subnet() : IpPrefix.of(address, address.getAddress().length * 8);
     }
 
@@ -142,6 +144,14 @@ public final class NodeCertificate {
     /** Where a static host's WireGuard listens, "host:port"; empty for nodes, which are found through membership. */
     public Optional<String> endpoint() {
         return Optional.ofNullable(endpoint);
+    }
+
+    /**
+     * The key a node's own records are signed with ({@link SigningKey}); empty for a static host,
+     * which runs no overlayd and says nothing itself.
+     */
+    public Optional<VerifyingKey> signingKey() {
+        return Optional.ofNullable(signingKey);
     }
 
     /**

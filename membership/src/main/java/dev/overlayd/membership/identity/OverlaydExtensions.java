@@ -25,7 +25,8 @@ import org.bouncycastle.asn1.x509.Extensions;
  * Member ::= SEQUENCE {                     -- on a node certificate
  *     kind      ENUMERATED { node(0), staticHost(1) },
  *     subnet    [0] Prefix OPTIONAL,        -- the host's container subnet
- *     endpoint  [1] UTF8String OPTIONAL }   -- "host:port", a static host's
+ *     endpoint  [1] UTF8String OPTIONAL,    -- "host:port", a static host's
+ *     signing   [2] OCTET STRING (SIZE (32)) OPTIONAL }  -- a node's Ed25519 record-signing key
  * Cluster ::= SEQUENCE {                    -- on the CA certificate
  *     overlay   Prefix }                    -- the range every node address lies in
  * Prefix ::= SEQUENCE { address OCTET STRING (SIZE (4 | 16)), length INTEGER }
@@ -43,8 +44,8 @@ final class OverlaydExtensions {
     static final ASN1ObjectIdentifier MEMBER = ARC.branch("1");
     static final ASN1ObjectIdentifier CLUSTER = ARC.branch("2");
 
-    /** The contents of a node certificate's {@code Member} extension; subnet and endpoint may be null. */
-    record Member(NodeCertificate.Kind kind, IpPrefix subnet, String endpoint) {}
+    /** The contents of a node certificate's {@code Member} extension; subnet, endpoint and signing key may be null. */
+    record Member(NodeCertificate.Kind kind, IpPrefix subnet, String endpoint, VerifyingKey signingKey) {}
 
     private OverlaydExtensions() {}
 
@@ -56,6 +57,9 @@ final class OverlaydExtensions {
         }
         if (member.endpoint() != null) {
             fields.add(new DERTaggedObject(true, 1, new DERUTF8String(member.endpoint())));
+        }
+        if (member.signingKey() != null) {
+            fields.add(new DERTaggedObject(false, 2, new DEROctetString(member.signingKey().bytes())));
         }
         return extension(MEMBER, new DERSequence(fields));
     }
@@ -75,15 +79,17 @@ final class OverlaydExtensions {
             }
             IpPrefix subnet = null;
             String endpoint = null;
+            VerifyingKey signingKey = null;
             for (int i = 1; i < fields.size(); i++) {
                 ASN1TaggedObject field = ASN1TaggedObject.getInstance(fields.getObjectAt(i));
                 switch (field.getTagNo()) {
                     case 0 -> subnet = prefix(ASN1Sequence.getInstance(field, false));
                     case 1 -> endpoint = DERUTF8String.getInstance(field, true).getString();
+                    case 2 -> signingKey = new VerifyingKey(ASN1OctetString.getInstance(field, false).getOctets());
                     default -> throw new IdentityException("unknown field [" + field.getTagNo() + "] in the overlayd extension");
                 }
             }
-            return new Member(kinds[kind], subnet, endpoint);
+            return new Member(kinds[kind], subnet, endpoint, signingKey);
         } catch (RuntimeException e) {
             // BC and IpPrefix say "malformed" in many ways (ClassCast, IllegalArgument, index, arithmetic).
             throw new IdentityException("malformed overlayd member extension");

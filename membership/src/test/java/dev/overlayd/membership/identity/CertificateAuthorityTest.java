@@ -37,6 +37,13 @@ class CertificateAuthorityTest {
         return PrivateKey.generate(new SecureRandom()).publicKey();
     }
 
+    /** A node's record-signing key; which node's does not matter where only the CA's checks are tested. */
+    static VerifyingKey signingKey() {
+        try (SigningKey key = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
+            return key.verifyingKey();
+        }
+    }
+
     static Clock at(Instant instant) {
         return Clock.fixed(instant, ZoneOffset.UTC);
     }
@@ -48,7 +55,7 @@ class CertificateAuthorityTest {
     @Test
     void aNodeCertificateCarriesEveryFieldAskedFor() throws Exception {
         PublicKey key = newKey();
-        NodeCertificate cert = ca().issue(new CertificateAuthority.Request("web1", key,
+        NodeCertificate cert = ca().issue(new CertificateAuthority.Request("web1", key, signingKey(),
                 InetAddress.getByName("10.40.7.1"), IpPrefix.parse("10.40.7.0/24"), List.of("web", "eu-west"), 30,
                 NodeCertificate.Kind.NODE, null));
 
@@ -72,7 +79,7 @@ class CertificateAuthorityTest {
 
     @Test
     void aStaticHostCarriesItsEndpointAndAnAddressFromTheLastBlock() throws Exception {
-        NodeCertificate db = ca().issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of("db"),
+        NodeCertificate db = ca().issue(new CertificateAuthority.Request("db1", newKey(), null, null, null, List.of("db"),
                 365, NodeCertificate.Kind.STATIC_HOST, "192.0.2.10:51820"));
 
         NodeCertificate decoded = NodeCertificate.decode(db.encoded());
@@ -85,7 +92,7 @@ class CertificateAuthorityTest {
 
     @Test
     void aSubnetOutsideTheAddressIsRoutedBesideIt() throws Exception {
-        NodeCertificate cert = ca().issue(new CertificateAuthority.Request("edge", newKey(),
+        NodeCertificate cert = ca().issue(new CertificateAuthority.Request("edge", newKey(), signingKey(),
                 InetAddress.getByName("10.40.9.1"), IpPrefix.parse("172.20.0.0/16"), List.of(), 30,
                 NodeCertificate.Kind.NODE, null));
 
@@ -94,7 +101,7 @@ class CertificateAuthorityTest {
 
     @Test
     void pemRoundTripsThroughTheIssuedFile() throws Exception {
-        NodeCertificate cert = ca().issue(CertificateAuthority.Request.node("web1", newKey()));
+        NodeCertificate cert = ca().issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
         Path file = dir.resolve("issued/web1.crt");
 
         assertTrue(Files.readString(file).startsWith("-----BEGIN CERTIFICATE-----\n"));
@@ -126,7 +133,7 @@ class CertificateAuthorityTest {
     @Test
     void aLoadedCaSignsWhatTheFirstOneVerifies() throws Exception {
         CertificateAuthority first = ca();
-        NodeCertificate cert = CertificateAuthority.load(dir, at(T0)).issue(CertificateAuthority.Request.node("web1", newKey()));
+        NodeCertificate cert = CertificateAuthority.load(dir, at(T0)).issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
 
         first.publicCa().verify(cert, T0);
     }
@@ -142,7 +149,7 @@ class CertificateAuthorityTest {
         CertificateAuthority ca = ca();
         Set<IpPrefix> subnets = new HashSet<>();
         for (int i = 0; i < 5; i++) {
-            NodeCertificate cert = ca.issue(CertificateAuthority.Request.node("n" + i, newKey()));
+            NodeCertificate cert = ca.issue(CertificateAuthority.Request.node("n" + i, newKey(), signingKey()));
             assertEquals(IpPrefix.parse("10.40." + i + ".0/24"), cert.subnet());
             assertEquals(InetAddress.getByName("10.40." + i + ".1"), cert.address());
             subnets.add(cert.subnet());
@@ -153,66 +160,66 @@ class CertificateAuthorityTest {
     @Test
     void allocationSkipsABlockTakenByHand() throws Exception {
         CertificateAuthority ca = ca();
-        ca.issue(new CertificateAuthority.Request("manual", newKey(), null, IpPrefix.parse("10.40.0.0/23"), List.of(),
+        ca.issue(new CertificateAuthority.Request("manual", newKey(), signingKey(), null, IpPrefix.parse("10.40.0.0/23"), List.of(),
                 30, NodeCertificate.Kind.NODE, null));
 
-        assertEquals(IpPrefix.parse("10.40.2.0/24"), ca.issue(CertificateAuthority.Request.node("auto", newKey())).subnet());
+        assertEquals(IpPrefix.parse("10.40.2.0/24"), ca.issue(CertificateAuthority.Request.node("auto", newKey(), signingKey())).subnet());
     }
 
     @Test
     void aRevokedNodesBlockAndNameAreFreeAgain() throws Exception {
         CertificateAuthority ca = ca();
-        NodeCertificate old = ca.issue(CertificateAuthority.Request.node("web1", newKey()));
-        ca.issue(CertificateAuthority.Request.node("web2", newKey()));
+        NodeCertificate old = ca.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
+        ca.issue(CertificateAuthority.Request.node("web2", newKey(), signingKey()));
         ca.revoke("web1");
 
-        NodeCertificate again = ca.issue(CertificateAuthority.Request.node("web1", newKey()));
+        NodeCertificate again = ca.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
         assertEquals(old.subnet(), again.subnet());
         assertNotEquals(old.serial(), again.serial());
     }
 
     @Test
     void anExpiredNodesNameIsFreeAgainButALiveOnesIsNot() throws Exception {
-        ca().issue(new CertificateAuthority.Request("web1", newKey(), null, null, List.of(), 1, NodeCertificate.Kind.NODE, null));
+        ca().issue(new CertificateAuthority.Request("web1", newKey(), signingKey(), null, null, List.of(), 1, NodeCertificate.Kind.NODE, null));
 
         CertificateAuthority sameDay = CertificateAuthority.load(dir, at(T0.plus(Duration.ofHours(23))));
         IdentityException e = assertThrows(IdentityException.class,
-                () -> sameDay.issue(CertificateAuthority.Request.node("web1", newKey())));
+                () -> sameDay.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey())));
         assertTrue(e.getMessage().startsWith("web1 already has a certificate (serial "), e.getMessage());
         assertTrue(e.getMessage().endsWith(", valid until 2026-05-02T10:00:00Z): revoke it first"), e.getMessage());
 
         CertificateAuthority later = CertificateAuthority.load(dir, at(T0.plus(Duration.ofDays(2))));
-        assertEquals(IpPrefix.parse("10.40.0.0/24"), later.issue(CertificateAuthority.Request.node("web1", newKey())).subnet());
+        assertEquals(IpPrefix.parse("10.40.0.0/24"), later.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey())).subnet());
     }
 
     @Test
     void aSubnetOverlappingALiveOneIsRefused() throws Exception {
         CertificateAuthority ca = ca();
-        ca.issue(CertificateAuthority.Request.node("web1", newKey()));
+        ca.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
 
         IdentityException e = assertThrows(IdentityException.class, () -> ca.issue(new CertificateAuthority.Request("web2",
-                newKey(), null, IpPrefix.parse("10.40.0.128/25"), List.of(), 30, NodeCertificate.Kind.NODE, null)));
+                newKey(), signingKey(), null, IpPrefix.parse("10.40.0.128/25"), List.of(), 30, NodeCertificate.Kind.NODE, null)));
         assertEquals("10.40.0.129/32 overlaps web1's 10.40.0.0/24", e.getMessage());
     }
 
     @Test
     void anAddressTakenByAStaticHostIsRefused() throws Exception {
         CertificateAuthority ca = ca();
-        ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of(), 30,
+        ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, null, List.of(), 30,
                 NodeCertificate.Kind.STATIC_HOST, "db1.example:51820"));
 
         IdentityException e = assertThrows(IdentityException.class, () -> ca.issue(new CertificateAuthority.Request("db2",
-                newKey(), InetAddress.getByName("10.40.255.1"), null, List.of(), 30, NodeCertificate.Kind.STATIC_HOST,
+                newKey(), null, InetAddress.getByName("10.40.255.1"), null, List.of(), 30, NodeCertificate.Kind.STATIC_HOST,
                 "db2.example:51820")));
         assertEquals("10.40.255.1/32 overlaps db1's 10.40.255.1/32", e.getMessage());
-        assertEquals(InetAddress.getByName("10.40.255.2"), ca.issue(new CertificateAuthority.Request("db2", newKey(), null,
+        assertEquals(InetAddress.getByName("10.40.255.2"), ca.issue(new CertificateAuthority.Request("db2", newKey(), null, null,
                 null, List.of(), 30, NodeCertificate.Kind.STATIC_HOST, "db2.example:51820")).address());
     }
 
     @Test
     void anAddressOutsideTheOverlayIsRefused() throws Exception {
         IdentityException e = assertThrows(IdentityException.class, () -> ca().issue(new CertificateAuthority.Request("web1",
-                newKey(), InetAddress.getByName("10.41.0.1"), null, List.of(), 30, NodeCertificate.Kind.NODE, null)));
+                newKey(), signingKey(), InetAddress.getByName("10.41.0.1"), null, List.of(), 30, NodeCertificate.Kind.NODE, null)));
         assertEquals("address 10.41.0.1 is outside the overlay 10.40.0.0/16", e.getMessage());
     }
 
@@ -220,15 +227,15 @@ class CertificateAuthorityTest {
     void badNamesGroupsAndEndpointsAreRefused() throws Exception {
         CertificateAuthority ca = ca();
         assertEquals("not a valid name: '../etc' (up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit)",
-                assertThrows(IdentityException.class, () -> ca.issue(CertificateAuthority.Request.node("../etc", newKey())))
+                assertThrows(IdentityException.class, () -> ca.issue(CertificateAuthority.Request.node("../etc", newKey(), signingKey())))
                         .getMessage());
-        assertTrue(assertThrows(IdentityException.class, () -> ca.issue(new CertificateAuthority.Request("a", newKey(), null,
+        assertTrue(assertThrows(IdentityException.class, () -> ca.issue(new CertificateAuthority.Request("a", newKey(), signingKey(), null,
                 null, List.of("a,b"), 30, NodeCertificate.Kind.NODE, null))).getMessage().startsWith("not a valid group: 'a,b'"));
         assertEquals("a static host needs its endpoint (host:port)", assertThrows(IdentityException.class,
-                () -> ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of(), 30,
+                () -> ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, null, List.of(), 30,
                         NodeCertificate.Kind.STATIC_HOST, null))).getMessage());
         assertEquals("not an endpoint (host:port): db1.example", assertThrows(IdentityException.class,
-                () -> ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of(), 30,
+                () -> ca.issue(new CertificateAuthority.Request("db1", newKey(), null, null, null, List.of(), 30,
                         NodeCertificate.Kind.STATIC_HOST, "db1.example"))).getMessage());
         assertTrue(ca.issued().isEmpty());
     }
@@ -236,8 +243,8 @@ class CertificateAuthorityTest {
     @Test
     void revokeBySerialAndTheCrlNumberGrows() throws Exception {
         CertificateAuthority ca = ca();
-        NodeCertificate web1 = ca.issue(CertificateAuthority.Request.node("web1", newKey()));
-        NodeCertificate web2 = ca.issue(CertificateAuthority.Request.node("web2", newKey()));
+        NodeCertificate web1 = ca.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
+        NodeCertificate web2 = ca.issue(CertificateAuthority.Request.node("web2", newKey(), signingKey()));
 
         byte[] first = ca.revoke(web1.serial().toString(16));
         byte[] second = ca.revoke("web2");

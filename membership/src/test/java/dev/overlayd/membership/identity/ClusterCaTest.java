@@ -4,6 +4,7 @@ import static dev.overlayd.membership.identity.CertificateAuthorityTest.OVERLAY;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.T0;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.at;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.newKey;
+import static dev.overlayd.membership.identity.CertificateAuthorityTest.signingKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,7 +51,7 @@ class ClusterCaTest {
     void issue() throws Exception {
         authority = CertificateAuthority.init(temp.resolve("ca"), "prod", OVERLAY, 3650, at(T0));
         ca = ClusterCa.decode(authority.publicCa().encoded());
-        db1 = authority.issue(new CertificateAuthority.Request("db1", newKey(), null, null, List.of(), 200,
+        db1 = authority.issue(new CertificateAuthority.Request("db1", newKey(), null, null, null, List.of(), 200,
                 NodeCertificate.Kind.STATIC_HOST, "192.0.2.10:51820"));
     }
 
@@ -78,7 +79,7 @@ class ClusterCaTest {
     @Test
     void rejectsACertificateOfAnotherCaWithTheSameName() throws Exception {
         CertificateAuthority impostor = CertificateAuthority.init(temp.resolve("other"), "prod", OVERLAY, 3650, at(T0));
-        NodeCertificate forged = impostor.issue(CertificateAuthority.Request.node("db1", newKey()));
+        NodeCertificate forged = impostor.issue(CertificateAuthority.Request.node("db1", newKey(), signingKey()));
 
         assertRejected("db1: not signed by cluster prod's CA", () -> ca.verify(forged, T0));
     }
@@ -98,19 +99,32 @@ class ClusterCaTest {
 
     @Test
     void rejectsAnAddressOutsideTheOverlay() throws Exception {
-        // The CA never issues one, so sign one by hand with its key, as a careless tool could.
+        NodeCertificate outside = signedByHand(InetAddress.getByName("10.41.0.1"), signingKey());
+
+        assertRejected("db1: address 10.41.0.1 outside the overlay 10.40.0.0/16", () -> ca.verify(outside, T0));
+    }
+
+    @Test
+    void rejectsANodeCertificateWithoutARecordSigningKey() throws Exception {
+        NodeCertificate unsigned = signedByHand(InetAddress.getByName("10.40.9.1"), null);
+
+        assertRejected("db1: a node certificate without a record-signing key (issued before overlayd signed member"
+                + " records): issue it again", () -> ca.verify(unsigned, T0));
+    }
+
+    /** A node certificate the CA would never issue, signed with its key by hand, as a careless tool could. */
+    private NodeCertificate signedByHand(InetAddress address, VerifyingKey signing) throws Exception {
         Ed25519PrivateKeyParameters key = (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(
                 Pem.decode(Files.readString(temp.resolve("ca/ca.key")), Pem.PRIVATE_KEY)));
         X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), BigInteger.TWO,
                 Date.from(T0), Date.from(T0.plus(Duration.ofDays(1))), X500Names.of("db1", List.of()),
                 new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519), newKey().bytes()));
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
-                new GeneralName(GeneralName.iPAddress, new DEROctetString(InetAddress.getByName("10.41.0.1").getAddress()))));
-        builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(NodeCertificate.Kind.NODE, null, null)));
-        NodeCertificate outside = NodeCertificate.decode(builder.build(
+                new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
+        builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(NodeCertificate.Kind.NODE, null, null,
+                signing)));
+        return NodeCertificate.decode(builder.build(
                 new BcEdECContentSignerBuilder(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519)).build(key)).getEncoded());
-
-        assertRejected("db1: address 10.41.0.1 outside the overlay 10.40.0.0/16", () -> ca.verify(outside, T0));
     }
 
     @Test
@@ -128,7 +142,7 @@ class ClusterCaTest {
 
     @Test
     void keepsTheNewerListWhenAnOlderOneArrivesLate() throws Exception {
-        NodeCertificate web1 = authority.issue(CertificateAuthority.Request.node("web1", newKey()));
+        NodeCertificate web1 = authority.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
         byte[] first = authority.revoke("db1");
         byte[] second = authority.revoke("web1");
 
@@ -144,7 +158,7 @@ class ClusterCaTest {
     @Test
     void rejectsAListSignedByAnotherCa() throws Exception {
         CertificateAuthority impostor = CertificateAuthority.init(temp.resolve("other"), "prod", OVERLAY, 3650, at(T0));
-        impostor.issue(CertificateAuthority.Request.node("web1", newKey()));
+        impostor.issue(CertificateAuthority.Request.node("web1", newKey(), signingKey()));
         byte[] foreign = impostor.revoke("web1");
 
         assertRejected("revocation list not signed by cluster prod's CA", () -> ca.acceptRevocations(foreign));

@@ -76,7 +76,7 @@ class KeyFilesTest {
         PrivateKey key = PrivateKey.generate(new SecureRandom());
         Path file = dir.resolve("web1.key");
         KeyFiles.writeNodeKey(file, key);
-        NodeCertificate cert = ca.issue(CertificateAuthority.Request.node("web1", key.publicKey()));
+        NodeCertificate cert = ca.issue(CertificateAuthority.Request.node("web1", key.publicKey(), SigningKey.derive(key).verifyingKey()));
 
         Process wg = new ProcessBuilder("wg", "pubkey").redirectInput(file.toFile()).redirectErrorStream(true).start();
         String output = new String(wg.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);

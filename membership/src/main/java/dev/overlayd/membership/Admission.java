@@ -1,6 +1,8 @@
 package dev.overlayd.membership;
 
 import java.net.InetAddress;
+import java.util.Optional;
+import dev.overlayd.membership.identity.VerifyingKey;
 import dev.overlayd.noise.PublicKey;
 
 /**
@@ -22,6 +24,15 @@ public interface Admission {
      * heartbeat. It stays a member until its certificate is revoked or expires.
      */
     boolean isStaticHost(Member member);
+
+    /**
+     * The key an acceptable node's certificate binds for signing its own records; empty for a
+     * static host, which says nothing itself.
+     */
+    Optional<VerifyingKey> signingKey(Member member);
+
+    /** Where an acceptable static host's certificate says it listens ("host:port"); empty for a node. */
+    Optional<String> staticEndpoint(Member member);
 
     /** When the member's certificate was issued: what orders a static host's records, which never beat. */
     long issuedMillis(Member member);

@@ -4,10 +4,12 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.VerifyingKey;
 import dev.overlayd.noise.PublicKey;
 
 /** Admission by the cluster's CA: its signature, the validity period, its revocations, the name. */
@@ -67,6 +69,16 @@ public final class CaAdmission implements Admission {
     @Override
     public boolean isStaticHost(Member member) {
         return certificate(member).kind() == NodeCertificate.Kind.STATIC_HOST;
+    }
+
+    @Override
+    public Optional<VerifyingKey> signingKey(Member member) {
+        return certificate(member).signingKey();
+    }
+
+    @Override
+    public Optional<String> staticEndpoint(Member member) {
+        return certificate(member).endpoint();
     }
 
     @Override

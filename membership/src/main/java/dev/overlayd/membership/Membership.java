@@ -2,6 +2,7 @@ package dev.overlayd.membership;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the cluster's member records live: the embedded gossip, which needs no other service, or
@@ -25,6 +26,11 @@ public interface Membership extends AutoCloseable {
 
     /** The members this node currently knows, itself included. */
     List<Member> members();
+
+    /** What the backend dropped so far, by reason (forged records, junk, floods); empty when it counts none. */
+    default Map<String, Long> drops() {
+        return Map.of();
+    }
 
     /**
      * Leaves the cluster: the others drop this node at once instead of waiting for its TTL. The

@@ -1,25 +1,37 @@
 package dev.overlayd.membership.gossip;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overlayd.membership.Member;
-import dev.overlayd.peers.uapi.UapiValues;
 
 /**
- * What members tell each other, as JSON (certificates in base64). {@code beat}: a member is alive,
- * and only its version; {@code sync}: everything the sender knows, to be answered by
- * {@code sync-reply}; {@code news}: what just changed. The join exchange's payloads are messages
- * too: the sides' own records, then the whole table with {@code seenAs}, the address the joiner's
- * datagrams came from.
+ * What members tell each other, as JSON (bytes in base64). {@code beat}: the sender's own signed
+ * record without its certificate, which the receiver holds; {@code sync}: everything the sender
+ * knows, to be answered by {@code sync-reply}; {@code news}: what just changed; {@code join}: the
+ * join exchange's payloads, the sides' own records, then the whole table. Node records travel as
+ * their members signed them ({@link SignedRecord}); static hosts as their certificates alone
+ * ({@code hosts}), since a host's endpoint and version are its certificate's.
+ *
+ * <p><b>Versions.</b> Every message names its format version ({@code v}); a node reads only the
+ * versions it knows and counts the rest as dropped. Version 1, unsigned and without {@code v}, is
+ * refused: its records could be forged by anyone who can send as a member, and its nodes' certificates
+ * lack the record-signing key anyway, so moving to version 2 means issuing every certificate again
+ * and restarting the nodes with them; during that move the two versions form two clusters that do
+ * not hear each other. From version 2 on, each signed record names the highest version its node
+ * reads ({@link SignedRecord.Body#reads}), so a later version can be rolled out node by node: a node
+ * keeps sending every member the highest version that member reads, and switches once it reads more.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record GossipMessage(String kind, List<WireRecord> records, byte[] revocations, String seenAs) {
+record GossipMessage(@JsonProperty("v") Integer version, String kind, List<WireRecord> records, List<WireHost> hosts,
+        byte[] revocations) {
+    /** The format version this node writes, and the only one it reads. */
+    static final int VERSION = 2;
+
     static final String BEAT = "beat";
     static final String SYNC = "sync";
     static final String SYNC_REPLY = "sync-reply";
@@ -29,41 +41,42 @@ record GossipMessage(String kind, List<WireRecord> records, byte[] revocations, 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** A record on the wire; a beat's has neither certificate nor endpoint. */
+    /** A signed record on the wire; a beat's has no certificate. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record WireRecord(String name, byte[] certificate, String endpoint, long incarnation, long heartbeat,
-            boolean left) {}
-
-    static GossipMessage of(String kind, Collection<Record> records, byte[] revocations, InetSocketAddress seenAs) {
-        List<WireRecord> wire = new ArrayList<>(records.size());
-        for (Record r : records) {
-            Member m = r.member();
-            wire.add(new WireRecord(m.name(), m.certificate(), m.endpoint() == null ? null : UapiValues.formatEndpoint(m.endpoint()),
-                    r.incarnation(), r.heartbeat(), r.left()));
+    record WireRecord(byte[] body, byte[] signature, byte[] certificate) {
+        SignedRecord signed() {
+            return new SignedRecord(body, signature);
         }
-        return new GossipMessage(kind, wire, revocations, seenAs == null ? null : UapiValues.formatEndpoint(seenAs));
+    }
+
+    /** A static host on the wire: its certificate is its record. */
+    record WireHost(String name, byte[] certificate) {}
+
+    /** Node records with their certificates and static hosts' certificates, as a sync or news carries them. */
+    static GossipMessage of(String kind, Collection<Record> records, byte[] revocations) {
+        List<WireRecord> signed = new ArrayList<>(records.size());
+        List<WireHost> hosts = new ArrayList<>();
+        for (Record r : records) {
+            if (r.signed() == null) {
+                hosts.add(new WireHost(r.name(), r.member().certificate()));
+            } else {
+                signed.add(new WireRecord(r.signed().body(), r.signed().signature(), r.member().certificate()));
+            }
+        }
+        return new GossipMessage(VERSION, kind, signed, hosts.isEmpty() ? null : hosts, revocations);
     }
 
     static GossipMessage beat(Record self) {
-        return new GossipMessage(BEAT, List.of(new WireRecord(self.name(), null, null, self.incarnation(),
-                self.heartbeat(), false)), null, null);
+        return new GossipMessage(VERSION, BEAT, List.of(new WireRecord(self.signed().body(), self.signed().signature(), null)),
+                null, null);
     }
 
-    /** The full records carried; beats, which carry none, give an empty list. */
-    List<Record> fullRecords() throws IOException {
-        List<Record> out = new ArrayList<>();
-        for (WireRecord w : records == null ? List.<WireRecord>of() : records) {
-            if (w.name() == null || w.certificate() == null) {
-                continue;
-            }
-            out.add(new Record(new Member(w.name(), w.certificate(), endpoint(w.endpoint())), w.incarnation(),
-                    w.heartbeat(), w.left()));
-        }
-        return out;
+    List<WireRecord> signedRecords() {
+        return records == null ? List.of() : records;
     }
 
-    InetSocketAddress seenAsAddress() throws IOException {
-        return endpoint(seenAs);
+    List<WireHost> staticHosts() {
+        return hosts == null ? List.of() : hosts;
     }
 
     byte[] encode() {
@@ -74,26 +87,24 @@ record GossipMessage(String kind, List<WireRecord> records, byte[] revocations, 
         }
     }
 
-    static GossipMessage decode(byte[] bytes) throws IOException {
+    static GossipMessage decode(byte[] bytes) throws Dropped {
         return decode(bytes, 0, bytes.length);
     }
 
-    static GossipMessage decode(byte[] buf, int off, int len) throws IOException {
-        GossipMessage m = JSON.readValue(buf, off, len, GossipMessage.class);
+    static GossipMessage decode(byte[] buf, int off, int len) throws Dropped {
+        GossipMessage m;
+        try {
+            m = JSON.readValue(buf, off, len, GossipMessage.class);
+        } catch (IOException e) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "not a gossip message");
+        }
+        if (m.version() == null || m.version() != VERSION) {
+            throw new Dropped(GossipDrops.Reason.UNKNOWN_VERSION, "gossip format version "
+                    + (m.version() == null ? "1 (unsigned)" : m.version()) + ", this node reads " + VERSION);
+        }
         if (m.kind() == null) {
-            throw new IOException("no kind");
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a gossip message of no kind");
         }
         return m;
-    }
-
-    private static InetSocketAddress endpoint(String text) throws IOException {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return UapiValues.parseEndpoint(text);
-        } catch (RuntimeException | dev.overlayd.peers.uapi.UapiException e) {
-            throw new IOException("bad endpoint " + text);
-        }
     }
 }

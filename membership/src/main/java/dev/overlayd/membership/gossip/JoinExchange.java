@@ -3,6 +3,7 @@ package dev.overlayd.membership.gossip;
 import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import javax.crypto.ShortBufferException;
 import com.southernstorm.noise.protocol.CipherStatePair;
 import com.southernstorm.noise.protocol.HandshakeState;
 import dev.overlayd.noise.PrivateKey;
@@ -15,12 +16,20 @@ import dev.overlayd.noise.PublicKey;
  * with a fourth, the welcome, under the session's keys. The prologue binds the cluster's CA, so
  * nodes of another cluster fail at the first authenticated message.
  *
- * <p>Messages: byte 0 is the side channel's type, byte 1 the step (1 to 4), bytes 2-3 zero,
- * bytes 4-7 the exchange's id (chosen by the joiner), then the Noise message.
+ * <p>Before the member keeps any state, the joiner proves it receives at its address: the member
+ * answers a first message without a valid cookie with a {@link #COOKIE} message ({@link JoinCookies}),
+ * and the joiner sends its first message again with the cookie in it.
+ *
+ * <p>Messages: byte 0 is the side channel's type, byte 1 the step (1 to 4, or {@link #COOKIE}),
+ * byte 2 the format version ({@link GossipMessage#VERSION}; version 1 had zero here), byte 3 zero,
+ * bytes 4-7 the exchange's id (chosen by the joiner), then for step 1 and {@link #COOKIE} the
+ * cookie ({@link JoinCookies#LENGTH} bytes, zero when the joiner has none yet), then the Noise message.
  */
 final class JoinExchange implements AutoCloseable {
     static final byte TYPE = 0x6f;
     static final int HEADER = 8;
+    /** The member's answer to a first message without a valid cookie: the cookie to send it with. */
+    static final int COOKIE = 5;
     static final String PROTOCOL = "Noise_XX_25519_ChaChaPoly_BLAKE2s";
     private static final int MAX_NOISE = 65535;
 
@@ -54,15 +63,41 @@ final class JoinExchange implements AutoCloseable {
         return id;
     }
 
+    /** The message's step, or -1 when it is too short to have one. */
     static int step(byte[] message) {
         return message.length < HEADER ? -1 : message[1];
+    }
+
+    static int version(byte[] message) {
+        return message[2] & 0xff;
+    }
+
+    /** The cookie a first or {@link #COOKIE} message carries, or null when the message is too short for one. */
+    static byte[] cookie(byte[] message) {
+        return message.length < HEADER + JoinCookies.LENGTH ? null
+                : Arrays.copyOfRange(message, HEADER, HEADER + JoinCookies.LENGTH);
+    }
+
+    /** The member's cookie answer to a first message. */
+    static byte[] cookieReply(int id, byte[] cookie) {
+        byte[] m = new byte[HEADER + JoinCookies.LENGTH];
+        header(m, COOKIE, id);
+        System.arraycopy(cookie, 0, m, HEADER, JoinCookies.LENGTH);
+        return m;
+    }
+
+    /** The joiner's first message again, with the member's cookie in it. */
+    static byte[] withCookie(byte[] first, byte[] cookie) {
+        byte[] m = first.clone();
+        System.arraycopy(cookie, 0, m, HEADER, JoinCookies.LENGTH);
+        return m;
     }
 
     static int id(byte[] message) {
         return (message[4] & 0xff) | (message[5] & 0xff) << 8 | (message[6] & 0xff) << 16 | (message[7] & 0xff) << 24;
     }
 
-    /** Writes this side's next handshake message (steps 1 to 3) around {@code payload}. */
+    /** Writes this side's next handshake message (steps 1 to 3) around {@code payload}; step 1's cookie is zero. */
     byte[] write(int step, byte[] payload) throws GeneralSecurityException {
         byte[] out = new byte[MAX_NOISE];
         int n = handshake.writeMessage(out, 0, payload, 0, payload.length);
@@ -72,8 +107,12 @@ final class JoinExchange implements AutoCloseable {
 
     /** Reads the other side's handshake message; returns its payload. */
     byte[] read(byte[] message) throws GeneralSecurityException {
+        int off = noiseOffset(step(message));
+        if (message.length < off) {
+            throw new ShortBufferException("a join message of " + message.length + " bytes");
+        }
         byte[] payload = new byte[MAX_NOISE];
-        int n = handshake.readMessage(message, HEADER, message.length - HEADER, payload, 0);
+        int n = handshake.readMessage(message, off, message.length - off, payload, 0);
         splitWhenDone();
         return Arrays.copyOf(payload, n);
     }
@@ -105,15 +144,25 @@ final class JoinExchange implements AutoCloseable {
     }
 
     private byte[] frame(int step, byte[] noise, int n) {
-        byte[] m = new byte[HEADER + n];
+        int off = noiseOffset(step);
+        byte[] m = new byte[off + n];
+        header(m, step, id);
+        System.arraycopy(noise, 0, m, off, n);
+        return m;
+    }
+
+    private static int noiseOffset(int step) {
+        return step == 1 ? HEADER + JoinCookies.LENGTH : HEADER;
+    }
+
+    private static void header(byte[] m, int step, int id) {
         m[0] = TYPE;
         m[1] = (byte) step;
+        m[2] = (byte) GossipMessage.VERSION;
         m[4] = (byte) id;
         m[5] = (byte) (id >>> 8);
         m[6] = (byte) (id >>> 16);
         m[7] = (byte) (id >>> 24);
-        System.arraycopy(noise, 0, m, HEADER, n);
-        return m;
     }
 
     /** Wipes the handshake's and the session's keys. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import dev.overlayd.membership.Admission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.MembershipListener;
+import dev.overlayd.membership.identity.SigningKey;
 
 /**
  * The cluster as one node sees it, sans I/O: records in, with the time they arrive; events out.
@@ -18,6 +19,8 @@ import dev.overlayd.membership.MembershipListener;
  * which never beats, only the last. Absent
  * members are remembered for {@link #FORGET_AFTER}: their last records keep stale copies from
  * bringing them back, and those that did not leave are where to look when a partition heals.
+ * Records come in already checked (a node's signed by itself, a static host's from its certificate);
+ * this node's own it signs here, on every change.
  */
 final class MemberTable {
     static final Duration FORGET_AFTER = Duration.ofHours(1);
@@ -33,10 +36,14 @@ final class MemberTable {
     private final long beatsPerTtl;
     private final Admission admission;
     private final MembershipListener listener;
+    private final SigningKey key;
     private Record self;
 
-    MemberTable(Record self, Duration ttl, Duration interval, Admission admission, MembershipListener listener) {
-        this.self = self;
+    /** @param incarnation this node's start time: later than any earlier life's */
+    MemberTable(Member self, long incarnation, SigningKey key, Duration ttl, Duration interval, Admission admission,
+            MembershipListener listener) {
+        this.key = key;
+        this.self = SignedRecord.sign(self, incarnation, 0, false, key);
         this.ttlNanos = ttl.toNanos();
         this.beatsPerTtl = Math.max(1, ttl.toNanos() / interval.toNanos());
         this.admission = admission;
@@ -49,19 +56,37 @@ final class MemberTable {
 
     /** Counts this node's heartbeat up; returns its new record. */
     Record beat() {
-        self = new Record(self.member(), self.incarnation(), self.heartbeat() + 1, self.left());
+        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, self.left(), key);
         return self;
     }
 
-    /** This node's record with a new member (an endpoint others see it at); returns it. */
+    /** This node's record with a new member (a renewed certificate, its own endpoint found); returns it. */
     Record update(Member member) {
-        self = new Record(member, self.incarnation(), self.heartbeat() + 1, self.left());
+        self = SignedRecord.sign(member, self.incarnation(), self.heartbeat() + 1, self.left(), key);
         return self;
     }
 
     Record leave() {
-        self = new Record(self.member(), self.incarnation(), self.heartbeat() + 1, true);
+        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, true, key);
         return self;
+    }
+
+    /** The last record taken in for {@code name}, present or gone, or null. */
+    Record held(String name) {
+        Alive a = alive.get(name);
+        if (a != null) {
+            return a.record();
+        }
+        Gone g = gone.get(name);
+        return g == null ? null : g.record();
+    }
+
+    /**
+     * Whether a record of {@code name} with this version would change anything here: what is
+     * asked before a record's signature is checked, as most copies in a sync are stale.
+     */
+    boolean isNews(String name, long incarnation, long heartbeat, boolean left) {
+        return !name.equals(self.name()) && newer(name, incarnation, heartbeat, left);
     }
 
     /**
@@ -72,11 +97,7 @@ final class MemberTable {
     List<Record> merge(Collection<Record> records, long now, String sender) {
         List<Record> news = new ArrayList<>();
         for (Record r : records) {
-            if (r.name().equals(self.name()) || !newer(r)) {
-                continue;
-            }
-            String refusal = admission.refusal(r.member());
-            if (refusal != null) {
+            if (!isNews(r.name(), r.incarnation(), r.heartbeat(), r.left())) {
                 continue;
             }
             Alive was = alive.get(r.name());
@@ -101,15 +122,6 @@ final class MemberTable {
             }
         }
         return news;
-    }
-
-    /** A beat: only an alive member's version moves on; anything else waits for a full record. */
-    void heard(String name, long incarnation, long heartbeat, long now) {
-        Alive was = alive.get(name);
-        if (was != null && was.record().incarnation() == incarnation && was.record().heartbeat() < heartbeat) {
-            Record r = was.record();
-            alive.put(name, new Alive(new Record(r.member(), incarnation, heartbeat, false), now));
-        }
     }
 
     /**
@@ -178,12 +190,12 @@ final class MemberTable {
         return out;
     }
 
-    private boolean newer(Record r) {
-        Alive a = alive.get(r.name());
+    private boolean newer(String name, long incarnation, long heartbeat, boolean left) {
+        Alive a = alive.get(name);
         if (a != null) {
-            return r.newerThan(a.record());
+            return Record.newer(incarnation, heartbeat, left, a.record());
         }
-        Gone g = gone.get(r.name());
+        Gone g = gone.get(name);
         if (g == null) {
             return true;
         }
@@ -193,9 +205,9 @@ final class MemberTable {
         // beats past the one it went with: a dead member's last beat, which this node missed and
         // another passes on, must not bring it back for another TTL; a live one across a healed
         // partition has beaten on all along.
-        if (r.incarnation() != last.incarnation() || last.left()) {
-            return r.newerThan(last);
+        if (incarnation != last.incarnation() || last.left()) {
+            return Record.newer(incarnation, heartbeat, left, last);
         }
-        return r.heartbeat() >= last.heartbeat() + beatsPerTtl;
+        return heartbeat >= last.heartbeat() + beatsPerTtl;
     }
 }

@@ -1,0 +1,616 @@
+package dev.overlayd.membership.gossip;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import com.google.common.net.HostAndPort;
+import com.google.common.net.InetAddresses;
+import dev.overlayd.membership.Admission;
+import dev.overlayd.membership.Member;
+import dev.overlayd.membership.MembershipListener;
+import dev.overlayd.membership.identity.SigningKey;
+import dev.overlayd.noise.Clock;
+import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.noise.PublicKey;
+import dev.overlayd.peers.uapi.UapiValues;
+
+/**
+ * One node's side of the embedded membership, sans threads: datagrams and ticks in, datagrams out
+ * through a {@link GossipTransport}, time from the injected clock. {@link GossipMembership} runs it
+ * on one thread; tests run several in one process.
+ *
+ * <p>What a node believes about a member comes from that member alone: every record is checked
+ * ({@link SignedRecord}) before it is merged, first-hand or relayed; a beat is the sender's own
+ * signed record under the certificate already held; a static host's record is its certificate,
+ * endpoint included. A node publishes the endpoint it was configured with or finds itself, on its
+ * route towards the member it first talks to, never one that another node claims for it.
+ */
+final class GossipNode {
+    private static final Logger LOG = Logger.getLogger(GossipNode.class.getName());
+    /** Joins that a member answers at once, and of those at most this many per source address. */
+    static final int MAX_ANSWERING = 64;
+    static final int MAX_ANSWERING_PER_SOURCE = 2;
+    /** While the node has members, it looks for lost ones and unknown seeds every this many beats. */
+    static final int REJOIN_EVERY = 5;
+    static final long EXCHANGE_TIMEOUT_NANOS = 5_000_000_000L;
+
+    /** A join in progress; the joiner keeps its first message to send it again with the member's cookie. */
+    private record Pending(JoinExchange exchange, InetSocketAddress peer, long deadline, byte[] first) {}
+
+    private final PrivateKey key;
+    private final SigningKey signingKey;
+    private final byte[] prologue;
+    private final Admission admission;
+    private final Clock clock;
+    private final GossipTransport transport;
+    private final MembershipListener listener;
+    private final GossipDrops drops;
+    private final Supplier<List<InetSocketAddress>> seeds;
+    private final Seeds.Lookup lookup;
+    private final SecureRandom random = new SecureRandom();
+    private final JoinCookies cookies;
+    private final MemberTable table;
+    private final Map<Integer, Pending> joining = new HashMap<>();
+    private final Map<String, Pending> answering = new HashMap<>();
+    private final RepeatedWarnings warnings = new RepeatedWarnings();
+    private byte[] revocations;
+    private long ticks;
+    private int nextTarget;
+    private volatile List<Member> view = List.of();
+    private volatile Set<InetAddress> senders = Set.of();
+
+    /**
+     * @param self this node's member: its endpoint is the configured one, or null to find it
+     * @param prologue binds joins to one cluster, e.g. its CA certificate's fingerprint
+     * @param seeds the members to join through, as last resolved
+     * @param lookup resolves a static host's name, once, when its certificate is adopted
+     */
+    GossipNode(Member self, PrivateKey key, byte[] prologue, Admission admission, GossipSettings settings, Clock clock,
+            GossipTransport transport, MembershipListener listener, GossipDrops drops,
+            Supplier<List<InetSocketAddress>> seeds, Seeds.Lookup lookup) {
+        this.key = key;
+        this.signingKey = SigningKey.derive(key);
+        this.prologue = prologue.clone();
+        this.admission = admission;
+        this.clock = clock;
+        this.transport = transport;
+        this.listener = listener;
+        this.drops = drops;
+        this.seeds = seeds;
+        this.lookup = lookup;
+        this.cookies = new JoinCookies(clock, random);
+        this.table = new MemberTable(self, clock.epochNanos() / 1_000_000, signingKey, settings.ttl(), settings.interval(),
+                admission, listener);
+        this.revocations = admission.revocations();
+        publishView();
+    }
+
+    /** The members this node knows, itself first; readable from any thread. */
+    List<Member> view() {
+        return view;
+    }
+
+    /** The overlay addresses of the present nodes: the only ones gossip is taken from. Readable from any thread. */
+    Set<InetAddress> senders() {
+        return senders;
+    }
+
+    void update(Member self) {
+        flood(List.of(table.update(self)), null);
+        publishView();
+    }
+
+    /** Publishes a static host when its certificate is admitted and a static host's; its endpoint is the certificate's. */
+    void host(Member host) throws IOException {
+        try {
+            flood(table.merge(List.of(hostRecord(host.name(), host.certificate())), clock.nanoTime(), host.name()), null);
+        } catch (Dropped e) {
+            throw new IOException(e.getMessage());
+        }
+        publishView();
+    }
+
+    /** Adopts and spreads a revocation list the CA signed that is newer than the one held; returns whether it was. */
+    boolean revoke(byte[] list) {
+        return adoptRevocations(list);
+    }
+
+    /** The joins in progress, either side: the state a join keeps. */
+    int exchanges() {
+        return joining.size() + answering.size();
+    }
+
+    /** The WireGuard keys of the present nodes: the peers a departure goes to. */
+    List<PublicKey> nodeKeys() {
+        return table.nodes().stream().map(admission::publicKey).toList();
+    }
+
+    /** Announces this node's departure to every present node; returns the announcement's size. */
+    int leave() {
+        byte[] news = GossipMessage.of(GossipMessage.NEWS, List.of(table.leave()), revocations).encode();
+        toMembers(news, null);
+        return news.length;
+    }
+
+    /** Wipes the keys of the joins in progress and the signing key. */
+    void close() {
+        joining.values().forEach(p -> p.exchange().close());
+        answering.values().forEach(p -> p.exchange().close());
+        signingKey.close();
+    }
+
+    // ---- joins on the device's port ----
+
+    void join(byte[] message, InetSocketAddress from) {
+        int step = JoinExchange.step(message);
+        if (step < 1 || step > JoinExchange.COOKIE) {
+            drops.count(GossipDrops.Reason.MALFORMED);
+            return;
+        }
+        if (JoinExchange.version(message) != GossipMessage.VERSION) {
+            drops.count(GossipDrops.Reason.UNKNOWN_VERSION);
+            warnRepeated(from.getAddress() + "/version", "join from " + UapiValues.formatEndpoint(from) + " in format version "
+                    + Math.max(1, JoinExchange.version(message)) + ", this node speaks " + GossipMessage.VERSION
+                    + ": upgrade it and issue its certificate again");
+            return;
+        }
+        int id = JoinExchange.id(message);
+        try {
+            switch (step) {
+                case 1 -> answerJoin(message, from, id);
+                case 2 -> continueJoin(message, from, id);
+                case 3 -> admit(message, from, id);
+                case 4 -> welcomed(message, from, id);
+                default -> cookieReceived(message, from, id);
+            }
+        } catch (GeneralSecurityException | Dropped | RuntimeException e) {
+            drops.count(e instanceof Dropped d ? d.reason() : GossipDrops.Reason.MALFORMED);
+            // A failed MAC here is the usual sign of another cluster's node (the prologue differs).
+            warnRepeated(from + "/" + step, "join with " + UapiValues.formatEndpoint(from) + " failed at step " + step
+                    + ": " + describe(e));
+            abandon(step, id, from);
+        }
+    }
+
+    /** Step 1, as a member: first a cookie, then, with it, an exchange and this node's record. */
+    private void answerJoin(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
+        byte[] cookie = JoinExchange.cookie(message);
+        if (cookie == null) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a first message without room for a cookie");
+        }
+        if (!cookies.valid(cookie, from, id)) {
+            drops.count(GossipDrops.Reason.NO_COOKIE);
+            sendJoin(JoinExchange.cookieReply(id, cookies.cookie(from, id)), from);
+            return;
+        }
+        String key = answeringKey(from, id);
+        if (answering.containsKey(key) || answering.size() >= MAX_ANSWERING
+                || answering.values().stream().filter(p -> p.peer().getAddress().equals(from.getAddress())).count()
+                        >= MAX_ANSWERING_PER_SOURCE) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        learnOwnEndpoint(from);
+        JoinExchange exchange = JoinExchange.member(this.key, prologue, id);
+        byte[] reply;
+        try {
+            exchange.read(message);
+            reply = exchange.write(2, GossipMessage.of(GossipMessage.JOIN, List.of(table.self()), null).encode());
+        } catch (GeneralSecurityException | RuntimeException e) {
+            exchange.close();
+            throw e;
+        }
+        answering.put(key, new Pending(exchange, from, clock.nanoTime() + EXCHANGE_TIMEOUT_NANOS, null));
+        sendJoin(reply, from);
+    }
+
+    /** The member's cookie, as the joiner: sends the first message again, once, with it. */
+    private void cookieReceived(byte[] message, InetSocketAddress from, int id) throws Dropped {
+        Pending p = joining.get(id);
+        if (p == null || !p.peer().equals(from) || p.first() == null) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        byte[] cookie = JoinExchange.cookie(message);
+        if (cookie == null) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a cookie message without its cookie");
+        }
+        joining.put(id, new Pending(p.exchange(), p.peer(), p.deadline(), null));
+        sendJoin(JoinExchange.withCookie(p.first(), cookie), from);
+    }
+
+    /** Step 2, as the joiner: checks the member's record, then sends this node's. */
+    private void continueJoin(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
+        Pending p = joining.get(id);
+        if (p == null || !p.peer().equals(from)) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        if (proven(p.exchange(), GossipMessage.decode(p.exchange().read(message))) == null) {
+            joining.remove(id).exchange().close();
+            return;
+        }
+        sendJoin(p.exchange().write(3, GossipMessage.of(GossipMessage.JOIN, List.of(table.self()), null).encode()), from);
+    }
+
+    /** Step 3, as a member: admits the joiner, tells the others, and welcomes it with everything known. */
+    private void admit(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
+        Pending p = answering.remove(answeringKey(from, id));
+        if (p == null) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        try (JoinExchange exchange = p.exchange()) {
+            Record joiner = proven(exchange, GossipMessage.decode(exchange.read(message)));
+            if (joiner == null) {
+                return;
+            }
+            flood(table.merge(List.of(joiner), clock.nanoTime(), joiner.name()), from);
+            publishView();
+            GossipMessage welcome = GossipMessage.of(GossipMessage.JOIN, table.records(), revocations);
+            sendJoin(exchange.welcome(welcome.encode()), from);
+        }
+    }
+
+    /** Step 4, as the joiner: takes in the cluster. */
+    private void welcomed(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
+        Pending p = joining.get(id);
+        if (p == null || !p.peer().equals(from)) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        joining.remove(id);
+        try (JoinExchange exchange = p.exchange()) {
+            GossipMessage welcome = GossipMessage.decode(exchange.openWelcome(message));
+            adoptRevocations(welcome.revocations());
+            String member = null;
+            List<Record> records = new ArrayList<>();
+            for (GossipMessage.WireRecord w : welcome.signedRecords()) {
+                Record r = checked(w, null);
+                if (r != null) {
+                    member = admission.publicKey(r.member()).equals(exchange.remoteKey()) ? r.name() : member;
+                    records.add(r);
+                }
+            }
+            long now = clock.nanoTime();
+            List<Record> news = new ArrayList<>(table.merge(records, now, member));
+            news.addAll(adoptHosts(welcome.staticHosts(), now));
+            LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
+            flood(news, from);
+            publishView();
+        }
+    }
+
+    /**
+     * The other side's record, shown to be its own and under a certificate that binds the key it
+     * proved in the exchange; null when it is this node's own (a seed that is this node).
+     */
+    private Record proven(JoinExchange exchange, GossipMessage payload) throws Dropped {
+        List<GossipMessage.WireRecord> records = payload.signedRecords();
+        if (records.size() != 1 || records.getFirst().certificate() == null) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a join carries exactly one record, with its certificate");
+        }
+        GossipMessage.WireRecord w = records.getFirst();
+        SignedRecord.Body body = w.signed().parse();
+        if (body.name().equals(table.self().name())) {
+            return null;
+        }
+        Record r = w.signed().open(body, w.certificate(), admission);
+        if (!admission.publicKey(r.member()).equals(exchange.remoteKey())) {
+            throw new Dropped(GossipDrops.Reason.REFUSED, r.name() + ": the certificate's key is not the key the node proved");
+        }
+        return r;
+    }
+
+    private void abandon(int step, int id, InetSocketAddress from) {
+        Pending p;
+        if (step == 2 || step == 4 || step == JoinExchange.COOKIE) {
+            p = joining.get(id);
+            if (p == null || !p.peer().equals(from)) {
+                return;
+            }
+            joining.remove(id);
+        } else {
+            p = answering.remove(answeringKey(from, id));
+        }
+        if (p != null) {
+            p.exchange().close();
+        }
+    }
+
+    private static String answeringKey(InetSocketAddress from, int id) {
+        return UapiValues.formatEndpoint(from) + "/" + id;
+    }
+
+    /**
+     * Finds this node's own endpoint, when it was not configured, as its local address on the route
+     * towards the first node it exchanges a join with: what it observes itself.
+     */
+    private void learnOwnEndpoint(InetSocketAddress towards) {
+        Member self = table.self().member();
+        if (self.endpoint() != null) {
+            return;
+        }
+        try {
+            InetSocketAddress mine = transport.endpointTowards(towards);
+            LOG.info("publishing this node's endpoint as " + UapiValues.formatEndpoint(mine)
+                    + ", its address on the route towards " + UapiValues.formatEndpoint(towards) + " (advertise: overrides it)");
+            flood(List.of(table.update(new Member(self.name(), self.certificate(), mine))), null);
+        } catch (IOException e) {
+            LOG.warning("no route towards " + UapiValues.formatEndpoint(towards) + " to find this node's endpoint: " + e.getMessage());
+        }
+    }
+
+    private void sendJoin(byte[] message, InetSocketAddress to) {
+        transport.sendJoin(message, to);
+    }
+
+    // ---- gossip inside the overlay ----
+
+    void gossip(byte[] bytes, InetAddress from) {
+        String sender = memberAt(from);
+        if (sender == null) {
+            drops.count(GossipDrops.Reason.NOT_A_MEMBER);
+            return;
+        }
+        GossipMessage m;
+        try {
+            m = GossipMessage.decode(bytes);
+        } catch (Dropped e) {
+            drops.count(e.reason());
+            LOG.fine("gossip from " + InetAddresses.toAddrString(from) + " dropped: " + e.getMessage());
+            return;
+        }
+        long now = clock.nanoTime();
+        boolean beat = m.kind().equals(GossipMessage.BEAT);
+        List<Record> records = new ArrayList<>();
+        for (GossipMessage.WireRecord w : m.signedRecords()) {
+            Record r = checked(w, beat ? sender : null);
+            if (r != null) {
+                records.add(r);
+            }
+        }
+        if (beat) {
+            // Not news for the others, who hear the sender's beats themselves; news here when it brings the sender back.
+            if (!table.merge(records, now, sender).isEmpty()) {
+                publishView();
+            }
+            return;
+        }
+        adoptRevocations(m.revocations());
+        List<Record> news = new ArrayList<>(table.merge(records, now, sender));
+        news.addAll(adoptHosts(m.staticHosts(), now));
+        if (m.kind().equals(GossipMessage.SYNC)) {
+            transport.sendGossip(GossipMessage.of(GossipMessage.SYNC_REPLY, table.records(), revocations).encode(), from);
+        }
+        flood(news, null);
+        publishView();
+    }
+
+    /**
+     * The record {@code w} stands for when it would change something here and is its member's own;
+     * null otherwise, counted when it is forged or refused. A beat ({@code beatOf} its sender) speaks
+     * for its sender alone and comes without the certificate: the one held is used.
+     */
+    private Record checked(GossipMessage.WireRecord w, String beatOf) {
+        try {
+            SignedRecord signed = w.signed();
+            SignedRecord.Body body = signed.parse();
+            if (!table.isNews(body.name(), body.incarnation(), body.heartbeat(), body.left())) {
+                return null;
+            }
+            byte[] certificate = w.certificate();
+            if (beatOf != null) {
+                Record held = table.held(body.name());
+                if (!body.name().equals(beatOf) || held == null) {
+                    throw new Dropped(GossipDrops.Reason.MALFORMED, "a beat that is not its sender's");
+                }
+                certificate = held.member().certificate();
+                if (!Arrays.equals(body.certificate(), SignedRecord.sha256(certificate))) {
+                    // Under a certificate not yet known here: its full record is on its way.
+                    return null;
+                }
+            } else if (certificate == null) {
+                throw new Dropped(GossipDrops.Reason.MALFORMED, "a record without its certificate");
+            }
+            return signed.open(body, certificate, admission);
+        } catch (Dropped e) {
+            drops.count(e.reason());
+            LOG.fine("record dropped: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Static hosts' certificates as records, each checked and its endpoint taken from it; those new here merged. */
+    private List<Record> adoptHosts(List<GossipMessage.WireHost> hosts, long now) {
+        List<Record> records = new ArrayList<>();
+        for (GossipMessage.WireHost h : hosts) {
+            Record held = h.name() == null || h.certificate() == null ? null : table.held(h.name());
+            if (held != null && Arrays.equals(held.member().certificate(), h.certificate())) {
+                continue;
+            }
+            try {
+                records.add(hostRecord(h.name(), h.certificate()));
+            } catch (Dropped e) {
+                drops.count(e.reason());
+                LOG.fine("static host dropped: " + e.getMessage());
+            }
+        }
+        return table.merge(records, now, null);
+    }
+
+    /**
+     * A static host's record: its certificate, admitted and a static host's, with the endpoint the
+     * certificate names (a host name looked up now, once) and the certificate's issue time as version.
+     */
+    private Record hostRecord(String name, byte[] certificate) throws Dropped {
+        if (name == null || certificate == null) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a static host without name or certificate");
+        }
+        Member unresolved = new Member(name, certificate, null);
+        String refusal = admission.refusal(unresolved);
+        if (refusal != null) {
+            throw new Dropped(GossipDrops.Reason.REFUSED, refusal);
+        }
+        if (!admission.isStaticHost(unresolved)) {
+            throw new Dropped(GossipDrops.Reason.REFUSED, name + ": not a static host's certificate");
+        }
+        HostAndPort at = HostAndPort.fromString(admission.staticEndpoint(unresolved).orElseThrow());
+        InetSocketAddress endpoint = null;
+        try {
+            InetAddress address = InetAddresses.isInetAddress(at.getHost()) ? InetAddresses.forString(at.getHost())
+                    : lookup.addresses(at.getHost())[0];
+            endpoint = new InetSocketAddress(address, at.getPort());
+        } catch (UnknownHostException | RuntimeException e) {
+            LOG.warning("static host " + name + ": " + at + " does not resolve; it is a peer without an endpoint until it sends");
+        }
+        return new Record(new Member(name, certificate, endpoint), admission.issuedMillis(unresolved), 0, false, null);
+    }
+
+    /** The name of the present node at overlay address {@code from}, or null. */
+    private String memberAt(InetAddress from) {
+        for (Member m : table.nodes()) {
+            if (admission.address(m).equals(from)) {
+                return m.name();
+            }
+        }
+        return null;
+    }
+
+    void tick() {
+        long now = clock.nanoTime();
+        Record self = table.beat();
+        List<Member> nodes = table.nodes();
+        toMembers(GossipMessage.beat(self).encode(), null);
+        if (!nodes.isEmpty()) {
+            Member partner = nodes.get(random.nextInt(nodes.size()));
+            transport.sendGossip(GossipMessage.of(GossipMessage.SYNC, table.records(), revocations).encode(),
+                    admission.address(partner));
+        }
+        dropStaleExchanges(now);
+        if (nodes.isEmpty() || ticks % REJOIN_EVERY == 0) {
+            joinSomeone(nodes);
+        }
+        ticks++;
+        publishView();
+    }
+
+    void expire() {
+        table.expire(clock.nanoTime());
+        publishView();
+    }
+
+    /**
+     * Joins through the next seed or lost member that is not a present member: alone, to get in;
+     * in a cluster, to find a partition's other side once it heals.
+     */
+    private void joinSomeone(List<Member> present) {
+        LinkedHashSet<InetSocketAddress> targets = new LinkedHashSet<>(seeds.get());
+        for (Member m : table.lost()) {
+            if (m.endpoint() != null) {
+                targets.add(m.endpoint());
+            }
+        }
+        for (Member m : present) {
+            targets.remove(m.endpoint());
+        }
+        targets.remove(table.self().member().endpoint());
+        if (targets.isEmpty()) {
+            return;
+        }
+        List<InetSocketAddress> list = new ArrayList<>(targets);
+        InetSocketAddress target = list.get(Math.floorMod(nextTarget++, list.size()));
+        learnOwnEndpoint(target);
+        if (target.equals(table.self().member().endpoint())) {
+            return;
+        }
+        int id = random.nextInt();
+        JoinExchange exchange = JoinExchange.joiner(key, prologue, id);
+        try {
+            byte[] first = exchange.write(1, new byte[0]);
+            joining.put(id, new Pending(exchange, target, clock.nanoTime() + EXCHANGE_TIMEOUT_NANOS, first));
+            sendJoin(first, target);
+        } catch (GeneralSecurityException e) {
+            exchange.close();
+            LOG.warning("starting a join failed: " + e.getMessage());
+        }
+    }
+
+    private void dropStaleExchanges(long now) {
+        joining.values().removeIf(p -> expired(p, now));
+        answering.values().removeIf(p -> expired(p, now));
+    }
+
+    private static boolean expired(Pending p, long now) {
+        if (now - p.deadline() > 0) {
+            p.exchange().close();
+            return true;
+        }
+        return false;
+    }
+
+    /** Tells every present node but the one at {@code except} what changed. */
+    private void flood(Collection<Record> news, InetSocketAddress except) {
+        if (news.isEmpty()) {
+            return;
+        }
+        toMembers(GossipMessage.of(GossipMessage.NEWS, news, revocations).encode(), except);
+    }
+
+    /** Sends {@code message} to every present node but the one at {@code except} (null: to all). */
+    private void toMembers(byte[] message, InetSocketAddress except) {
+        for (Member m : table.nodes()) {
+            if (except == null || !except.equals(m.endpoint())) {
+                transport.sendGossip(message, admission.address(m));
+            }
+        }
+    }
+
+    private boolean adoptRevocations(byte[] list) {
+        if (list == null || Arrays.equals(list, revocations) || !admission.adopt(list)) {
+            return false;
+        }
+        revocations = list.clone();
+        listener.revoked(revocations);
+        table.expire(clock.nanoTime());
+        toMembers(new GossipMessage(GossipMessage.VERSION, GossipMessage.NEWS, null, null, revocations).encode(), null);
+        publishView();
+        return true;
+    }
+
+    private void warnRepeated(String key, String warning) {
+        String suffix = warnings.pass(key, clock.nanoTime());
+        if (suffix != null) {
+            LOG.warning(warning + suffix);
+        }
+    }
+
+    private void publishView() {
+        List<Member> members = new ArrayList<>(table.present());
+        members.addFirst(table.self().member());
+        view = List.copyOf(members);
+        Set<InetAddress> addresses = new HashSet<>();
+        for (Member m : table.nodes()) {
+            addresses.add(admission.address(m));
+        }
+        senders = Set.copyOf(addresses);
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -141,7 +141,7 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
                     cert.notAfter().getEpochSecond(), cert.publicKey().toBase64()));
         }
         return new ClusterStatus(interfaceName, ca.name(), ca.overlay().toString(),
-                config.backend().name().toLowerCase(Locale.ROOT), members);
+                config.backend().name().toLowerCase(Locale.ROOT), members, membership.drops());
     }
 
     @Override

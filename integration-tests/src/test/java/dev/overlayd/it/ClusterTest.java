@@ -58,6 +58,8 @@ class ClusterTest {
         for (String name : new String[] {"\"h1\"", "\"h2\"", "\"h3\""}) {
             assertTrue(members.contains(name), members);
         }
+        // The gossip's drop counters are shown, and among honest nodes nothing was forged or refused.
+        assertTrue(members.contains("\"bad-signature\" : 0") && members.contains("\"refused\" : 0"), members);
         String peers = Cluster.overlayctl("peers", Cluster.iface(2));
         assertTrue(peers.contains("h1") && peers.contains("h3"), "peers are named by their certificates:\n" + peers);
 

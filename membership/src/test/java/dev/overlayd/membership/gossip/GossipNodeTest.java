@@ -15,6 +15,7 @@ import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.PrivateKey;
+import dev.overlayd.peers.IpPrefix;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,6 +115,26 @@ class GossipNodeTest {
         assertTrue(b.present.containsKey("a"));
         assertEquals(2, b.dropped(GossipDrops.Reason.BAD_SIGNATURE) + b.dropped(GossipDrops.Reason.REFUSED),
                 "both counted: " + b.drops.snapshot());
+    }
+
+    @Test
+    void aRevocationTheCaSignedReachesEveryNodeAndOneAnotherCaSignedIsIgnored() throws Exception {
+        LocalCluster.Node[] nodes = threeNodes();
+        CertificateAuthority other = CertificateAuthority.init(dir.resolve("other"), "test", IpPrefix.parse("100.64.0.0/16"), 30);
+        try (SigningKey key = SigningKey.derive(nodes[2].key)) {
+            other.issue(CertificateAuthority.Request.node("c", nodes[2].key.publicKey(), key.verifyingKey()));
+        }
+        byte[] forged = other.revoke("c");
+        cluster.sendGossip(new GossipMessage(GossipMessage.VERSION, GossipMessage.NEWS, null, null, forged).encode(),
+                nodes[0].overlay(), nodes[1]);
+        cluster.deliver();
+        assertTrue(nodes[1].present.containsKey("c") && !nodes[1].events.contains("revoked"), nodes[1].events.toString());
+
+        assertTrue(nodes[0].core.revoke(cluster.authority.revoke("c")));
+        cluster.deliver();
+        for (LocalCluster.Node n : List.of(nodes[0], nodes[1])) {
+            assertTrue(n.events.contains("absent c: c: certificate revoked"), n.name + ": " + n.events);
+        }
     }
 
     @Test

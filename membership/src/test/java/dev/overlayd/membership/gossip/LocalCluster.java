@@ -80,7 +80,8 @@ final class LocalCluster {
         final NodeCertificate certificate;
         final InetSocketAddress underlay;
         final GossipDrops drops = new GossipDrops();
-        final CaAdmission admission = new CaAdmission(ca, java.time.Clock.systemUTC());
+        /** Each node holds the CA, and the revocations it adopted, on its own. */
+        final CaAdmission admission;
         final List<String> events = new ArrayList<>();
         final List<Sent> sent = new ArrayList<>();
         final Map<String, Member> present = new LinkedHashMap<>();
@@ -93,6 +94,7 @@ final class LocalCluster {
                 certificate = authority.issue(CertificateAuthority.Request.node(name, key.publicKey(), signing.verifyingKey()));
             }
             underlay = new InetSocketAddress(InetAddress.getByName("198.18.0." + n), 51820);
+            admission = new CaAdmission(ClusterCa.decode(ca.encoded()), java.time.Clock.systemUTC());
         }
 
         /** Starts the node's core; {@code advertise} is its configured endpoint, or null to find it. */

@@ -469,16 +469,28 @@ final class GossipNode {
         if (!admission.isStaticHost(unresolved)) {
             throw new Dropped(GossipDrops.Reason.REFUSED, name + ": not a static host's certificate");
         }
-        HostAndPort at = HostAndPort.fromString(admission.staticEndpoint(unresolved).orElseThrow());
-        InetSocketAddress endpoint = null;
+        String at = admission.staticEndpoint(unresolved).orElseThrow(
+                () -> new Dropped(GossipDrops.Reason.MALFORMED, name + ": a static host's certificate without its endpoint"));
+        return new Record(new Member(name, certificate, resolve(name, at)), admission.issuedMillis(unresolved), 0, false, null);
+    }
+
+    /** A static host's "host:port" as an address, or null (and a warning) when the name does not resolve. */
+    private InetSocketAddress resolve(String name, String at) throws Dropped {
+        HostAndPort endpoint;
         try {
-            InetAddress address = InetAddresses.isInetAddress(at.getHost()) ? InetAddresses.forString(at.getHost())
-                    : lookup.addresses(at.getHost())[0];
-            endpoint = new InetSocketAddress(address, at.getPort());
-        } catch (UnknownHostException | RuntimeException e) {
-            LOG.warning("static host " + name + ": " + at + " does not resolve; it is a peer without an endpoint until it sends");
+            endpoint = HostAndPort.fromString(at);
+            endpoint.getPort();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, name + ": the certificate's endpoint " + at + " is not host:port");
         }
-        return new Record(new Member(name, certificate, endpoint), admission.issuedMillis(unresolved), 0, false, null);
+        try {
+            InetAddress address = InetAddresses.isInetAddress(endpoint.getHost()) ? InetAddresses.forString(endpoint.getHost())
+                    : lookup.addresses(endpoint.getHost())[0];
+            return new InetSocketAddress(address, endpoint.getPort());
+        } catch (UnknownHostException | ArrayIndexOutOfBoundsException e) {
+            LOG.warning("static host " + name + ": " + at + " does not resolve; it is a peer without an endpoint until it sends");
+            return null;
+        }
     }
 
     /** The name of the present node at overlay address {@code from}, or null. */

@@ -190,7 +190,9 @@ final class GossipNode {
     private void answerJoin(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
         byte[] cookie = JoinExchange.cookie(message);
         if (cookie == null) {
-            throw new Dropped(GossipDrops.Reason.MALFORMED, "a first message without room for a cookie");
+            // Counted, not logged: until the cookie checks out, the source may be anyone's forgery.
+            drops.count(GossipDrops.Reason.MALFORMED);
+            return;
         }
         if (!cookies.valid(cookie, from, id)) {
             drops.count(GossipDrops.Reason.NO_COOKIE);

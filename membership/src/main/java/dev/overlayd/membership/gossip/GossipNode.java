@@ -396,7 +396,9 @@ final class GossipNode {
         adoptRevocations(m.revocations());
         List<Record> news = new ArrayList<>(table.merge(records, now, sender));
         news.addAll(adoptHosts(m.staticHosts(), now));
-        if (m.kind().equals(GossipMessage.SYNC)) {
+        // Only a sync its sender vouched for is answered: a forged one, from a local process on the
+        // sender's node, would otherwise have the whole table sent there for every datagram it sends.
+        if (m.kind().equals(GossipMessage.SYNC) && vouched(m, sender, records)) {
             transport.sendGossip(GossipMessage.of(GossipMessage.SYNC_REPLY, table.records(), revocations).encode(), from);
         }
         flood(news, null);
@@ -435,6 +437,19 @@ final class GossipNode {
             LOG.fine("record dropped: " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Whether {@code m} carries its sender's own record, checked just now ({@code checked}) or the
+     * very copy held already, which was checked when it came.
+     */
+    private boolean vouched(GossipMessage m, String sender, List<Record> checked) {
+        if (checked.stream().anyMatch(r -> r.name().equals(sender))) {
+            return true;
+        }
+        Record held = table.held(sender);
+        return held != null && held.signed() != null
+                && m.signedRecords().stream().anyMatch(w -> held.signed().sameAs(w.signed()));
     }
 
     /** Static hosts' certificates as records, each checked and its endpoint taken from it; those new here merged. */

@@ -93,6 +93,23 @@ class GossipAttackTest {
     }
 
     @Test
+    void aForgedSyncFromAMembersAddressIsNotAnswered() throws Exception {
+        int sentBefore = b.sent.size();
+        Member aAsHeld = b.present.get("a");
+        try (SigningKey other = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
+            Record forged = SignedRecord.sign(aAsHeld, Long.MAX_VALUE, 0, false, other);
+            cluster.sendGossip(GossipMessage.of(GossipMessage.SYNC, List.of(forged), null).encode(), a.overlay(), b);
+        }
+        cluster.sendGossip(GossipMessage.of(GossipMessage.SYNC, List.of(), null).encode(), a.overlay(), b);
+        cluster.deliver();
+        assertEquals(sentBefore, b.sent.size(), "no sync-reply to a sync its sender did not sign");
+
+        cluster.run(1);
+        assertTrue(GossipMessage.decode(GossipNodeTest.lastSent(b, GossipMessage.SYNC_REPLY)).signedRecords().size() >= 3,
+                "a real sync is answered with the table");
+    }
+
+    @Test
     void noOneMovesAStaticHostAndAStaticHostSaysNothing() throws Exception {
         NodeCertificate db1 = cluster.authority.issue(new CertificateAuthority.Request("db1",
                 PrivateKey.generate(new SecureRandom()).publicKey(), null, null, null, List.of(), 30,

@@ -2,6 +2,7 @@ package dev.overlayd.membership.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -51,14 +52,20 @@ final class EtcdSession implements AutoCloseable {
 
     EtcdSession(EtcdSettings settings) {
         this.deadline = settings.interval();
-        this.client = Client.builder()
+        ClientBuilder builder = Client.builder()
                 .endpoints(settings.endpoints())
                 // Fail at once while disconnected instead of queueing: the caller keeps its own schedule.
                 .waitForReady(false)
                 .connectTimeout(deadline)
                 // Retrying is the caller's job, on its own schedule; jetcd's retries would only delay its verdict.
-                .retryMaxAttempts(0)
-                .build();
+                .retryMaxAttempts(0);
+        if (settings.tls() != null) {
+            builder.sslContext(settings.tls().context());
+        }
+        if (settings.user() != null) {
+            builder.user(settings.user().nameBytes()).password(settings.user().passwordBytes());
+        }
+        this.client = builder.build();
     }
 
     long grant(Duration ttl) throws IOException {

@@ -8,10 +8,9 @@ import dev.overlayd.membership.Member;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** EtcdMembership against a real etcd that each test starts, stops and restarts itself. */
 class EtcdMembershipTest {
@@ -29,8 +29,12 @@ class EtcdMembershipTest {
     /** Longer than any wait here: a node reported absent under it has left, not expired. */
     private static final Duration LONG_TTL = Duration.ofSeconds(60);
 
+    @TempDir
+    Path temp;
+
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private EtcdServer etcd;
+    private TestCa ca;
 
     private record Node(Member self, EtcdMembership membership, Recorder told) {
         Set<String> members() {
@@ -39,7 +43,8 @@ class EtcdMembershipTest {
     }
 
     @BeforeEach
-    void startEtcd() throws IOException {
+    void startEtcd() throws Exception {
+        ca = new TestCa(temp.resolve("ca"));
         etcd = EtcdServer.start();
     }
 
@@ -52,7 +57,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void membersSeeEachOtherFollowUpdatesAndDropOneThatLeavesAtOnce() throws IOException {
+    void membersSeeEachOtherFollowUpdatesAndDropOneThatLeavesAtOnce() throws Exception {
         Node a = join("a", LONG_TTL);
         Node b = join("b", LONG_TTL);
         Node c = join("c", LONG_TTL);
@@ -66,7 +71,7 @@ class EtcdMembershipTest {
             assertFalse(node.told().presentNames().contains(node.self().name()), "a node never reports itself");
         }
 
-        Member moved = member("a", 51821);
+        Member moved = moved(a, 51821);
         a.membership().update(moved);
         b.told().awaitPresent(moved);
         c.told().awaitPresent(moved);
@@ -79,10 +84,10 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aStaticHostOutlivesTheNodeThatPublishedItAndReachesNodesThatJoinLater() throws IOException {
+    void aStaticHostOutlivesTheNodeThatPublishedItAndReachesNodesThatJoinLater() throws Exception {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);
-        Member db = member("db1", 5432);
+        Member db = ca.staticHost("db1", 5432);
         a.membership().host(db);
         b.told().awaitPresent(db);
 
@@ -94,7 +99,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws IOException {
+    void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws Exception {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);
         b.told().awaitPresent(a.self());
@@ -105,7 +110,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aRevocationReachesEveryNodeAndOneThatJoinsLater() throws IOException {
+    void aRevocationReachesEveryNodeAndOneThatJoinsLater() throws Exception {
         Node a = join("a", LONG_TTL);
         Node b = join("b", LONG_TTL);
         byte[] first = "crl 1".getBytes(StandardCharsets.UTF_8);
@@ -164,7 +169,7 @@ class EtcdMembershipTest {
             b.told().awaitAbsent("a");
             d.membership().leave();
             Node c = join("c", SHORT_TTL);
-            Member moved = member("b", 51821);
+            Member moved = moved(b, 51821);
             b.membership().update(moved);
             compactEtcd();
             assertEquals(List.of(), a.told().absent(), "a node that lost etcd drops nobody");
@@ -189,21 +194,21 @@ class EtcdMembershipTest {
         }
     }
 
-    private Node join(String name, Duration ttl) throws IOException {
+    private Node join(String name, Duration ttl) throws Exception {
         return join(name, ttl, etcd.url());
     }
 
-    private Node join(String name, Duration ttl, URI endpoint) throws IOException {
-        EtcdMembership membership = new EtcdMembership(new EtcdSettings(List.of(endpoint), "test", ttl));
+    private Node join(String name, Duration ttl, URI endpoint) throws Exception {
+        TestCa.Node node = ca.node(name, 51820);
+        EtcdMembership membership = new EtcdMembership(new EtcdSettings(List.of(endpoint), "test", ttl, null, null),
+                node.signingKey(), ca.admission(), Clock.systemUTC());
         toClose.add(membership);
-        Member self = member(name, 51820);
         Recorder told = new Recorder();
-        membership.start(self, told);
-        return new Node(self, membership, told);
+        membership.start(node.member(), told);
+        return new Node(node.member(), membership, told);
     }
 
-    private static Member member(String name, int port) {
-        byte[] certificate = ("certificate of " + name).getBytes(StandardCharsets.UTF_8);
-        return new Member(name, certificate, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    private static Member moved(Node node, int port) {
+        return new Member(node.self().name(), node.self().certificate(), TestCa.loopback(port));
     }
 }

@@ -2,9 +2,11 @@ package dev.overlayd.membership.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.overlayd.membership.Member;
+import dev.overlayd.membership.identity.SigningKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -14,6 +16,7 @@ import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** EtcdMembership against a real etcd that each test starts, stops and restarts itself. */
 class EtcdMembershipTest {
-    /** As short as etcd allows, for the tests that wait for a TTL to run out. */
+    /** As short as etcd allows, for the tests that wait for a TTL to run out or for a node's next renewal. */
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
     /** Longer than any wait here: a node reported absent under it has left, not expired. */
     private static final Duration LONG_TTL = Duration.ofSeconds(60);
@@ -183,6 +186,115 @@ class EtcdMembershipTest {
             a.told().awaitAbsent("d");
             assertEquals(List.of("d"), a.told().absent());
         }
+    }
+
+    @Test
+    void aRecordWithAnEndpointChangedByWhoeverCanWriteEtcdIsIgnored() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        String genuine = read("b");
+        String forged = genuine.replace("127.0.0.1:51820", "127.0.0.1:6666");
+        assertNotEquals(genuine, forged);
+
+        write("b", forged);
+
+        awaitIgnored(a, 1);
+        awaitRewritten("b", forged);
+        assertEquals(List.of(b.self()), a.told().presentHistory("b"), "a only ever had b where b said it is");
+    }
+
+    @Test
+    void aMemberCannotSpeakForAnotherWithItsOwnKeyOrCertificate() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        TestCa.Node mallory = ca.node("mallory", 51820);
+        Member evil = new Member("b", b.self().certificate(), TestCa.loopback(6666));
+
+        try (SigningKey key = mallory.signingKey()) {
+            // b's name and certificate, the newest version there can be, signed by mallory's key.
+            write("b", MemberRecord.signed(evil, Long.MAX_VALUE, key));
+            // mallory's own record, filed under b's name.
+            write("b", MemberRecord.signed(mallory.member(), Long.MAX_VALUE, key));
+        }
+
+        awaitIgnored(a, 2);
+        assertEquals(List.of(b.self()), a.told().presentHistory("b"));
+    }
+
+    @Test
+    void anOldRecordWrittenAgainIsIgnoredAndTheMemberWritesItsOwnAgain() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        String old = read("b");
+        Member moved = moved(b, 51821);
+        b.membership().update(moved);
+        a.told().awaitPresent(moved);
+
+        write("b", old);
+
+        awaitIgnored(a, 1);
+        assertEquals(moved, a.told().present("b"));
+        awaitRewritten("b", old);
+        Node c = join("c", SHORT_TTL);
+        c.told().awaitPresent(moved);
+    }
+
+    @Test
+    void unsignedRecordsOfTheFirstFormatCountForNothingNotEvenForAStaticHost() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        Member db = ca.staticHost("db1", 5432);
+        a.membership().host(db);
+        b.told().awaitPresent(db);
+        String v0 = "{\"certificate\":\"" + Base64.getEncoder().encodeToString(db.certificate())
+                + "\",\"endpoint\":\"127.0.0.1:6666\"}";
+
+        write("db1", v0);
+        write("ghost", v0.replace("6666", "6667"));
+
+        awaitIgnored(b, 2);
+        assertEquals(db, b.told().present("db1"), "a static host is where its certificate says");
+        assertFalse(b.told().presentNames().contains("ghost"));
+    }
+
+    /** Waits until {@code node} has ignored {@code count} records. */
+    private static void awaitIgnored(Node node, long count) {
+        Recorder.await("ignored " + count + " records", () -> node.membership().ignoredRecords() >= count,
+                () -> "ignored " + node.membership().ignoredRecords());
+    }
+
+    /** Waits until the member filed under {@code name} has replaced {@code value}, written behind its back. */
+    private void awaitRewritten(String name, String value) {
+        Recorder.await(name + " to write its record again", () -> {
+            try {
+                return !read(name).equals(value);
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "still the value written behind its back");
+    }
+
+    /** The value at a member's key, read as anyone with access to etcd could. */
+    private String read(String name) throws Exception {
+        try (Client client = Client.builder().endpoints(etcd.url()).build()) {
+            return client.getKVClient().get(key(name)).get().getKvs().getFirst().getValue().toString();
+        }
+    }
+
+    /** Writes a member's key as whoever can write to etcd could: no lease, any bytes. */
+    private void write(String name, Object value) throws Exception {
+        ByteSequence bytes = value instanceof byte[] raw ? ByteSequence.from(raw)
+                : ByteSequence.from((String) value, StandardCharsets.UTF_8);
+        try (Client client = Client.builder().endpoints(etcd.url()).build()) {
+            client.getKVClient().put(key(name), bytes).get();
+        }
+    }
+
+    private static ByteSequence key(String name) {
+        return ByteSequence.from("/overlayd/test/members/" + name, StandardCharsets.UTF_8);
     }
 
     /** Forgets etcd's history up to now, so a watch cannot resume from before. */

@@ -44,6 +44,10 @@ public final class EtcdUser {
         return new EtcdUser(name, password);
     }
 
+    String name() {
+        return name;
+    }
+
     ByteSequence nameBytes() {
         return ByteSequence.from(name, StandardCharsets.UTF_8);
     }

@@ -45,8 +45,9 @@ if [ "$backend" = etcd ]; then
     --advertise-client-urls http://198.18.2.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
     --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster ovb=http://127.0.0.1:2380 \
     >"$dir/etcd.log" 2>&1 &
+  # Plaintext, as the benchmark measures the membership itself; a deployment uses TLS (README).
   membership="  backend: etcd
-  etcd: [\"http://198.18.2.254:2379\"]"
+  etcd: {endpoints: [\"http://198.18.2.254:2379\"], plaintext: true}"
   seeds="[]"
 else
   membership="  backend: embedded"

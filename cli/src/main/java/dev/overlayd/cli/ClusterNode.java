@@ -24,12 +24,15 @@ import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.etcd.EtcdMembership;
 import dev.overlayd.membership.etcd.EtcdSettings;
+import dev.overlayd.membership.etcd.EtcdTls;
+import dev.overlayd.membership.etcd.EtcdUser;
 import dev.overlayd.membership.gossip.GossipMembership;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.KeyFiles;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.Device;
 import dev.overlayd.tun.Link;
@@ -95,11 +98,11 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         membership = switch (config.backend()) {
             case EMBEDDED -> new GossipMembership(device, key, prologue(ca), certificate.address(), admission,
                     config.gossip(), dev.overlayd.noise.Clock.SYSTEM);
-            case ETCD -> new EtcdMembership(new EtcdSettings(config.etcdEndpoints(), ca.name(), config.ttl()));
+            case ETCD -> new EtcdMembership(etcdSettings(), SigningKey.derive(key), admission, Clock.systemUTC());
         };
         InetSocketAddress endpoint = config.advertise();
         if (endpoint == null && config.backend() == ClusterConfig.Backend.ETCD) {
-            endpoint = new InetSocketAddress(routeTowards(config.etcdEndpoints().getFirst()), device.listenPort());
+            endpoint = new InetSocketAddress(routeTowards(config.etcd().endpoints().getFirst()), device.listenPort());
         }
         membership.start(new Member(certificate.name(), certificate.encoded(), endpoint), peers);
         for (java.nio.file.Path file : config.hosts()) {
@@ -111,6 +114,14 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         }
         LOG.info("cluster " + ca.name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
+    }
+
+    /** etcd's settings, its TLS files and password file read (and checked) now. */
+    private EtcdSettings etcdSettings() throws IOException {
+        ClusterConfig.Etcd etcd = config.etcd();
+        EtcdTls tls = etcd.plaintext() ? null : EtcdTls.read(etcd.ca(), etcd.certificate(), etcd.key());
+        EtcdUser user = etcd.user() == null ? null : EtcdUser.read(etcd.user(), etcd.passwordFile());
+        return new EtcdSettings(etcd.endpoints(), ca.name(), config.ttl(), tls, user);
     }
 
     /** Who a peer is: the member whose certificate binds the key. */

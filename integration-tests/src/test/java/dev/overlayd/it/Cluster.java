@@ -79,7 +79,7 @@ final class Cluster implements AutoCloseable {
 
     /** Host {@code n} with the etcd backend, which {@link #startEtcd()} runs on the switch. */
     Path addEtcdHost(int n, String ttl) throws Exception {
-        return addHost(n, "", "  backend: etcd\n  etcd: [\"http://" + ETCD + ":2379\"]\n  ttl: " + ttl + "\n");
+        return addHost(n, "", "  backend: etcd\n  etcd: {endpoints: [\"http://" + ETCD + ":2379\"], plaintext: true}\n  ttl: " + ttl + "\n");
     }
 
     private Path addHost(int n, String seeds, String membership) throws Exception {

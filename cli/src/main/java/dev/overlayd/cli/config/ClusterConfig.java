@@ -3,6 +3,7 @@ package dev.overlayd.cli.config;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -43,10 +45,18 @@ public record ClusterConfig(
         Backend backend,
         Duration ttl,
         int gossipPort,
-        List<URI> etcdEndpoints,
+        Etcd etcd,
         List<Path> hosts) {
 
     public enum Backend { EMBEDDED, ETCD }
+
+    /**
+     * How to reach etcd: TLS ({@code https://} endpoints) with etcd's CA, this node's client
+     * certificate and key by default; {@code plaintext} only when the file says so. A user and a
+     * password file add etcd's user authentication. Null when the backend is not etcd.
+     */
+    public record Etcd(List<URI> endpoints, boolean plaintext, Path ca, Path certificate, Path key, String user,
+                       Path passwordFile) {}
 
     public static final String DEFAULT_INTERFACE = "overlay0";
     public static final int DEFAULT_LISTEN_PORT = 51820;
@@ -72,7 +82,16 @@ public record ClusterConfig(
             @JsonProperty("backend") String backend,
             @JsonProperty("ttl") String ttl,
             @JsonProperty("gossip_port") Integer gossipPort,
-            @JsonProperty("etcd") List<String> etcd) {}
+            @JsonProperty("etcd") JsonNode etcd) {}
+
+    record EtcdSection(
+            @JsonProperty("endpoints") List<String> endpoints,
+            @JsonProperty("plaintext") Boolean plaintext,
+            @JsonProperty("ca") String ca,
+            @JsonProperty("certificate") String certificate,
+            @JsonProperty("key") String key,
+            @JsonProperty("user") String user,
+            @JsonProperty("password_file") String passwordFile) {}
 
     public static ClusterConfig parse(Path path) throws ConfigException {
         String name = path.toString();
@@ -97,13 +116,7 @@ public record ClusterConfig(
             case "etcd" -> Backend.ETCD;
             default -> throw new ConfigException(name, 0, "membership.backend is 'embedded' or 'etcd', not '" + m.backend() + "'");
         };
-        List<URI> etcd = new ArrayList<>();
-        for (String e : m.etcd() == null ? List.<String>of() : m.etcd()) {
-            etcd.add(URI.create(e));
-        }
-        if (backend == Backend.ETCD && etcd.isEmpty()) {
-            throw new ConfigException(name, 0, "membership.etcd lists no endpoints (e.g. http://10.0.0.5:2379)");
-        }
+        Etcd etcd = backend == Backend.ETCD ? etcd(name, dir, m.etcd()) : null;
         List<Path> hosts = new ArrayList<>();
         for (String h : f.hosts() == null ? List.<String>of() : f.hosts()) {
             hosts.add(dir.resolve(h));
@@ -128,12 +141,72 @@ public record ClusterConfig(
                 backend,
                 ttl,
                 port(name, "membership.gossip_port", m.gossipPort(), GossipSettings.DEFAULT_PORT),
-                List.copyOf(etcd),
+                etcd,
                 List.copyOf(hosts));
     }
 
     public GossipSettings gossip() {
         return new GossipSettings(seeds, ttl, GossipSettings.DEFAULT_INTERVAL, gossipPort);
+    }
+
+    private static Etcd etcd(String file, Path dir, JsonNode node) throws ConfigException {
+        if (node == null || node.isNull()) {
+            throw new ConfigException(file, 0, "membership.etcd is missing: give its endpoints (e.g. https://10.0.0.5:2379), "
+                    + "ca, certificate and key");
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(file, 0, "membership.etcd is a section: endpoints, ca, certificate, key "
+                    + "(and user, password_file or plaintext: true), not a list");
+        }
+        EtcdSection e;
+        try {
+            e = YAML.treeToValue(node, EtcdSection.class);
+        } catch (UnrecognizedPropertyException x) {
+            throw new ConfigException(file, 0, "unknown key 'membership.etcd." + x.getPropertyName() + "'");
+        } catch (JsonProcessingException x) {
+            throw new ConfigException(file, 0, "membership.etcd: " + x.getOriginalMessage());
+        }
+        if (e.endpoints() == null || e.endpoints().isEmpty()) {
+            throw new ConfigException(file, 0, "membership.etcd.endpoints lists none (e.g. https://10.0.0.5:2379)");
+        }
+        boolean plaintext = Boolean.TRUE.equals(e.plaintext());
+        List<URI> endpoints = new ArrayList<>();
+        for (String text : e.endpoints()) {
+            URI endpoint;
+            try {
+                endpoint = new URI(text.strip());
+            } catch (URISyntaxException x) {
+                throw new ConfigException(file, 0, "membership.etcd.endpoints: '" + text + "' is not a URL");
+            }
+            String scheme = plaintext ? "http" : "https";
+            if (!plaintext && "http".equals(endpoint.getScheme())) {
+                throw new ConfigException(file, 0, "membership.etcd.endpoints: " + text + " is plaintext, where anyone on "
+                        + "the path can read and rewrite the cluster's records: use https:// with ca, certificate and key, "
+                        + "or set membership.etcd.plaintext: true to allow it");
+            }
+            if (!scheme.equals(endpoint.getScheme()) || endpoint.getHost() == null || endpoint.getPort() < 0) {
+                throw new ConfigException(file, 0, "membership.etcd.endpoints: '" + text + "' is not " + scheme + "://host:port");
+            }
+            endpoints.add(endpoint);
+        }
+        if (plaintext && (e.ca() != null || e.certificate() != null || e.key() != null)) {
+            throw new ConfigException(file, 0, "membership.etcd: plaintext: true and TLS files (ca, certificate, key) "
+                    + "contradict each other: keep one");
+        }
+        if (!plaintext && (e.ca() == null || e.certificate() == null || e.key() == null)) {
+            throw new ConfigException(file, 0, "membership.etcd needs ca (etcd's CA certificate), certificate and key "
+                    + "(this node's client certificate for etcd and its key)");
+        }
+        if ((e.user() == null) != (e.passwordFile() == null)) {
+            throw new ConfigException(file, 0, "membership.etcd: user and password_file go together (the password is "
+                    + "read from that file, never written in overlay.yaml)");
+        }
+        return new Etcd(List.copyOf(endpoints), plaintext, resolve(dir, e.ca()), resolve(dir, e.certificate()),
+                resolve(dir, e.key()), e.user(), resolve(dir, e.passwordFile()));
+    }
+
+    private static Path resolve(Path dir, String path) {
+        return path == null ? null : dir.resolve(path);
     }
 
     private static Path required(String file, Path dir, String key, String value) throws ConfigException {

@@ -57,7 +57,13 @@ class ClusterConfigTest {
                 hosts: [hosts/db1.crt, /etc/overlayd/db2.crt]
                 membership:
                   backend: etcd
-                  etcd: ["http://198.18.0.5:2379"]
+                  etcd:
+                    endpoints: ["https://198.18.0.5:2379", "https://etcd-2.internal:2379"]
+                    ca: etcd/ca.crt
+                    certificate: etcd/node.crt
+                    key: /etc/overlayd/etcd.key
+                    user: overlayd
+                    password_file: etcd/password
                   ttl: 3s
                   gossip_port: 4001
                 """);
@@ -70,7 +76,10 @@ class ClusterConfigTest {
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
         assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());
         assertEquals(ClusterConfig.Backend.ETCD, c.backend());
-        assertEquals(List.of(URI.create("http://198.18.0.5:2379")), c.etcdEndpoints());
+        assertEquals(new ClusterConfig.Etcd(List.of(URI.create("https://198.18.0.5:2379"),
+                URI.create("https://etcd-2.internal:2379")), false, dir.resolve("etcd/ca.crt"),
+                dir.resolve("etcd/node.crt"), Path.of("/etc/overlayd/etcd.key"), "overlayd", dir.resolve("etcd/password")),
+                c.etcd());
         assertEquals(4001, c.gossipPort());
         assertEquals(Duration.ofSeconds(3), c.ttl());
         assertEquals("membership.ttl must be at least 2s", error(
@@ -83,8 +92,6 @@ class ClusterConfigTest {
         assertEquals("'key' is missing: the path of the node's private key", error("ca: a\ncertificate: b\n"));
         assertEquals("membership.backend is 'embedded' or 'etcd', not 'consul'",
                 error("ca: a\ncertificate: b\nkey: c\nmembership:\n  backend: consul\n"));
-        assertEquals("membership.etcd lists no endpoints (e.g. http://10.0.0.5:2379)",
-                error("ca: a\ncertificate: b\nkey: c\nmembership:\n  backend: etcd\n"));
         assertEquals("listen_port 70000 is not a port (1-65535)", error("ca: a\ncertificate: b\nkey: c\nlisten_port: 70000\n"));
         assertEquals("membership.ttl '10 minutes' is not a duration such as 10s, 500ms or 2m",
                 error("ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 10 minutes\n"));
@@ -93,5 +100,37 @@ class ClusterConfigTest {
                 + "or seeds.cluster.internal)", error("ca: a\ncertificate: b\nkey: c\nseeds: [\"seed one:51820\"]\n"));
         assertEquals("seeds: '198.18.0.1:http' is not host:port (an address or a host name, e.g. 198.18.0.1:51820 "
                 + "or seeds.cluster.internal)", error("ca: a\ncertificate: b\nkey: c\nseeds: [\"198.18.0.1:http\"]\n"));
+    }
+
+    @Test
+    void etcdIsTlsWithAClientCertificateAndPlaintextOnlyWhenAskedFor() throws Exception {
+        String etcd = "ca: a\ncertificate: b\nkey: c\nmembership:\n  backend: etcd\n";
+        assertEquals("membership.etcd is missing: give its endpoints (e.g. https://10.0.0.5:2379), ca, certificate and key",
+                error(etcd));
+        assertEquals("membership.etcd.endpoints: http://198.18.0.5:2379 is plaintext, where anyone on the path can read "
+                + "and rewrite the cluster's records: use https:// with ca, certificate and key, or set "
+                + "membership.etcd.plaintext: true to allow it",
+                error(etcd + "  etcd: {endpoints: [\"http://198.18.0.5:2379\"], ca: e.crt, certificate: n.crt, key: n.key}\n"));
+        assertEquals("membership.etcd needs ca (etcd's CA certificate), certificate and key (this node's client "
+                + "certificate for etcd and its key)", error(etcd + "  etcd: {endpoints: [\"https://198.18.0.5:2379\"]}\n"));
+        assertEquals("membership.etcd.endpoints lists none (e.g. https://10.0.0.5:2379)",
+                error(etcd + "  etcd: {ca: e.crt, certificate: n.crt, key: n.key}\n"));
+        assertEquals("membership.etcd is a section: endpoints, ca, certificate, key (and user, password_file or "
+                + "plaintext: true), not a list", error(etcd + "  etcd: [\"https://198.18.0.5:2379\"]\n"));
+        assertEquals("membership.etcd: user and password_file go together (the password is read from that file, "
+                + "never written in overlay.yaml)", error(etcd
+                + "  etcd: {endpoints: [\"https://198.18.0.5:2379\"], ca: e.crt, certificate: n.crt, key: n.key, user: u}\n"));
+        assertEquals("unknown key 'membership.etcd.password'", error(etcd
+                + "  etcd: {endpoints: [\"https://198.18.0.5:2379\"], ca: e.crt, certificate: n.crt, key: n.key, password: x}\n"));
+        assertEquals("membership.etcd.endpoints: 'https://198.18.0.5' is not https://host:port", error(etcd
+                + "  etcd: {endpoints: [\"https://198.18.0.5\"], ca: e.crt, certificate: n.crt, key: n.key}\n"));
+
+        ClusterConfig plaintext = parse(etcd + "  etcd: {endpoints: [\"http://198.18.0.5:2379\"], plaintext: true}\n");
+        assertEquals(new ClusterConfig.Etcd(List.of(URI.create("http://198.18.0.5:2379")), true, null, null, null, null, null),
+                plaintext.etcd());
+        assertEquals("membership.etcd.endpoints: 'https://198.18.0.5:2379' is not http://host:port",
+                error(etcd + "  etcd: {endpoints: [\"https://198.18.0.5:2379\"], plaintext: true}\n"));
+        assertEquals("membership.etcd: plaintext: true and TLS files (ca, certificate, key) contradict each other: keep one",
+                error(etcd + "  etcd: {endpoints: [\"http://198.18.0.5:2379\"], plaintext: true, ca: e.crt}\n"));
     }
 }

@@ -1,36 +1,71 @@
 package dev.overlayd.membership.etcd;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.google.common.net.HostAndPort;
+import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
+import dev.overlayd.membership.identity.CertificateRejected;
+import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.VerifyingKey;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
  * What this node believes the cluster's keys hold, and what changed: each put, delete or full re-read
  * becomes the events the listener must hear. Holding the last known records is what lets a node
  * report a departed member's last record and ride out an etcd outage with its peers intact.
- * One thread changes it; {@link #others} may be read from any thread.
+ *
+ * <p>Whoever can write to etcd is not trusted to speak for a member: a node's record counts only when
+ * its certificate is admitted, is filed under its own name, and the record is signed by the signing
+ * key that certificate binds, names that member and that certificate, and is newer than any this
+ * node has seen of it (an old record written again would move the member back to an old endpoint).
+ * A static host's record is unsigned (any node publishes it), so all it contributes is the
+ * certificate, and the endpoint is the one the certificate names. Anything else is ignored and
+ * counted, and logged once per key. A deletion is not signed: only etcd's access control protects it.
+ *
+ * <p>One thread changes it; {@link #others} and {@link #ignored} may be read from any thread.
  */
 final class ClusterView {
     private static final Logger LOG = Logger.getLogger(ClusterView.class.getName());
+    /** Keys whose ignored records were logged; past this many, the rest are only counted. */
+    private static final int MAX_LOGGED_KEYS = 256;
 
     private final EtcdSettings settings;
     private final String self;
+    private final CaAdmission admission;
     private final Map<String, Member> others = new ConcurrentHashMap<>();
+    /** The newest version seen of each node, kept after it leaves, so that its old records stay old. */
+    private final Map<String, Long> versions = new HashMap<>();
+    private final Set<String> logged = new HashSet<>();
+    private final AtomicLong ignored = new AtomicLong();
     private byte[] revocationList;
 
-    ClusterView(EtcdSettings settings, String self) {
+    ClusterView(EtcdSettings settings, String self, CaAdmission admission) {
         this.settings = settings;
         this.self = self;
+        this.admission = admission;
     }
 
     List<Member> others() {
         return List.copyOf(others.values());
+    }
+
+    /** How many records were ignored: unreadable, of an unknown format, refused, forged or replayed. */
+    long ignored() {
+        return ignored.get();
     }
 
     boolean isSelf(String key) {
@@ -39,6 +74,7 @@ final class ClusterView {
 
     List<MembershipEvent> put(String key, byte[] value) {
         if (key.equals(settings.revocationsKey())) {
+            // Not checked here: the listener adopts a list only when the CA signed it.
             if (Arrays.equals(value, revocationList)) {
                 return List.of();
             }
@@ -51,10 +87,13 @@ final class ClusterView {
         }
         Member member;
         try {
-            member = MemberRecord.decode(name, value);
-        } catch (IOException e) {
-            // A record this node cannot read is one it cannot connect to: it is left as it was.
-            LOG.warning("etcd: ignoring " + key + ": " + e.getMessage());
+            member = verified(name, value);
+        } catch (IOException | CertificateRejected e) {
+            // A record this node cannot trust is one it does not act on: the member is left as it was.
+            ignore(key, e.getMessage());
+            return List.of();
+        }
+        if (member == null) {
             return List.of();
         }
         Member before = others.put(name, member);
@@ -84,6 +123,76 @@ final class ClusterView {
         }
         keys.forEach((key, value) -> events.addAll(put(key, value)));
         return events;
+    }
+
+    /**
+     * The member a value filed under {@code name} describes, once every check passed; null for the
+     * record already held (etcd says it again after a re-read).
+     *
+     * @throws IOException or CertificateRejected saying why the value is not to be believed
+     */
+    private Member verified(String name, byte[] value) throws IOException, CertificateRejected {
+        MemberRecord.Read read = MemberRecord.read(value);
+        NodeCertificate cert = admission.check(new Member(name, read.certificate(), null));
+        if (cert.kind() == NodeCertificate.Kind.STATIC_HOST) {
+            return staticHost(name, cert, read);
+        }
+        VerifyingKey key = cert.signingKey()
+                .orElseThrow(() -> new CertificateRejected(name + ": the certificate binds no signing key"));
+        if (!read.signed() || !key.verifies(MemberRecord.DOMAIN, read.statement(), read.signature())) {
+            throw new IOException("not signed by " + name + "'s key");
+        }
+        MemberRecord.Statement statement = MemberRecord.statement(read.statement());
+        if (!name.equals(statement.name())) {
+            throw new IOException("signed by " + name + " but about '" + statement.name() + "'");
+        }
+        if (!MessageDigest.isEqual(MemberRecord.sha256(read.certificate()), hex(statement.certificateSha256()))) {
+            throw new IOException("signed for another certificate of " + name);
+        }
+        Long newest = versions.get(name);
+        if (newest != null && statement.version() <= newest) {
+            if (statement.version() == newest && others.containsKey(name)) {
+                return null;
+            }
+            throw new IOException("version " + statement.version() + " is not newer than " + newest
+                    + ", the newest this node has seen of " + name + " (an old record written again)");
+        }
+        Member member = new Member(name, read.certificate(), MemberRecord.endpoint(statement.endpoint()));
+        versions.put(name, statement.version());
+        return member;
+    }
+
+    /** A static host's member: the certificate's endpoint, and the newest certificate issued to it. */
+    private Member staticHost(String name, NodeCertificate cert, MemberRecord.Read read) throws IOException {
+        Member held = others.get(name);
+        if (held != null && admission.issuedMillis(held) > cert.notBefore().toEpochMilli()) {
+            throw new IOException("a certificate older than the one held for " + name);
+        }
+        String endpoint = cert.endpoint().orElseThrow(() -> new IOException("static host certificate names no endpoint"));
+        HostAndPort at = HostAndPort.fromString(endpoint);
+        // A host name in the certificate is resolved here, once per record: peers are configured with addresses.
+        return new Member(name, read.certificate(), new InetSocketAddress(InetAddress.getByName(at.getHost()), at.getPort()));
+    }
+
+    private void ignore(String key, String why) {
+        ignored.incrementAndGet();
+        if (logged.size() < MAX_LOGGED_KEYS && logged.add(key)) {
+            // The key and the reason may hold whatever a writer to etcd put there: escaped, one line.
+            LOG.warning("etcd: ignoring the record at " + escaped(key) + ": " + escaped(why)
+                    + " (further records ignored at this key are only counted)");
+        }
+    }
+
+    private static String escaped(String text) {
+        return new String(JsonStringEncoder.getInstance().quoteAsString(text));
+    }
+
+    private static byte[] hex(String text) throws IOException {
+        try {
+            return HexFormat.of().parseHex(text == null ? "" : text);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("certificate_sha256 is not hex", e);
+        }
     }
 
     /** The member name a key files, or null for a key of this prefix that is not a member's. */

@@ -1,10 +1,13 @@
 package dev.overlayd.membership.etcd;
 
+import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.MembershipListener;
+import dev.overlayd.membership.identity.SigningKey;
 import io.etcd.jetcd.Watch;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,8 +22,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Membership kept in etcd. Each node's record sits at {@code /overlayd/<cluster>/members/<name>} on a
- * lease the node renews, so a node that stops renewing disappears after the TTL; the CRL sits at
+ * Membership kept in etcd. Each node's record, signed by the node, sits at
+ * {@code /overlayd/<cluster>/members/<name>} on a lease the node renews, so a node that stops renewing
+ * disappears after the TTL; the CRL sits at
  * {@code /overlayd/<cluster>/revocations}. One watch on the cluster's prefix tells every node about
  * every change.
  *
@@ -37,6 +41,9 @@ public final class EtcdMembership implements Membership {
     private static final Logger LOG = Logger.getLogger(EtcdMembership.class.getName());
 
     private final EtcdSettings settings;
+    private final SigningKey signingKey;
+    private final CaAdmission admission;
+    private final Clock clock;
 
     private volatile Member self;
     private volatile ClusterView view;
@@ -50,14 +57,23 @@ public final class EtcdMembership implements Membership {
     private long lease;
     private boolean republish = true;
     private long publishedRevision;
+    private long version;
     private boolean reread = true;
     private long revision;
     private Watch.Watcher watcher;
     private int watchGeneration;
     private boolean unreachable;
 
-    public EtcdMembership(EtcdSettings settings) {
+    /**
+     * @param signingKey this node's record-signing key, the one its certificate binds; wiped on {@link #close}
+     * @param admission what decides whose certificates count, before their records are believed
+     * @param clock what a record's version grows with, so that it keeps growing across restarts
+     */
+    public EtcdMembership(EtcdSettings settings, SigningKey signingKey, CaAdmission admission, Clock clock) {
         this.settings = settings;
+        this.signingKey = signingKey;
+        this.admission = admission;
+        this.clock = clock;
     }
 
     /**
@@ -73,7 +89,7 @@ public final class EtcdMembership implements Membership {
         }
         this.self = self;
         this.listener = listener;
-        this.view = new ClusterView(settings, self.name());
+        this.view = new ClusterView(settings, self.name(), admission);
         control = Executors.newSingleThreadScheduledExecutor(daemon("overlayd-etcd-" + self.name()));
         callbacks = Executors.newSingleThreadExecutor(daemon("overlayd-etcd-" + self.name() + "-events"));
         try {
@@ -113,10 +129,13 @@ public final class EtcdMembership implements Membership {
         });
     }
 
-    /** Writes the host's record without a lease: it stays until revoked, as a static host never renews. */
+    /**
+     * Writes the host's record without a lease: it stays until revoked, as a static host never renews.
+     * It holds the certificate alone; every node takes the endpoint from that.
+     */
     @Override
     public void host(Member host) throws IOException {
-        putForever(settings.memberKey(host.name()), MemberRecord.encode(host));
+        putForever(settings.memberKey(host.name()), MemberRecord.staticHost(host));
     }
 
     /** Writes the revocation list; every node, this one included, hears of it through its watch. */
@@ -135,6 +154,12 @@ public final class EtcdMembership implements Membership {
                 throw e;
             }
         });
+    }
+
+    /** How many records this node ignored: see {@link ClusterView}. */
+    public long ignoredRecords() {
+        ClusterView view = this.view;
+        return view == null ? 0 : view.ignored();
     }
 
     @Override
@@ -190,6 +215,7 @@ public final class EtcdMembership implements Membership {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        signingKey.close();
         // Not awaited: close may be called from the listener itself, on that thread.
         callbacks.shutdown();
     }
@@ -234,7 +260,10 @@ public final class EtcdMembership implements Membership {
 
     private void publish() throws IOException {
         if (republish) {
-            publishedRevision = connected().put(settings.memberKey(self.name()), MemberRecord.encode(self), lease);
+            // Each record newer than the last, also one written after a restart: others ignore older ones.
+            version = Math.max(clock.millis(), version + 1);
+            publishedRevision = connected().put(settings.memberKey(self.name()),
+                    MemberRecord.signed(self, version, signingKey), lease);
             republish = false;
         }
     }
@@ -285,12 +314,13 @@ public final class EtcdMembership implements Membership {
         List<MembershipEvent> events = new ArrayList<>();
         for (EtcdSession.Change change : changes) {
             revision = Math.max(revision, change.revision());
-            if (change.value() != null) {
-                events.addAll(view.put(change.key(), change.value()));
-            } else if (view.isSelf(change.key())) {
-                // Deleted behind this node's back (an operator, or a lease lost earlier): the next tick
-                // writes it again. An older deletion, replayed after an outage, is already repaired.
+            if (view.isSelf(change.key())) {
+                // Deleted or overwritten behind this node's back (an operator, a lease lost earlier, an
+                // old record written again): the next tick writes it again. An older change, replayed
+                // after an outage, is already repaired.
                 republish |= change.revision() > publishedRevision;
+            } else if (change.value() != null) {
+                events.addAll(view.put(change.key(), change.value()));
             } else {
                 events.addAll(view.delete(change.key(), "its record was removed (it left, or its TTL ran out)"));
             }

@@ -2,6 +2,7 @@ package dev.overlayd.membership.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -12,6 +13,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.grpc.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * One jetcd client, with every request bounded by a deadline and every failure an IOException, so the
@@ -48,17 +51,27 @@ final class EtcdSession implements AutoCloseable {
 
     private final Client client;
     private final Duration deadline;
+    private final boolean plaintext;
+    private final String user;
 
     EtcdSession(EtcdSettings settings) {
         this.deadline = settings.interval();
-        this.client = Client.builder()
+        this.plaintext = settings.tls() == null;
+        this.user = settings.user() == null ? null : settings.user().name();
+        ClientBuilder builder = Client.builder()
                 .endpoints(settings.endpoints())
                 // Fail at once while disconnected instead of queueing: the caller keeps its own schedule.
                 .waitForReady(false)
                 .connectTimeout(deadline)
                 // Retrying is the caller's job, on its own schedule; jetcd's retries would only delay its verdict.
-                .retryMaxAttempts(0)
-                .build();
+                .retryMaxAttempts(0);
+        if (settings.tls() != null) {
+            builder.sslContext(settings.tls().context());
+        }
+        if (settings.user() != null) {
+            builder.user(settings.user().nameBytes()).password(settings.user().passwordBytes());
+        }
+        this.client = builder.build();
     }
 
     long grant(Duration ttl) throws IOException {
@@ -137,11 +150,34 @@ final class EtcdSession implements AutoCloseable {
             throw new IOException("etcd: " + what + ": no answer within " + deadline.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw new IOException("etcd: " + what + ": " + cause.getMessage(), cause);
+            throw new IOException("etcd: " + what + ": " + explained(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("etcd: " + what + ": interrupted", e);
         }
+    }
+
+    /**
+     * gRPC says "UNAVAILABLE: ssl exception" or "Network closed for unknown reason" where the
+     * operator needs to hear which side of TLS is wrong.
+     */
+    private String explained(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException ssl) {
+                return "TLS with etcd failed: " + ssl.getMessage() + ". etcd's server certificate must be signed by "
+                        + "the etcd CA this node trusts, and this node's client certificate by a CA etcd trusts";
+            }
+        }
+        Status.Code code = Status.fromThrowable(failure).getCode();
+        if (user != null && code == Status.Code.UNAUTHENTICATED) {
+            return failure.getMessage() + " (etcd authentication failed for user " + user
+                    + ": the user does not exist or the password file holds another password)";
+        }
+        if (plaintext && code == Status.Code.UNAVAILABLE) {
+            return failure.getMessage() + " (this node speaks plaintext to etcd: an etcd that serves TLS only "
+                    + "closes such connections)";
+        }
+        return failure.getMessage();
     }
 
     private static ByteSequence bytes(String text) {

@@ -7,10 +7,13 @@ import java.util.Objects;
 
 /**
  * Where a cluster's records live in etcd: the endpoints to reach it, the cluster's name (its keys are
- * under {@code /overlayd/<cluster>/}, so several clusters can share one etcd) and the TTL of a node's
- * record, the time after which a node that stopped without leaving is dropped by the others.
+ * under {@code /overlayd/<cluster>/}, so several clusters can share one etcd), the TTL of a node's
+ * record, the time after which a node that stopped without leaving is dropped by the others, and how
+ * the node talks to etcd: over TLS with a client certificate ({@code https://} endpoints), or, when
+ * {@code tls} is null, in plaintext ({@code http://}), which its caller must have been told to allow.
+ * {@code user} (etcd's user authentication) is optional either way.
  */
-public record EtcdSettings(List<URI> endpoints, String cluster, Duration ttl) {
+public record EtcdSettings(List<URI> endpoints, String cluster, Duration ttl, EtcdTls tls, EtcdUser user) {
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
 
     /** etcd grants leases in whole seconds and refuses ones shorter than its election timeout allows. */
@@ -19,11 +22,13 @@ public record EtcdSettings(List<URI> endpoints, String cluster, Duration ttl) {
     public EtcdSettings {
         endpoints = List.copyOf(endpoints);
         if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("etcd: at least one endpoint is needed, e.g. http://198.18.0.1:2379");
+            throw new IllegalArgumentException("etcd: at least one endpoint is needed, e.g. https://198.18.0.1:2379");
         }
+        String scheme = tls == null ? "http" : "https";
         for (URI endpoint : endpoints) {
-            if (!"http".equals(endpoint.getScheme()) || endpoint.getHost() == null || endpoint.getPort() < 0) {
-                throw new IllegalArgumentException("etcd endpoint " + endpoint + ": expected http://host:port");
+            if (!scheme.equals(endpoint.getScheme()) || endpoint.getHost() == null || endpoint.getPort() < 0) {
+                throw new IllegalArgumentException("etcd endpoint " + endpoint + ": expected " + scheme + "://host:port"
+                        + (tls == null ? " (plaintext)" : " (TLS)"));
             }
         }
         Objects.requireNonNull(cluster, "cluster");
@@ -33,10 +38,6 @@ public record EtcdSettings(List<URI> endpoints, String cluster, Duration ttl) {
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.toMillisPart() != 0) {
             throw new IllegalArgumentException("etcd TTL " + ttl + ": must be whole seconds, at least " + MIN_TTL);
         }
-    }
-
-    public EtcdSettings(List<URI> endpoints, String cluster) {
-        this(endpoints, cluster, DEFAULT_TTL);
     }
 
     /** The key every record of this cluster starts with. */

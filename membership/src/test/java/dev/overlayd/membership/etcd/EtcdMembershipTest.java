@@ -2,35 +2,42 @@ package dev.overlayd.membership.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.overlayd.membership.Member;
+import dev.overlayd.membership.identity.SigningKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** EtcdMembership against a real etcd that each test starts, stops and restarts itself. */
 class EtcdMembershipTest {
-    /** As short as etcd allows, for the tests that wait for a TTL to run out. */
+    /** As short as etcd allows, for the tests that wait for a TTL to run out or for a node's next renewal. */
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
     /** Longer than any wait here: a node reported absent under it has left, not expired. */
     private static final Duration LONG_TTL = Duration.ofSeconds(60);
 
+    @TempDir
+    Path temp;
+
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private EtcdServer etcd;
+    private TestCa ca;
 
     private record Node(Member self, EtcdMembership membership, Recorder told) {
         Set<String> members() {
@@ -39,7 +46,8 @@ class EtcdMembershipTest {
     }
 
     @BeforeEach
-    void startEtcd() throws IOException {
+    void startEtcd() throws Exception {
+        ca = new TestCa(temp.resolve("ca"));
         etcd = EtcdServer.start();
     }
 
@@ -52,7 +60,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void membersSeeEachOtherFollowUpdatesAndDropOneThatLeavesAtOnce() throws IOException {
+    void membersSeeEachOtherFollowUpdatesAndDropOneThatLeavesAtOnce() throws Exception {
         Node a = join("a", LONG_TTL);
         Node b = join("b", LONG_TTL);
         Node c = join("c", LONG_TTL);
@@ -66,7 +74,7 @@ class EtcdMembershipTest {
             assertFalse(node.told().presentNames().contains(node.self().name()), "a node never reports itself");
         }
 
-        Member moved = member("a", 51821);
+        Member moved = moved(a, 51821);
         a.membership().update(moved);
         b.told().awaitPresent(moved);
         c.told().awaitPresent(moved);
@@ -79,10 +87,10 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aStaticHostOutlivesTheNodeThatPublishedItAndReachesNodesThatJoinLater() throws IOException {
+    void aStaticHostOutlivesTheNodeThatPublishedItAndReachesNodesThatJoinLater() throws Exception {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);
-        Member db = member("db1", 5432);
+        Member db = ca.staticHost("db1", 5432);
         a.membership().host(db);
         b.told().awaitPresent(db);
 
@@ -94,7 +102,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws IOException {
+    void aNodeThatStopsWithoutLeavingIsDroppedAfterItsTtl() throws Exception {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);
         b.told().awaitPresent(a.self());
@@ -105,7 +113,7 @@ class EtcdMembershipTest {
     }
 
     @Test
-    void aRevocationReachesEveryNodeAndOneThatJoinsLater() throws IOException {
+    void aRevocationReachesEveryNodeAndOneThatJoinsLater() throws Exception {
         Node a = join("a", LONG_TTL);
         Node b = join("b", LONG_TTL);
         byte[] first = "crl 1".getBytes(StandardCharsets.UTF_8);
@@ -164,7 +172,7 @@ class EtcdMembershipTest {
             b.told().awaitAbsent("a");
             d.membership().leave();
             Node c = join("c", SHORT_TTL);
-            Member moved = member("b", 51821);
+            Member moved = moved(b, 51821);
             b.membership().update(moved);
             compactEtcd();
             assertEquals(List.of(), a.told().absent(), "a node that lost etcd drops nobody");
@@ -180,6 +188,115 @@ class EtcdMembershipTest {
         }
     }
 
+    @Test
+    void aRecordWithAnEndpointChangedByWhoeverCanWriteEtcdIsIgnored() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        String genuine = read("b");
+        String forged = genuine.replace("127.0.0.1:51820", "127.0.0.1:6666");
+        assertNotEquals(genuine, forged);
+
+        write("b", forged);
+
+        awaitIgnored(a, 1);
+        awaitRewritten("b", forged);
+        assertEquals(List.of(b.self()), a.told().presentHistory("b"), "a only ever had b where b said it is");
+    }
+
+    @Test
+    void aMemberCannotSpeakForAnotherWithItsOwnKeyOrCertificate() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        TestCa.Node mallory = ca.node("mallory", 51820);
+        Member evil = new Member("b", b.self().certificate(), TestCa.loopback(6666));
+
+        try (SigningKey key = mallory.signingKey()) {
+            // b's name and certificate, the newest version there can be, signed by mallory's key.
+            write("b", MemberRecord.signed(evil, Long.MAX_VALUE, key));
+            // mallory's own record, filed under b's name.
+            write("b", MemberRecord.signed(mallory.member(), Long.MAX_VALUE, key));
+        }
+
+        awaitIgnored(a, 2);
+        assertEquals(List.of(b.self()), a.told().presentHistory("b"));
+    }
+
+    @Test
+    void anOldRecordWrittenAgainIsIgnoredAndTheMemberWritesItsOwnAgain() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        a.told().awaitPresent(b.self());
+        String old = read("b");
+        Member moved = moved(b, 51821);
+        b.membership().update(moved);
+        a.told().awaitPresent(moved);
+
+        write("b", old);
+
+        awaitIgnored(a, 1);
+        assertEquals(moved, a.told().present("b"));
+        awaitRewritten("b", old);
+        Node c = join("c", SHORT_TTL);
+        c.told().awaitPresent(moved);
+    }
+
+    @Test
+    void unsignedRecordsOfTheFirstFormatCountForNothingNotEvenForAStaticHost() throws Exception {
+        Node a = join("a", SHORT_TTL);
+        Node b = join("b", SHORT_TTL);
+        Member db = ca.staticHost("db1", 5432);
+        a.membership().host(db);
+        b.told().awaitPresent(db);
+        String v0 = "{\"certificate\":\"" + Base64.getEncoder().encodeToString(db.certificate())
+                + "\",\"endpoint\":\"127.0.0.1:6666\"}";
+
+        write("db1", v0);
+        write("ghost", v0.replace("6666", "6667"));
+
+        awaitIgnored(b, 2);
+        assertEquals(db, b.told().present("db1"), "a static host is where its certificate says");
+        assertFalse(b.told().presentNames().contains("ghost"));
+    }
+
+    /** Waits until {@code node} has ignored {@code count} records. */
+    private static void awaitIgnored(Node node, long count) {
+        Recorder.await("ignored " + count + " records", () -> node.membership().ignoredRecords() >= count,
+                () -> "ignored " + node.membership().ignoredRecords());
+    }
+
+    /** Waits until the member filed under {@code name} has replaced {@code value}, written behind its back. */
+    private void awaitRewritten(String name, String value) {
+        Recorder.await(name + " to write its record again", () -> {
+            try {
+                return !read(name).equals(value);
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "still the value written behind its back");
+    }
+
+    /** The value at a member's key, read as anyone with access to etcd could. */
+    private String read(String name) throws Exception {
+        try (Client client = Client.builder().endpoints(etcd.url()).build()) {
+            return client.getKVClient().get(key(name)).get().getKvs().getFirst().getValue().toString();
+        }
+    }
+
+    /** Writes a member's key as whoever can write to etcd could: no lease, any bytes. */
+    private void write(String name, Object value) throws Exception {
+        ByteSequence bytes = value instanceof byte[] raw ? ByteSequence.from(raw)
+                : ByteSequence.from((String) value, StandardCharsets.UTF_8);
+        try (Client client = Client.builder().endpoints(etcd.url()).build()) {
+            client.getKVClient().put(key(name), bytes).get();
+        }
+    }
+
+    private static ByteSequence key(String name) {
+        return ByteSequence.from("/overlayd/test/members/" + name, StandardCharsets.UTF_8);
+    }
+
     /** Forgets etcd's history up to now, so a watch cannot resume from before. */
     private void compactEtcd() throws Exception {
         try (Client admin = Client.builder().endpoints(etcd.url()).build()) {
@@ -189,21 +306,21 @@ class EtcdMembershipTest {
         }
     }
 
-    private Node join(String name, Duration ttl) throws IOException {
+    private Node join(String name, Duration ttl) throws Exception {
         return join(name, ttl, etcd.url());
     }
 
-    private Node join(String name, Duration ttl, URI endpoint) throws IOException {
-        EtcdMembership membership = new EtcdMembership(new EtcdSettings(List.of(endpoint), "test", ttl));
+    private Node join(String name, Duration ttl, URI endpoint) throws Exception {
+        TestCa.Node node = ca.node(name, 51820);
+        EtcdMembership membership = new EtcdMembership(new EtcdSettings(List.of(endpoint), "test", ttl, null, null),
+                node.signingKey(), ca.admission(), Clock.systemUTC());
         toClose.add(membership);
-        Member self = member(name, 51820);
         Recorder told = new Recorder();
-        membership.start(self, told);
-        return new Node(self, membership, told);
+        membership.start(node.member(), told);
+        return new Node(node.member(), membership, told);
     }
 
-    private static Member member(String name, int port) {
-        byte[] certificate = ("certificate of " + name).getBytes(StandardCharsets.UTF_8);
-        return new Member(name, certificate, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    private static Member moved(Node node, int port) {
+        return new Member(node.self().name(), node.self().certificate(), TestCa.loopback(port));
     }
 }

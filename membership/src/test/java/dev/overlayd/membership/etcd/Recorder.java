@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** A listener that remembers what one node was told, and waits for what it should be told. */
 final class Recorder implements MembershipListener {
@@ -22,10 +23,12 @@ final class Recorder implements MembershipListener {
     private final List<String> absent = new CopyOnWriteArrayList<>();
     private final List<byte[]> revoked = new CopyOnWriteArrayList<>();
     private final List<String> history = new CopyOnWriteArrayList<>();
+    private final List<Member> presented = new CopyOnWriteArrayList<>();
 
     @Override
     public void present(Member member) {
         present.put(member.name(), member);
+        presented.add(member);
         history.add("present " + member);
     }
 
@@ -44,6 +47,16 @@ final class Recorder implements MembershipListener {
 
     void awaitPresent(Member member) {
         await("present " + member, () -> member.equals(present.get(member.name())));
+    }
+
+    /** The record currently reported present under {@code name}, or null. */
+    Member present(String name) {
+        return present.get(name);
+    }
+
+    /** Every record ever reported present under {@code name}, in order. */
+    List<Member> presentHistory(String name) {
+        return List.copyOf(presented.stream().filter(m -> m.name().equals(name)).toList());
     }
 
     void awaitAbsent(String name) {
@@ -68,10 +81,15 @@ final class Recorder implements MembershipListener {
     }
 
     private void await(String what, BooleanSupplier condition) {
+        await("told " + what, condition, () -> "told " + history);
+    }
+
+    /** Waits for {@code condition}, failing with {@code state} when it never holds. */
+    static void await(String what, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                fail("not told " + what + " within " + PATIENCE.toSeconds() + " s; told " + history);
+                fail("not " + what + " within " + PATIENCE.toSeconds() + " s; " + state.get());
             }
             try {
                 Thread.sleep(20);

@@ -1,0 +1,75 @@
+package dev.overlayd.membership.etcd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A certificate authority for etcd's TLS, as an etcd operator would run one with openssl: a CA, the
+ * server certificate etcd shows (for an IP address) and client certificates for the nodes. EC P-256
+ * keys in PKCS#8 PEM, each key readable by its owner alone as key files must be.
+ */
+final class EtcdPki {
+    /** A certificate and its key. */
+    record Issued(Path certificate, Path key) {}
+
+    private final Path dir;
+    private final String name;
+
+    /** A new CA named {@code name} in {@code dir}. */
+    EtcdPki(Path dir, String name) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.name = name;
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", "/CN=" + name, "-keyout", key(name).toString(), "-out", ca().toString());
+    }
+
+    Path ca() {
+        return dir.resolve(name + ".crt");
+    }
+
+    /** etcd's certificate, for clients that reach it at {@code ip}. */
+    Issued server(String ip) throws IOException {
+        return issue("server", "subjectAltName=IP:" + ip + "\nextendedKeyUsage=serverAuth\n");
+    }
+
+    /** A node's client certificate for etcd; etcd takes {@code commonName} as the user when auth is on. */
+    Issued client(String commonName) throws IOException {
+        return issue(commonName, "extendedKeyUsage=clientAuth\n");
+    }
+
+    private Issued issue(String subject, String extensions) throws IOException {
+        Path key = key(subject);
+        Path request = dir.resolve(subject + ".csr");
+        Path certificate = dir.resolve(subject + ".crt");
+        Path ext = Files.writeString(dir.resolve(subject + ".ext"), extensions);
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-subj", "/CN=" + subject, "-keyout", key.toString(), "-out", request.toString());
+        openssl("x509", "-req", "-in", request.toString(), "-CA", ca().toString(), "-CAkey", key(name).toString(),
+                "-CAcreateserial", "-days", "2", "-extfile", ext.toString(), "-out", certificate.toString());
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        return new Issued(certificate, key);
+    }
+
+    private Path key(String subject) {
+        return dir.resolve(subject + ".key");
+    }
+
+    private static void openssl(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0) {
+                throw new IOException(String.join(" ", command) + " failed:\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

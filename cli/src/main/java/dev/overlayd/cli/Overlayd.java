@@ -23,7 +23,7 @@ import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.DeviceUapi;
-import dev.overlayd.peers.NettyBind;
+import dev.overlayd.peers.LinuxBind;
 import dev.overlayd.peers.Timing;
 import dev.overlayd.peers.uapi.UapiException;
 import dev.overlayd.peers.socket.UnixSocketServer;
@@ -99,7 +99,7 @@ public final class Overlayd implements Callable<Integer> {
     private int run(WgQuickConfig wgQuick, ClusterConfig cluster, ClusterNode.Identity identity)
             throws IOException, InterruptedException {
         LinuxTun tun = LinuxTun.open(interfaceName);
-        NettyBind bind = new NettyBind();
+        LinuxBind bind = new LinuxBind();
         Device device = new Device(tun, bind, Clock.SYSTEM, Timing.fromEnvironment());
         device.onTunGone(() -> shutdown("the interface was deleted"));
         DeviceUapi uapi = new DeviceUapi(device);
@@ -120,7 +120,6 @@ public final class Overlayd implements Callable<Integer> {
             control.close();
             server.close();
             device.close();
-            bind.shutdown();
         }, "overlayd-shutdown"));
         int mtu = cluster != null ? cluster.mtu() : wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
         device.setMtu(mtu);

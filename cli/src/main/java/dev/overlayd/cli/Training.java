@@ -19,7 +19,7 @@ import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.noise.Handshake;
 import dev.overlayd.noise.StaticIdentity;
-import dev.overlayd.peers.NettyBind;
+import dev.overlayd.peers.LinuxBind;
 import picocli.CommandLine;
 
 /**
@@ -81,10 +81,9 @@ final class Training {
         responder.beginSession().value().wipe();
 
         // The UDP transport, opened on a free port and closed: nothing is sent.
-        NettyBind bind = new NettyBind();
+        LinuxBind bind = new LinuxBind();
         bind.open(0, (buf, off, len, from) -> { });
         bind.close();
-        bind.shutdown();
     }
 
     private static void join(ClusterNode.Identity joiner, ClusterNode.Identity member) throws Exception {

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * tcpdump on a host's underlay veth, writing UDP to a pcap file, so a test can look at what really
- * crossed the wire. It is listening when the constructor returns, and the file holds everything
+ * tcpdump on a host's underlay veth, writing every frame (any protocol, so that nothing in clear
+ * can hide outside UDP) to a pcap file, so a test can look at what really crossed the wire. It is listening when the constructor returns, and the file holds everything
  * that crossed before {@link #close()} once that returns.
  */
 final class Capture implements AutoCloseable {
@@ -48,7 +48,7 @@ final class Capture implements AutoCloseable {
         log = dir.resolve(pcap.getFileName() + ".log");
         // A larger buffer than the default 2 MiB: a test's traffic must not outrun tcpdump on a busy machine.
         tcpdump = new ProcessBuilder(host.inside("tcpdump", "-i", veth, "--immediate-mode", "-B", "16384", "-U", "-n",
-                "-w", pcap.toString(), "udp")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "-w", pcap.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             // Packets sent before tcpdump has opened its socket would be missing from the capture.
             Await.until("tcpdump to listen on " + veth, Duration.ofSeconds(20),

@@ -1,5 +1,7 @@
 package dev.overlayd.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * One test host: a network namespace with its end of the underlay veth, and the overlay daemon
@@ -15,6 +19,7 @@ import java.util.List;
 final class Host implements AutoCloseable {
     static final Path OVERLAYD = Path.of(System.getProperty("overlayd.home", "..")).toAbsolutePath().normalize()
             .resolve("bin/overlayd");
+    static final Path OVERLAYCTL = OVERLAYD.resolveSibling("overlayctl");
     /** How long a daemon may take to stop: far more than it needs, so that only a hang fails. */
     static final Duration EXIT_BOUND = Duration.ofSeconds(30);
 
@@ -136,6 +141,16 @@ final class Host implements AutoCloseable {
             }
         }
         throw new AssertionError("`wg show " + iface + " " + field + "` has no line for " + peer.iface);
+    }
+
+    /** `overlayctl peers IFNAME --json` for this host's overlayd: its interface's element. */
+    JsonNode overlaydStatus() throws Exception {
+        Sh.Run r = Sh.run(List.of(OVERLAYCTL.toString(), "peers", iface, "--json"), 30);
+        assertEquals(0, r.status(), r.output());
+        JsonNode all = new ObjectMapper().readTree(r.output());
+        assertEquals(1, all.size(), r.output());
+        assertEquals(iface, all.get(0).get("name").asText());
+        return all.get(0);
     }
 
     boolean hasLink() throws IOException, InterruptedException {

@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,8 +18,7 @@ import org.junit.jupiter.api.Test;
  * an operator sees before the first handshake, after it, and while traffic flows.
  */
 class OverlayctlPeersTest {
-    private static final Path OVERLAYCTL = Host.OVERLAYD.resolveSibling("overlayctl");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path OVERLAYCTL = Host.OVERLAYCTL;
 
     @Test
     void peersShowsNamesHandshakesTrafficDropsAndVerdicts() throws Exception {
@@ -67,7 +65,7 @@ class OverlayctlPeersTest {
 
             // A destination inside the overlay that no peer's allowed IPs cover: a counted drop.
             hosts.a.tryExec(10, "ping", "-c", "2", "-i", "0.2", "-W", "1", "100.64.0.99");
-            JsonNode drops = status(hosts.a).get("drops");
+            JsonNode drops = hosts.a.overlaydStatus().get("drops");
             assertTrue(drops.path("no_route").asLong() >= 2, drops.toString());
 
             Sh.Run table = Sh.run(List.of(OVERLAYCTL.toString(), "peers", hosts.a.iface), 30);
@@ -110,17 +108,8 @@ class OverlayctlPeersTest {
         assertEquals(0, r.status(), r.output() + host.log());
     }
 
-    private static JsonNode status(Host host) throws Exception {
-        Sh.Run r = Sh.run(List.of(OVERLAYCTL.toString(), "peers", host.iface, "--json"), 30);
-        assertEquals(0, r.status(), r.output());
-        JsonNode all = JSON.readTree(r.output());
-        assertEquals(1, all.size(), r.output());
-        assertEquals(host.iface, all.get(0).get("name").asText());
-        return all.get(0);
-    }
-
     private static JsonNode peerOf(Host host) throws Exception {
-        JsonNode peers = status(host).get("peers");
+        JsonNode peers = host.overlaydStatus().get("peers");
         assertEquals(1, peers.size(), peers.toString());
         assertNotEquals(host.publicKey, peers.get(0).get("publicKey").asText());
         return peers.get(0);

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,6 +71,7 @@ class RoamingTest {
                     .payload();
             byte[] tampered = data.clone();
             tampered[tampered.length - 1] ^= 1;
+            JsonNode before = dropsOfPeer(a);
 
             for (byte[] packet : List.of(data, tampered)) {
                 Path file = hosts.dir().resolve("packet.bin");
@@ -76,10 +79,26 @@ class RoamingTest {
                 // From b's address but another port: where an attacker's copy would come from.
                 b.exec("sh", "-c", "nc -u -w 1 -p 40000 " + a.underlayIp + " " + a.listenPort + " < " + file);
             }
+            // Both reached a and were counted as what they are, once each, against b's session.
+            long replayed = before.path("replayed_counter").asLong() + 1;
+            long tamperedCount = before.path("authentication_failed").asLong() + 1;
+            Await.until("a to count the replayed and the tampered datagram", Duration.ofSeconds(20), () -> {
+                JsonNode drops = dropsOfPeer(a);
+                return drops.path("replayed_counter").asLong() >= replayed
+                        && drops.path("authentication_failed").asLong() >= tamperedCount;
+            }, a::log);
+            JsonNode after = dropsOfPeer(a);
+            assertEquals(replayed, after.path("replayed_counter").asLong(), after.toString());
+            assertEquals(tamperedCount, after.path("authentication_failed").asLong(), after.toString());
             // Nothing authenticated from b may come in before these checks: it would set the
             // endpoint right again and hide a wrong move. a's pings go wherever it believes b is.
             assertEquals(b.underlayIp + ":" + b.listenPort, a.wgShow("endpoints", b));
             hosts.assertPings(a, b);
         }
+    }
+
+    /** The drops `overlayctl peers` counts against the host's one peer, by reason. */
+    private static JsonNode dropsOfPeer(Host host) throws Exception {
+        return host.overlaydStatus().get("peers").get(0).path("drops");
     }
 }

@@ -92,7 +92,12 @@ final class TwoHosts implements AutoCloseable {
 
     /** 4 MiB of random bytes from one host to the other over TCP, compared by SHA-256 on both ends. */
     void assertTcpTransfer(Host from, Host to) throws Exception {
-        assertTcpTransfer(from, to, "head -c " + (4 << 20) + " /dev/urandom", () -> {});
+        assertTcpTransfer(from, to, "head -c " + (4 << 20) + " /dev/urandom");
+    }
+
+    /** What the shell command {@code source} writes, from one host to the other over TCP, compared by SHA-256. */
+    void assertTcpTransfer(Host from, Host to, String source) throws Exception {
+        assertTcpTransfer(from, to, source, () -> {});
     }
 
     /**

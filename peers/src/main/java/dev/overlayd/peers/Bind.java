@@ -2,11 +2,10 @@ package dev.overlayd.peers;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 
 /**
- * The device's UDP transport: one port for IPv4 and IPv6. Netty's epoll transport in production,
- * an in-memory network in tests.
+ * The device's UDP transport: one port for IPv4 and IPv6. A Linux socket in production
+ * ({@link LinuxBind}), an in-memory network in tests.
  */
 public interface Bind extends Closeable {
 
@@ -16,7 +15,8 @@ public interface Bind extends Closeable {
      */
     @FunctionalInterface
     interface Receiver {
-        void receive(byte[] buf, int off, int len, InetSocketAddress from);
+        /** {@code from} also names the local address the datagram came to, where replies should leave from. */
+        void receive(byte[] buf, int off, int len, Endpoint from);
 
         /**
          * The datagrams that were waiting have all been received: what the receiver holds back to
@@ -33,7 +33,7 @@ public interface Bind extends Closeable {
      * that a burst leaves in as few system calls as the bind can manage. The buffer may be reused
      * as soon as this returns.
      */
-    void send(byte[] buf, int off, int len, InetSocketAddress to) throws IOException;
+    void send(byte[] buf, int off, int len, Endpoint to) throws IOException;
 
     /** Sends what this thread queued. Binds that send at once need not do anything. */
     default void flush() {}

@@ -42,7 +42,7 @@ import dev.overlayd.tun.TunDevice;
 
 /**
  * The WireGuard device: peers, cryptokey routing, and the send, receive and handshake paths that
- * connect the TUN to the UDP bind. Threads: one reads the TUN, the bind's event loop receives and
+ * connect the TUN to the UDP bind. Threads: one reads the TUN, the bind's thread receives and
  * decrypts, one worker runs handshakes (its queue length is the "under load" signal), one runs
  * the peers' timers and the rate limiter's sweep. Per peer, sending is serialized so counters
  * follow packet order.
@@ -62,7 +62,7 @@ public final class Device implements AutoCloseable {
     private final PacketBatch received = new PacketBatch(TUN_BATCH, 0, Protocol.MAX_DATAGRAM, 0);
     private final Bind.Receiver receiver = new Bind.Receiver() {
         @Override
-        public void receive(byte[] buf, int off, int len, InetSocketAddress from) {
+        public void receive(byte[] buf, int off, int len, Endpoint from) {
             Device.this.receive(buf, off, len, from);
         }
 
@@ -225,7 +225,7 @@ public final class Device implements AutoCloseable {
     }
 
     public void setEndpoint(Peer peer, InetSocketAddress endpoint) {
-        peer.endpoint = endpoint;
+        peer.endpoint = new Endpoint(endpoint);
     }
 
     /** Sets the persistent keepalive; turning it on sends one at once when the device is up, as wireguard-go does. */
@@ -263,7 +263,7 @@ public final class Device implements AutoCloseable {
 
     /** Sends a side channel's message from the device's port. */
     public void sendOther(byte[] message, InetSocketAddress to) throws IOException {
-        bind.send(message, 0, message.length, to);
+        bind.send(message, 0, message.length, new Endpoint(to));
         bind.flush();
     }
 
@@ -382,7 +382,7 @@ public final class Device implements AutoCloseable {
         Keypair keypair;
         synchronized (peer) {
             keypair = peer.keypairs.current();
-            InetSocketAddress endpoint = peer.endpoint;
+            Endpoint endpoint = peer.endpoint;
             if (!usable(keypair)) {
                 keypair = null;
             } else if (endpoint != null) {
@@ -431,7 +431,7 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private boolean sendSealed(Peer peer, byte[] buf, int len, InetSocketAddress endpoint) {
+    private boolean sendSealed(Peer peer, byte[] buf, int len, Endpoint endpoint) {
         try {
             bind.send(buf, 0, len, endpoint);
         } catch (IOException e) {
@@ -458,7 +458,7 @@ public final class Device implements AutoCloseable {
 
     void sendInitiation(Peer peer, boolean isRetry) {
         StaticIdentity id = identity;
-        InetSocketAddress endpoint = peer.endpoint;
+        Endpoint endpoint = peer.endpoint;
         if (id == null || !up) {
             return;
         }
@@ -503,7 +503,7 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private void sendHandshakeMessage(Peer peer, HandshakeMessage message, InetSocketAddress to) {
+    private void sendHandshakeMessage(Peer peer, HandshakeMessage message, Endpoint to) {
         byte[] bytes = message.bytes();
         try {
             bind.send(bytes, 0, bytes.length, to);
@@ -516,8 +516,8 @@ public final class Device implements AutoCloseable {
 
     // ---- receive path ----
 
-    /** Every datagram from the bind, on its event loop. */
-    void receive(byte[] buf, int off, int len, InetSocketAddress from) {
+    /** Every datagram from the bind, on its receive thread. */
+    void receive(byte[] buf, int off, int len, Endpoint from) {
         int type = MessageType.classify(buf, off, len);
         switch (type) {
             case MessageType.TRANSPORT -> receiveData(buf, off, len, from);
@@ -527,16 +527,16 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private void receiveOther(int type, byte[] buf, int off, int len, InetSocketAddress from) {
+    private void receiveOther(int type, byte[] buf, int off, int len, Endpoint from) {
         SideChannel channel = sideChannel;
         if (channel != null && len > 0 && buf[off] == channel.type()) {
-            channel.receive(buf, off, len, from);
+            channel.receive(buf, off, len, from.address());
         } else {
             count(null, Drop.ofCode(type));
         }
     }
 
-    private void receiveData(byte[] buf, int off, int len, InetSocketAddress from) {
+    private void receiveData(byte[] buf, int off, int len, Endpoint from) {
         IndexTable.Entry<Peer> entry = indices.lookup(TransportHeader.receiver(buf, off));
         if (entry == null || entry.keypair() == null) {
             count(null, Drop.UNKNOWN_INDEX);
@@ -622,7 +622,7 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    private void queueHandshake(int type, byte[] buf, int off, int len, InetSocketAddress from) {
+    private void queueHandshake(int type, byte[] buf, int off, int len, Endpoint from) {
         if (queuedHandshakes.incrementAndGet() > MAX_QUEUED_HANDSHAKES) {
             queuedHandshakes.decrementAndGet();
             count(null, Drop.HANDSHAKE_QUEUE_FULL);
@@ -648,16 +648,16 @@ public final class Device implements AutoCloseable {
      * mac1 always; under load also mac2, answering a message without one by a cookie reply, and
      * then the source's rate limit: a good cookie proves the address, not that it is not flooding.
      */
-    private boolean macsAccepted(HandshakeMessage message, InetSocketAddress from, boolean underLoad) {
+    private boolean macsAccepted(HandshakeMessage message, Endpoint from, boolean underLoad) {
         CookieChecker c = checker;
         if (c == null) {
             count(null, Drop.UNKNOWN_PEER);
             return false;
         }
-        byte[] source = CookieChecker.source(from);
+        byte[] source = CookieChecker.source(from.address());
         Result<HandshakeMessage> checked = c.check(message, source, underLoad);
         if (checked.isAccepted()) {
-            if (underLoad && !rateLimiter.allow(from.getAddress())) {
+            if (underLoad && !rateLimiter.allow(from.address().getAddress())) {
                 count(null, Drop.RATE_LIMITED);
                 return false;
             }
@@ -676,7 +676,7 @@ public final class Device implements AutoCloseable {
         return false;
     }
 
-    private void receiveInitiation(HandshakeInitiation initiation, InetSocketAddress from, boolean underLoad) {
+    private void receiveInitiation(HandshakeInitiation initiation, Endpoint from, boolean underLoad) {
         StaticIdentity id = identity;
         if (!macsAccepted(initiation, from, underLoad) || id == null) {
             return;
@@ -722,7 +722,7 @@ public final class Device implements AutoCloseable {
         peer.timers.anyAuthenticatedPacketSent();
     }
 
-    private void receiveResponse(HandshakeResponse response, InetSocketAddress from, boolean underLoad) {
+    private void receiveResponse(HandshakeResponse response, Endpoint from, boolean underLoad) {
         if (!macsAccepted(response, from, underLoad)) {
             return;
         }

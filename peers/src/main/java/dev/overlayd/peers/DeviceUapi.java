@@ -25,7 +25,7 @@ public final class DeviceUapi implements UapiDevice {
     public synchronized DeviceSnapshot snapshot() {
         StaticIdentity id = device.identity();
         List<PeerSnapshot> peers = device.peers().stream()
-                .map(p -> new PeerSnapshot(p.publicKey, p.handshake.presharedKey(), p.endpoint,
+                .map(p -> new PeerSnapshot(p.publicKey, p.handshake.presharedKey(), p.endpoint(),
                         p.lastHandshakeEpochNanos, p.txBytes.get(), p.rxBytes.get(), p.persistentKeepaliveSeconds,
                         device.allowedIps(p)))
                 .toList();

@@ -34,7 +34,7 @@ public final class Peer {
 
     private final ArrayDeque<Staged> staged = new ArrayDeque<>();
 
-    volatile InetSocketAddress endpoint;
+    volatile Endpoint endpoint;
     volatile int persistentKeepaliveSeconds;
     /** Wall-clock nanoseconds of the last completed handshake, 0 for never. */
     volatile long lastHandshakeEpochNanos;
@@ -54,7 +54,8 @@ public final class Peer {
 
     /** The last known address of the peer, or null before it has one. */
     public InetSocketAddress endpoint() {
-        return endpoint;
+        Endpoint e = endpoint;
+        return e == null ? null : e.address();
     }
 
     /** Wall-clock nanoseconds since the epoch of the last completed handshake; 0 for never. */

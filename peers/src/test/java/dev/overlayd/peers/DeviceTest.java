@@ -38,9 +38,9 @@ class DeviceTest {
         final Device device;
         final String overlayIp;
 
-        Host(String name, String underlayIp, String overlayIp, Timing timing) {
+        Host(String name, String overlayIp, Timing timing, String... underlayIps) {
             this.tun = new MemoryTun(name);
-            this.bind = network.bind(underlayIp);
+            this.bind = network.bind(underlayIps);
             this.overlayIp = overlayIp;
             this.device = new Device(tun, bind, Clock.SYSTEM, timing);
             device.setPrivateKey(key);
@@ -62,8 +62,8 @@ class DeviceTest {
     }
 
     private void twoHosts(Timing timing) throws Exception {
-        a = new Host("ovla", "198.18.0.1", "100.64.0.1", timing);
-        b = new Host("ovlb", "198.18.0.2", "100.64.0.2", timing);
+        a = new Host("ovla", "100.64.0.1", timing, "198.18.0.1");
+        b = new Host("ovlb", "100.64.0.2", timing, "198.18.0.2");
         a.device.up();
         b.device.up();
         a.knows(b, true);
@@ -93,7 +93,7 @@ class DeviceTest {
 
         Peer bAtA = a.device.peer(b.key.publicKey());
         Peer aAtB = b.device.peer(a.key.publicKey());
-        assertEquals(a.bind.address(), aAtB.endpoint, "b learned a's endpoint from the handshake");
+        assertEquals(a.bind.address(), aAtB.endpoint(), "b learned a's endpoint from the handshake");
         assertTrue(bAtA.lastHandshakeEpochNanos > 0);
         // Counted just after the send, so possibly after b already answered: wait rather than race.
         waitFor(() -> bAtA.txBytes.get() >= HandshakeInitiation.SIZE + Keypair.OVERHEAD + 32,
@@ -143,18 +143,35 @@ class DeviceTest {
     }
 
     @Test
+    void repliesLeaveFromTheAddressThePeerSentTo() throws Exception {
+        a = new Host("ovla", "100.64.0.1", Timing.PROTOCOL, "198.18.0.1");
+        b = new Host("ovlb", "100.64.0.2", Timing.PROTOCOL, "198.18.0.2", "198.18.0.12");
+        a.device.up();
+        b.device.up();
+        Peer bAtA = a.knows(b, false);
+        a.device.setEndpoint(bAtA, b.bind.address(1));
+        b.knows(a, false);
+
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", "ping".getBytes()));
+        assertNotNull(b.tun.poll(WAIT));
+        b.tun.inject(ipv4("100.64.0.2", "100.64.0.1", "pong".getBytes()));
+        assertNotNull(a.tun.poll(WAIT));
+        assertEquals(b.bind.address(1), bAtA.endpoint(), "b answered from the address a called, not from its first");
+    }
+
+    @Test
     void aPeerThatMovesIsFollowed() throws Exception {
         twoHosts(Timing.PROTOCOL);
         a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
         assertNotNull(b.tun.poll(WAIT));
         Peer aAtB = b.device.peer(a.key.publicKey());
-        InetSocketAddress before = aAtB.endpoint;
+        InetSocketAddress before = aAtB.endpoint();
 
         a.device.setListenPort(before.getPort() + 1000);
         assertNotEquals(before, a.bind.address());
         a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", "moved".getBytes()));
         assertNotNull(b.tun.poll(WAIT));
-        assertEquals(a.bind.address(), aAtB.endpoint, "b follows a to its new port");
+        assertEquals(a.bind.address(), aAtB.endpoint(), "b follows a to its new port");
         b.tun.inject(ipv4("100.64.0.2", "100.64.0.1", "back".getBytes()));
         assertNotNull(a.tun.poll(WAIT), "and answers there");
     }

@@ -84,7 +84,7 @@ class HandshakeRateLimitTest {
 
         void send(HandshakeMessage m, int times) {
             for (int i = 0; i < times; i++) {
-                bind.send(m.bytes(), 0, m.bytes().length, HandshakeRateLimitTest.this.bind.address());
+                bind.send(m.bytes(), 0, m.bytes().length, new Endpoint(HandshakeRateLimitTest.this.bind.address()));
             }
         }
 

@@ -155,7 +155,7 @@ class ControlSocketTest {
         }
 
         @Override
-        public void send(byte[] buf, int off, int len, InetSocketAddress to) {}
+        public void send(byte[] buf, int off, int len, dev.overlayd.peers.Endpoint to) {}
 
         @Override
         public void close() {}

@@ -352,7 +352,11 @@ public final class CertificateAuthority {
         throw new IdentityException("not an endpoint (host:port): " + request.endpoint());
     }
 
-    private static void checkName(String what, String name) throws IdentityException {
+    /**
+     * Refuses a name (a member's, a group's, the cluster's) that could not be a file name or a log
+     * word: callers that turn a name into files check it before they write any.
+     */
+    public static void checkName(String what, String name) throws IdentityException {
         if (!NAME.matcher(name).matches()) {
             throw new IdentityException("not a valid " + what + ": '" + name
                     + "' (up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit)");

@@ -85,7 +85,7 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
         device.setListenPort(config.listenPort());
         CaAdmission admission = new CaAdmission(id.ca(), Clock.systemUTC());
         ClusterNode node = new ClusterNode(config, id.ca(), id.certificate(), id.key(), admission,
-                new ClusterPeers(device, admission), device.name());
+                new ClusterPeers(device, admission, id.certificate()), device.name());
         link.addAddress(id.certificate().address().getHostAddress() + "/" + id.ca().overlay().bits());
         return node;
     }

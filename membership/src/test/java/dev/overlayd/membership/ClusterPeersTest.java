@@ -15,6 +15,7 @@ import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.HandSigned;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.Bind;
 import dev.overlayd.peers.Device;
@@ -48,7 +49,7 @@ class ClusterPeersTest {
         device.setPrivateKey(key);
         // The node's own copy of the CA: it hears of revocations only when they are handed to it.
         ClusterCa ca = ClusterCa.decode(authority.publicCa().encoded());
-        peers = new ClusterPeers(device, new CaAdmission(ca, Clock.systemUTC()), self);
+        peers = new ClusterPeers(device, new CaAdmission(ca, Clock.systemUTC(), new SavedRevocations(dir)), self);
     }
 
     @AfterEach

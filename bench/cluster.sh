@@ -66,6 +66,7 @@ interface: $ns
 ca: ../ca/ca.crt
 certificate: h$i.crt
 key: h$i.key
+state: state
 seeds: $([ "$i" = 1 ] && [ "$backend" = embedded ] && echo "[]" || echo "$seeds")
 membership:
 $membership

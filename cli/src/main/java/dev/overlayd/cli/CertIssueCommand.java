@@ -81,6 +81,8 @@ final class CertIssueCommand implements Callable<Integer> {
     /** Writes {@code key} to OUT/NAME.key (never replacing a file), has the CA certify it, writes OUT/NAME.crt. */
     static Issued issue(IssueOptions options, PrivateKey key, CertificateAuthority.Request request)
             throws IdentityException {
+        // Before the name becomes OUT/NAME.key: "../x" or "a/b" would write elsewhere.
+        CertificateAuthority.checkName("name", request.name());
         CertificateAuthority ca = CertificateAuthority.load(options.caDir);
         Path keyFile = options.out.resolve(request.name() + ".key");
         Path certFile = options.out.resolve(request.name() + ".crt");

@@ -33,6 +33,7 @@ import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.KeyFiles;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.membership.identity.SigningKey;
+import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.Device;
 import dev.overlayd.tun.Link;
@@ -66,10 +67,13 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
 
     /**
      * Reads and checks the identity before anything is created: a key that is not the
-     * certificate's, a certificate from another CA or out of its validity stop the start.
+     * certificate's, a certificate from another CA, out of its validity or revoked stop the start.
+     * The revocations are the newest of those saved in the state directory and the configured file.
      */
     static Identity identity(ClusterConfig config) throws IdentityException, CertificateRejected {
         ClusterCa ca = ClusterCa.read(config.ca());
+        SavedRevocations saved = new SavedRevocations(config.state());
+        saved.restore(ca, config.crl());
         NodeCertificate cert = NodeCertificate.read(config.certificate());
         PrivateKey key = KeyFiles.readNodeKey(config.key());
         if (!key.publicKey().equals(cert.publicKey())) {
@@ -77,18 +81,18 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
                     + " (" + cert.name() + ")");
         }
         ca.verify(cert, Clock.systemUTC().instant());
-        return new Identity(ca, cert, key);
+        return new Identity(ca, cert, key, saved);
     }
 
-    record Identity(ClusterCa ca, NodeCertificate certificate, PrivateKey key) {}
+    record Identity(ClusterCa ca, NodeCertificate certificate, PrivateKey key, SavedRevocations saved) {}
 
     /** Configures the device and the interface for this node; membership starts with {@link #join}. */
     static ClusterNode create(ClusterConfig config, Identity id, Device device, Link link) throws IOException {
         device.setPrivateKey(id.key());
         device.setListenPort(config.listenPort());
-        CaAdmission admission = new CaAdmission(id.ca(), Clock.systemUTC());
+        CaAdmission admission = new CaAdmission(id.ca(), Clock.systemUTC(), id.saved());
         ClusterNode node = new ClusterNode(config, id.ca(), id.certificate(), id.key(), admission,
-                new ClusterPeers(device, admission), device.name());
+                new ClusterPeers(device, admission, id.certificate()), device.name());
         link.addAddress(id.certificate().address().getHostAddress() + "/" + id.ca().overlay().bits());
         return node;
     }

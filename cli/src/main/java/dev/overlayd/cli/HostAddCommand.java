@@ -45,6 +45,7 @@ final class HostAddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IdentityException, ControlException {
+        CertificateAuthority.checkName("name", name);
         Overlayctl overlayctl = (Overlayctl) spec.root().userObject();
         ControlClient client = new ControlClient(overlayctl.controlDirectory);
         // Before anything is issued: without a running node the host could not be published.

@@ -58,12 +58,12 @@ final class Training {
 
         // overlayd as a node starts: its options, overlay.yaml, the identity check, the admission of a member.
         Path yaml = dir.resolve("overlay.yaml");
-        Files.writeString(yaml, "ca: ca/ca.crt\ncertificate: n1.crt\nkey: n1.key\nseeds: [\"198.18.0.1:51820\"]\n");
+        Files.writeString(yaml, "ca: ca/ca.crt\ncertificate: n1.crt\nkey: n1.key\nstate: n1\nseeds: [\"198.18.0.1:51820\"]\n");
         new CommandLine(new Overlayd()).parseArgs("--config", yaml.toString());
         ClusterNode.Identity id = ClusterNode.identity(ClusterConfig.parse(yaml));
         ClusterNode.Identity other = ClusterNode.identity(ClusterConfig.parse(Files.writeString(dir.resolve("n2.yaml"),
-                "ca: ca/ca.crt\ncertificate: n2.crt\nkey: n2.key\n")));
-        new CaAdmission(id.ca(), Clock.systemUTC()).check(new Member("n2", other.certificate().encoded(), null));
+                "ca: ca/ca.crt\ncertificate: n2.crt\nkey: n2.key\nstate: n2\n")));
+        new CaAdmission(id.ca(), Clock.systemUTC(), id.saved()).check(new Member("n2", other.certificate().encoded(), null));
         new ObjectMapper().writeValueAsBytes(new ClusterStatus("overlay0", "training", "100.64.0.0/16", "embedded",
                 List.of(new MemberStatus("n2", "node", "member", "100.64.1.1", "100.64.1.0/24", null, List.of(), 0,
                         other.certificate().publicKey().toBase64()))));

@@ -135,8 +135,27 @@ class CertCommandsTest {
         Path key = ca.resolve("ca.key");
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
 
-        assertFails(key + " is readable by other users (mode 0644): run chmod 600 " + key,
+        assertFails(key + " is open to other users (mode 0644): run chmod 600 " + key,
                 "cert", "revoke", "web1", "--ca", ca.toString());
+    }
+
+    @Test
+    void aNameIsCheckedBeforeItBecomesAFileName() throws Exception {
+        Path ca = ca();
+        Path out = Files.createDirectory(temp.resolve("out"));
+        // Someone else's file where "../victim" would put the key.
+        Path victim = Files.writeString(temp.resolve("victim.key"), "theirs");
+        String refusal = "not a valid name: '../victim' (up to 63 letters, digits, '.', '-' and '_', starting with a "
+                + "letter or digit)";
+
+        assertFails(refusal, "cert", "issue", "../victim", "--ca", ca.toString(), "--out", out.toString());
+        assertFails(refusal, "host", "add", "../victim", "--ca", ca.toString(), "--out", out.toString(),
+                "--endpoint", "192.0.2.10:51820");
+
+        assertEquals("theirs", Files.readString(victim));
+        try (var files = Files.list(out)) {
+            assertEquals(0, files.count());
+        }
     }
 
     @Test

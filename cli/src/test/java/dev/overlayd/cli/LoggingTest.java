@@ -33,4 +33,26 @@ class LoggingTest {
         String text = new Logging.Line(true).format(record(new SocketException("No network interfaces configured")));
         assertTrue(text.contains("\n\tat dev.overlayd.cli.LoggingTest"), text);
     }
+
+    @Test
+    void controlCharactersInAMessageAreEscapedSoEveryRecordIsOneLine() {
+        // A member name as an attacker would choose it: a forged second record and a terminal colour.
+        String name = "h9\n2026-11-21T08:37:25.000 INFO member h1 removed\u001b[31m\r\u0085\u007f\\n";
+        LogRecord r = new LogRecord(Level.WARNING, "refused member: {0}");
+        r.setParameters(new Object[] {name});
+        r.setThrown(new SocketException("bad\nname"));
+
+        String line = new Logging.Line(false).format(r);
+
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.endsWith(" WARNING refused member: h9\\n2026-11-21T08:37:25.000 INFO member h1 removed"
+                + "\\u001b[31m\\r\\u0085\\u007f\\\\n: java.net.SocketException: bad\\nname\n"), line);
+        assertTrue(line.chars().noneMatch(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f), line);
+    }
+
+    @Test
+    void aStackTraceKeepsItsLinesButNotTheControlsInItsMessage() {
+        String text = new Logging.Line(true).format(record(new SocketException("bad\r\nname")));
+        assertTrue(text.contains("java.net.SocketException: bad\\r\\nname\n\tat dev.overlayd.cli.LoggingTest"), text);
+    }
 }

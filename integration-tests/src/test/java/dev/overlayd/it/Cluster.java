@@ -91,6 +91,8 @@ final class Cluster implements AutoCloseable {
                 + "ca: ../ca/ca.crt\n"
                 + "certificate: h" + n + ".crt\n"
                 + "key: h" + n + ".key\n"
+                // In the host's directory, which the test removes, not under /var/lib.
+                + "state: state\n"
                 + seeds
                 + "membership:\n"
                 + membership);

@@ -1,6 +1,7 @@
 package dev.overlayd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Cluster mode with the embedded membership, on three or four real daemons on one switch: nodes
  * join through one seed (by address, or by a host name) and reach members they never named, a graceful stop is known at once,
- * a crash after the TTL, a revocation cuts a node off, another cluster's node gets nowhere, and
- * the two sides of a healed partition find each other again.
+ * a crash after the TTL, a revocation handed to one node cuts the revoked one off on every node and
+ * still after a restart, another cluster's node gets nowhere, and the two sides of a healed
+ * partition find each other again.
  */
 class ClusterTest {
     private static final Duration CONVERGE = Duration.ofSeconds(30);
@@ -70,18 +72,38 @@ class ClusterTest {
     }
 
     @Test
-    void aCrashedNodeGoesAfterTheTtlAndARevokedOneAtOnce() throws Exception {
+    void aCrashedNodeGoesAfterTheTtl() throws Exception {
         threeNodes("3s");
         cluster.stop(3, "KILL");
         awaitPeers(1, 1);
         awaitPeers(2, 1);
         assertTrue(cluster.logText(2).contains("member h3 removed: no heartbeat for 3s"), cluster.logText(2));
+    }
+
+    @Test
+    void aRevocationHandedToOneNodeCutsTheNodeOffEverywhereAndOutlivesARestart() throws Exception {
+        threeNodes("3s");
+        String h2 = cluster.exec(2, "wg", "show", Cluster.iface(2), "public-key").strip();
 
         Cluster.overlayctl("cert", "revoke", "h2", "--ca", cluster.ca.toString());
         cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
                 Cluster.iface(1));
-        awaitPeers(1, 0);
-        assertTrue(cluster.logText(1).contains("member h2 removed: h2: certificate revoked"), cluster.logText(1));
+        // Every other node, not only the one it was handed to, drops h2 for its revocation.
+        for (int n : new int[] {1, 3}) {
+            awaitPeers(n, 1);
+            assertFalse(cluster.peers(n).contains(h2), cluster.peers(n).toString());
+            assertTrue(cluster.logText(n).contains("member h2 removed: h2: certificate revoked"), cluster.logText(n));
+        }
+
+        // h3 restarts with no one to hand it the revocation again (h1 is gone): only its state
+        // directory knows. h2 keeps running, and once it has lost h3 it joins it again and again.
+        cluster.stop(1, "TERM");
+        cluster.stop(3, "TERM");
+        int before = cluster.logText(3).length();
+        cluster.start(3);
+        Await.until("the restarted h3 to refuse h2", CONVERGE, () -> cluster.logText(3).substring(before)
+                .contains("refused " + Cluster.underlay(2) + ":51820: h2: certificate revoked"), () -> cluster.logText(3));
+        assertEquals(List.of(), cluster.peers(3));
     }
 
     @Test

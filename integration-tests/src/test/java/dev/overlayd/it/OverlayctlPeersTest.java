@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
@@ -79,13 +81,54 @@ class OverlayctlPeersTest {
 
     @Test
     void onlyRootMayAsk() throws Exception {
+        Path copy = readableCopy();
         try (TwoHosts hosts = new TwoHosts()) {
             hosts.a.startOverlayd();
             Sh.Run asNobody = Sh.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                    OVERLAYCTL.toString(), "peers", hosts.a.iface), 30);
+                    copy.resolve("bin/overlayctl").toString(), "peers", hosts.a.iface), 30);
             assertEquals(1, asNobody.status(), asNobody.output());
             assertEquals("overlayctl: permission denied on /var/run/overlayd/" + hosts.a.iface
                     + ".sock: overlayctl needs root", asNobody.output().strip());
+        } finally {
+            delete(copy);
+        }
+    }
+
+    /**
+     * What bin/overlayctl runs on, copied where any user can read it: the checkout itself may lie
+     * where nobody cannot enter (under /root, in a mktemp -d directory), and then nobody would be
+     * refused the launcher, not the socket. Without the class-data archive, which the JVM would not
+     * map at another path anyway.
+     */
+    private static Path readableCopy() throws Exception {
+        Path top = Host.OVERLAYD.getParent().getParent();
+        Path copy = Files.createTempDirectory("overlayctl-");
+        try {
+            for (String file : List.of("bin/overlayctl", "bin/.class-data", ".mvn/select-jdk.sh", "cli/target/overlayd.jar")) {
+                Path to = copy.resolve(file);
+                Files.createDirectories(to.getParent());
+                Files.copy(top.resolve(file), to);
+                // Whatever the umask: readable by all, the launcher executable.
+                Files.setPosixFilePermissions(to, PosixFilePermissions.fromString(
+                        Files.isExecutable(top.resolve(file)) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+            try (Stream<Path> paths = Files.walk(copy)) {
+                for (Path dir : paths.filter(Files::isDirectory).toList()) {
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
+            return copy;
+        } catch (Exception e) {
+            delete(copy);
+            throw e;
+        }
+    }
+
+    private static void delete(Path tree) throws Exception {
+        try (Stream<Path> files = Files.walk(tree)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

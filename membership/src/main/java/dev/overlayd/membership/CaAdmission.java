@@ -5,20 +5,27 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.membership.identity.VerifyingKey;
+import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.noise.PublicKey;
 
-/** Admission by the cluster's CA: its signature, the validity period, its revocations, the name. */
+/**
+ * Admission by the cluster's CA: its signature, the validity period, its revocations, the name. A
+ * revocation list adopted here, from whichever backend, is saved for the node's next start.
+ */
 public final class CaAdmission implements Admission {
+    private static final Logger LOG = Logger.getLogger(CaAdmission.class.getName());
     /** Decoded certificates by their bytes' fingerprint, so that gossip does not parse X.509 on every beat. */
     private static final int CACHE_SIZE = 4096;
 
     private final ClusterCa ca;
     private final Clock clock;
+    private final SavedRevocations saved;
     private final Map<String, NodeCertificate> decoded = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, NodeCertificate> eldest) {
@@ -26,9 +33,10 @@ public final class CaAdmission implements Admission {
         }
     };
 
-    public CaAdmission(ClusterCa ca, Clock clock) {
+    public CaAdmission(ClusterCa ca, Clock clock, SavedRevocations saved) {
         this.ca = ca;
         this.clock = clock;
+        this.saved = saved;
     }
 
     /** The member's certificate when it is admitted; otherwise why not. */
@@ -86,13 +94,22 @@ public final class CaAdmission implements Admission {
         return certificate(member).notBefore().toEpochMilli();
     }
 
+    /** One at a time: two lists adopted at once must not be saved in the other order. */
     @Override
-    public boolean adopt(byte[] revocationList) {
+    public synchronized boolean adopt(byte[] revocationList) {
         try {
-            return ca.acceptRevocations(revocationList);
+            if (!ca.acceptRevocations(revocationList)) {
+                return false;
+            }
         } catch (CertificateRejected e) {
             return false;
         }
+        try {
+            saved.save(revocationList);
+        } catch (IdentityException e) {
+            LOG.warning("revocation list adopted but not saved, a restart would forget it: " + e.getMessage());
+        }
+        return true;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.overlayd.membership;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -14,7 +16,11 @@ import dev.overlayd.peers.uapi.UapiValues;
 /**
  * Keeps the device's peers equal to the admitted members, whichever backend reports them: a
  * present member is a peer with its key, endpoint and allowed IPs (its address and container
- * subnet); an absent or no longer admitted one is removed, its sessions wiped with it.
+ * subnet); an absent or no longer admitted one is removed, its sessions wiped with it. A member
+ * whose allowed IPs overlap this node's or another configured member's waits: WireGuard would
+ * move the prefix to whoever came last, so a revoked node that this node has not heard revoked
+ * yet could take over the block the CA has since issued to a new one. The member that holds the
+ * prefix keeps it; a waiting one is checked again when a holder goes.
  */
 public final class ClusterPeers implements MembershipListener {
     private static final Logger LOG = Logger.getLogger(ClusterPeers.class.getName());
@@ -24,11 +30,16 @@ public final class ClusterPeers implements MembershipListener {
 
     private final Device device;
     private final CaAdmission admission;
+    private final NodeCertificate self;
     private final Map<String, Configured> configured = new ConcurrentHashMap<>();
+    /** Admitted members refused for an overlap, by name, in the order they came. */
+    private final Map<String, Member> waiting = new LinkedHashMap<>();
 
-    public ClusterPeers(Device device, CaAdmission admission) {
+    /** @param self this node's certificate: its allowed IPs are no member's */
+    public ClusterPeers(Device device, CaAdmission admission, NodeCertificate self) {
         this.device = device;
         this.admission = admission;
+        this.self = self;
     }
 
     @Override
@@ -37,9 +48,19 @@ public final class ClusterPeers implements MembershipListener {
         try {
             cert = admission.check(member);
         } catch (CertificateRejected e) {
+            waiting.remove(member.name());
             LOG.warning("refused member: " + e.getMessage());
             return;
         }
+        String overlap = overlap(member.name(), cert);
+        if (overlap != null) {
+            // Said once per record: a backend reports a member again only when its record changed.
+            if (!member.equals(waiting.put(member.name(), member))) {
+                LOG.warning("refused member " + member.name() + ": " + overlap + "; it is let in once that is gone");
+            }
+            return;
+        }
+        waiting.remove(member.name());
         Configured was = configured.get(member.name());
         if (was != null && !was.certificate().publicKey().equals(cert.publicKey())) {
             device.removePeer(was.certificate().publicKey());
@@ -71,11 +92,37 @@ public final class ClusterPeers implements MembershipListener {
 
     @Override
     public synchronized void absent(Member member, String why) {
+        waiting.remove(member.name());
         Configured was = configured.remove(member.name());
         if (was != null) {
             device.removePeer(was.certificate().publicKey());
             LOG.info("member " + member.name() + " removed: " + why);
+            for (Member next : List.copyOf(waiting.values())) {
+                present(next);
+            }
         }
+    }
+
+    /** What of {@code cert}'s allowed IPs another holds: this node, or a configured member but {@code name}. */
+    private String overlap(String name, NodeCertificate cert) {
+        for (IpPrefix wanted : cert.allowedIps()) {
+            for (IpPrefix own : self.allowedIps()) {
+                if (wanted.overlaps(own)) {
+                    return wanted + " overlaps this node's " + own;
+                }
+            }
+            for (Configured c : configured.values()) {
+                if (c.member().name().equals(name)) {
+                    continue;
+                }
+                for (IpPrefix held : c.certificate().allowedIps()) {
+                    if (wanted.overlaps(held)) {
+                        return wanted + " overlaps " + c.member().name() + "'s " + held;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     @Override

@@ -94,6 +94,16 @@ public record IpPrefix(byte[] address, int bits) {
         return Arrays.equals(masked(ip, bits), address);
     }
 
+    /** Whether the two share any address: the shorter one then holds the longer one's network. */
+    public boolean overlaps(IpPrefix other) {
+        return bits <= other.bits ? contains(other.address) : other.contains(address);
+    }
+
+    /** Whether every address of {@code other} lies inside this prefix. */
+    public boolean covers(IpPrefix other) {
+        return bits <= other.bits && contains(other.address);
+    }
+
     private static byte[] masked(byte[] ip, int bits) {
         byte[] out = ip.clone();
         for (int i = 0; i < out.length; i++) {

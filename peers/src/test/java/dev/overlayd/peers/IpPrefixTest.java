@@ -150,4 +150,20 @@ class IpPrefixTest {
         assertThrows(IllegalArgumentException.class, () -> new IpPrefix(new byte[16], 129));
         assertEquals("::/128", new IpPrefix(new byte[16], 128).toString());
     }
+
+    @Test
+    void overlapsAndCovers() {
+        IpPrefix overlay = IpPrefix.parse("100.64.0.0/16");
+        IpPrefix block = IpPrefix.parse("100.64.1.0/24");
+        assertTrue(overlay.covers(block));
+        assertFalse(block.covers(overlay));
+        assertTrue(block.overlaps(overlay) && overlay.overlaps(block));
+        assertTrue(block.overlaps(IpPrefix.parse("100.64.1.128/25")));
+        assertFalse(block.overlaps(IpPrefix.parse("100.64.2.0/24")));
+        assertFalse(overlay.covers(IpPrefix.parse("100.0.0.0/8")));
+        assertTrue(IpPrefix.parse("100.0.0.0/8").overlaps(overlay));
+        // Another family is neither.
+        assertFalse(IpPrefix.parse("::/0").overlaps(block));
+        assertTrue(IpPrefix.parse("::/0").covers(IpPrefix.parse("fd00::/64")));
+    }
 }

@@ -28,8 +28,9 @@ import dev.overlayd.peers.uapi.UapiValues;
 
 /**
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
- * key are, the UDP port, the members to join through, the membership backend, and the certificates
- * of static hosts (stock WireGuard hosts outside the cluster) this node publishes. Everything but
+ * key are, the UDP port, the members to join through, the membership backend, the certificates
+ * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
+ * to start from and the directory the node keeps its state in. Everything but
  * the three files has a default; the overlay's range and this node's address come from the
  * certificates. Unknown keys are errors, so a typo is not silently a default.
  */
@@ -46,7 +47,9 @@ public record ClusterConfig(
         Duration ttl,
         int gossipPort,
         Etcd etcd,
-        List<Path> hosts) {
+        List<Path> hosts,
+        Path state,
+        Path crl) {
 
     public enum Backend { EMBEDDED, ETCD }
 
@@ -60,6 +63,8 @@ public record ClusterConfig(
 
     public static final String DEFAULT_INTERFACE = "overlay0";
     public static final int DEFAULT_LISTEN_PORT = 51820;
+    /** Where a node keeps its state (the newest revocation list) by default, in a directory per interface. */
+    public static final Path DEFAULT_STATE_ROOT = Path.of("/var/lib/overlayd");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -76,7 +81,9 @@ public record ClusterConfig(
             @JsonProperty("seeds") List<String> seeds,
             @JsonProperty("advertise") String advertise,
             @JsonProperty("membership") Membership membership,
-            @JsonProperty("hosts") List<String> hosts) {}
+            @JsonProperty("hosts") List<String> hosts,
+            @JsonProperty("state") String state,
+            @JsonProperty("crl") String crl) {}
 
     record Membership(
             @JsonProperty("backend") String backend,
@@ -129,8 +136,9 @@ public record ClusterConfig(
         if (ttl.compareTo(GossipSettings.DEFAULT_INTERVAL.multipliedBy(2)) < 0) {
             throw new ConfigException(name, 0, "membership.ttl must be at least 2s");
         }
+        String interfaceName = f.interfaceName() == null ? DEFAULT_INTERFACE : interfaceName(name, f.interfaceName());
         return new ClusterConfig(
-                f.interfaceName() == null ? DEFAULT_INTERFACE : f.interfaceName(),
+                interfaceName,
                 required(name, dir, "ca", f.ca()),
                 required(name, dir, "certificate", f.certificate()),
                 required(name, dir, "key", f.key()),
@@ -142,7 +150,9 @@ public record ClusterConfig(
                 ttl,
                 port(name, "membership.gossip_port", m.gossipPort(), GossipSettings.DEFAULT_PORT),
                 etcd,
-                List.copyOf(hosts));
+                List.copyOf(hosts),
+                f.state() == null ? DEFAULT_STATE_ROOT.resolve(interfaceName) : dir.resolve(f.state()),
+                f.crl() == null ? null : dir.resolve(f.crl()));
     }
 
     public GossipSettings gossip() {
@@ -218,6 +228,16 @@ public record ClusterConfig(
             });
         }
         return dir.resolve(value);
+    }
+
+    /** Linux's rules for an interface name; the name also names the state directory, so no '/' or '..'. */
+    private static String interfaceName(String file, String name) throws ConfigException {
+        if (name.isEmpty() || name.length() > 15 || name.equals(".") || name.equals("..")
+                || name.chars().anyMatch(c -> c == '/' || c == ':' || c <= ' ' || c >= 0x7f)) {
+            throw new ConfigException(file, 0, "interface '" + name + "' is not an interface name (1 to 15 characters, "
+                    + "no '/', ':' or space)");
+        }
+        return name;
     }
 
     private static int port(String file, String key, Integer value, int fallback) throws ConfigException {

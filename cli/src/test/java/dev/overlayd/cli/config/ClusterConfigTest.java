@@ -41,6 +41,13 @@ class ClusterConfigTest {
         assertEquals(List.of(), c.seeds());
         assertNull(c.advertise());
         assertEquals(List.of(), c.hosts());
+        assertEquals(Path.of("/var/lib/overlayd/overlay0"), c.state());
+        assertNull(c.crl());
+    }
+
+    @Test
+    void theStateDirectoryIsPerInterfaceByDefault() throws Exception {
+        assertEquals(Path.of("/var/lib/overlayd/ovl1"), parse("interface: ovl1\nca: a\ncertificate: b\nkey: c\n").state());
     }
 
     @Test
@@ -55,6 +62,8 @@ class ClusterConfigTest {
                 seeds: ["198.18.0.1:51820", "[fd00::1]:51820", seeds.cluster.internal, "seed-2.internal:4000"]
                 advertise: 198.18.0.9:4000
                 hosts: [hosts/db1.crt, /etc/overlayd/db2.crt]
+                state: state
+                crl: /etc/overlayd/ca/revoked.crl
                 membership:
                   backend: etcd
                   etcd:
@@ -75,6 +84,8 @@ class ClusterConfigTest {
                 c.seeds());
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
         assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());
+        assertEquals(dir.resolve("state"), c.state());
+        assertEquals(Path.of("/etc/overlayd/ca/revoked.crl"), c.crl());
         assertEquals(ClusterConfig.Backend.ETCD, c.backend());
         assertEquals(new ClusterConfig.Etcd(List.of(URI.create("https://198.18.0.5:2379"),
                 URI.create("https://etcd-2.internal:2379")), false, dir.resolve("etcd/ca.crt"),
@@ -96,6 +107,11 @@ class ClusterConfigTest {
         assertEquals("membership.ttl '10 minutes' is not a duration such as 10s, 500ms or 2m",
                 error("ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 10 minutes\n"));
         assertEquals("empty file: give at least ca, certificate and key", error(""));
+        // The name also names the default state directory: it must not climb out of /var/lib/overlayd.
+        for (String bad : List.of("..", "a/b", "a\\nb", "overlay-interface0")) {
+            assertEquals("interface '" + bad.replace("\\n", "\n") + "' is not an interface name (1 to 15 characters, "
+                    + "no '/', ':' or space)", error("interface: \"" + bad + "\"\nca: a\ncertificate: b\nkey: c\n"));
+        }
         assertEquals("seeds: 'seed one:51820' is not host:port (an address or a host name, e.g. 198.18.0.1:51820 "
                 + "or seeds.cluster.internal)", error("ca: a\ncertificate: b\nkey: c\nseeds: [\"seed one:51820\"]\n"));
         assertEquals("seeds: '198.18.0.1:http' is not host:port (an address or a host name, e.g. 198.18.0.1:51820 "

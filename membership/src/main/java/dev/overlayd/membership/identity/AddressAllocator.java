@@ -35,7 +35,7 @@ final class AddressAllocator {
         BigInteger blocks = BigInteger.ONE.shiftLeft(blockBits - overlay.bits());
         for (BigInteger i = BigInteger.ZERO; i.compareTo(blocks.subtract(BigInteger.ONE)) < 0; i = i.add(BigInteger.ONE)) {
             IpPrefix candidate = blockAt(i);
-            if (taken.stream().noneMatch(t -> overlap(t, candidate))) {
+            if (taken.stream().noneMatch(candidate::overlaps)) {
                 return candidate;
             }
         }
@@ -62,11 +62,6 @@ final class AddressAllocator {
     /** The first host address of {@code subnet}, its .1. */
     static InetAddress firstHost(IpPrefix subnet) {
         return address(bytes(number(subnet).add(BigInteger.ONE), subnet.address().length));
-    }
-
-    /** Whether two prefixes share any address: the shorter one then holds the longer one's network. */
-    static boolean overlap(IpPrefix a, IpPrefix b) {
-        return a.bits() <= b.bits() ? a.contains(b.address()) : b.contains(a.address());
     }
 
     private IpPrefix blockAt(BigInteger index) {

@@ -192,7 +192,8 @@ public final class CertificateAuthority {
 
     /**
      * Issues a certificate and files it in issued/NAME.crt. Refuses a name that has a live (neither
-     * revoked nor expired) certificate, and an address or subnet that overlaps a live certificate's.
+     * revoked nor expired) certificate, an address or subnet outside the overlay, and one that
+     * overlaps a live certificate's.
      */
     public synchronized NodeCertificate issue(Request request) throws IdentityException {
         checkName("name", request.name());
@@ -226,6 +227,10 @@ public final class CertificateAuthority {
             throw new IdentityException("address " + InetAddresses.toAddrString(address) + " is outside the overlay "
                     + ca.overlay() + (request.address() == null ? ": give an address in it" : ""));
         }
+        // Every node routes the overlay to its interface and nothing else, and admits only what lies in it.
+        if (subnet != null && !ca.overlay().covers(subnet)) {
+            throw new IdentityException("subnet " + subnet + " is outside the overlay " + ca.overlay());
+        }
         List<IpPrefix> wanted = new ArrayList<>(List.of(IpPrefix.of(address, address.getAddress().length * 8)));
         if (subnet != null) {
             wanted.add(subnet);
@@ -233,7 +238,7 @@ public final class CertificateAuthority {
         for (NodeCertificate other : live) {
             for (IpPrefix theirs : other.allowedIps()) {
                 for (IpPrefix ours : wanted) {
-                    if (AddressAllocator.overlap(ours, theirs)) {
+                    if (ours.overlaps(theirs)) {
                         throw new IdentityException(ours + " overlaps " + other.name() + "'s " + theirs);
                     }
                 }
@@ -366,7 +371,11 @@ public final class CertificateAuthority {
         return request.signingKey();
     }
 
-    private static void checkName(String what, String name) throws IdentityException {
+    /**
+     * Refuses a name (a member's, a group's, the cluster's) that could not be a file name or a log
+     * word: callers that turn a name into files check it before they write any.
+     */
+    public static void checkName(String what, String name) throws IdentityException {
         if (!NAME.matcher(name).matches()) {
             throw new IdentityException("not a valid " + what + ": '" + name
                     + "' (up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit)");

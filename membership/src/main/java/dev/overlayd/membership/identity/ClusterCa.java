@@ -93,7 +93,7 @@ public final class ClusterCa {
 
     /**
      * Accepts {@code cert} as a member of this cluster at {@code now}: signed by this CA, not
-     * revoked, within its validity, with its address in the overlay.
+     * revoked, within its validity, with its address and subnet in the overlay.
      */
     public void verify(NodeCertificate cert, Instant now) throws CertificateRejected {
         String who = cert.name();
@@ -116,6 +116,10 @@ public final class ClusterCa {
         if (!overlay.contains(address.getAddress())) {
             throw new CertificateRejected(who + ": address " + InetAddresses.toAddrString(address)
                     + " outside the overlay " + overlay);
+        }
+        // Whatever a member may source packets from lies in the overlay: no range of anyone else's.
+        if (!overlay.covers(cert.subnet())) {
+            throw new CertificateRejected(who + ": subnet " + cert.subnet() + " outside the overlay " + overlay);
         }
         if (cert.kind() == NodeCertificate.Kind.NODE && cert.signingKey().isEmpty()) {
             throw new CertificateRejected(who + ": a node certificate without a record-signing key"

@@ -2,22 +2,31 @@ package dev.overlayd.membership.identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import com.sun.security.auth.module.UnixSystem;
 import dev.overlayd.noise.PrivateKey;
 
 /**
- * Private key files: created readable by their owner alone, and refused when anyone else can read
- * them, since such a key may already be in someone else's hands. A node's key is written exactly as
- * {@code wg genkey} writes one, so {@code wg pubkey < node.key} and wg-quick's PrivateKey work on it.
+ * Private key files: created readable by their owner alone, and refused unless they are a regular
+ * file (not a symbolic link), owned by the user this process runs as (root, for the daemon), with no
+ * access at all for the group or others: such a key may already be in someone else's hands, or be
+ * replaced by someone else's. A node's key is written exactly as {@code wg genkey} writes one, so
+ * {@code wg pubkey < node.key} and wg-quick's PrivateKey work on it.
  */
 public final class KeyFiles {
     private static final String OWNER_ONLY = "rw-------";
-    private static final Set<PosixFilePermission> OTHERS_READ =
-            EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private KeyFiles() {}
 
@@ -26,15 +35,37 @@ public final class KeyFiles {
         AtomicWrite.write(file, content, OWNER_ONLY, false);
     }
 
-    /** The content of a key file that only its owner can read. */
+    /** The content of a key file that passes the checks above, read without following a link. */
     public static byte[] read(Path file) throws IdentityException {
+        return read(file, new UnixSystem().getUid());
+    }
+
+    /** The same, with the uid the file must belong to given. */
+    static byte[] read(Path file, long uid) throws IdentityException {
         try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (permissions.stream().anyMatch(OTHERS_READ::contains)) {
-                throw new IdentityException(file + " is readable by other users (mode " + octal(permissions)
+            PosixFileAttributes attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (attributes.isSymbolicLink()) {
+                throw new IdentityException(file + " is a symbolic link (to " + Files.readSymbolicLink(file)
+                        + "): give the path of the key file itself");
+            }
+            if (!attributes.isRegularFile()) {
+                throw new IdentityException(file + " is not a regular file");
+            }
+            int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (owner != uid) {
+                String user = uid == 0 ? "root" : Long.toString(uid);
+                throw new IdentityException(file + " belongs to uid " + owner + ", not to " + user
+                        + " who reads it: run chown " + user + " " + file);
+            }
+            Set<PosixFilePermission> permissions = attributes.permissions();
+            if (permissions.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+                throw new IdentityException(file + " is open to other users (mode " + octal(permissions)
                         + "): run chmod 600 " + file);
             }
-            return Files.readAllBytes(file);
+            try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                // A link put in the key's place since the checks is not followed either.
+                return Channels.newInputStream(channel).readAllBytes();
+            }
         } catch (IOException e) {
             throw IdentityException.of(file, e);
         }

@@ -3,6 +3,7 @@ package dev.overlayd.membership.etcd;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.identity.CertificateAuthority;
+import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.NodeCertificate;
@@ -31,13 +32,16 @@ final class TestCa {
     }
 
     private final CertificateAuthority authority;
+    private final Path dir;
 
     TestCa(Path dir) throws IdentityException {
+        this.dir = dir;
         authority = CertificateAuthority.init(dir, "test", IpPrefix.parse("100.64.0.0/16"), 30);
     }
 
     CaAdmission admission() throws IdentityException {
-        return new CaAdmission(ClusterCa.decode(authority.publicCa().encoded()), Clock.systemUTC());
+        return new CaAdmission(ClusterCa.decode(authority.publicCa().encoded()), Clock.systemUTC(),
+                new SavedRevocations(dir.resolve("state")));
     }
 
     Node node(String name, int port) throws IdentityException {

@@ -19,6 +19,7 @@ import dev.overlayd.membership.MembershipListener;
 import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
@@ -69,7 +70,10 @@ final class LocalCluster {
     /** Datagrams the network loses, e.g. during a partition. */
     Predicate<Sent> lost = s -> false;
 
+    private final Path dir;
+
     LocalCluster(Path dir) throws Exception {
+        this.dir = dir;
         authority = CertificateAuthority.init(dir.resolve("ca"), "test", IpPrefix.parse("100.64.0.0/16"), 3650);
         ca = ClusterCa.decode(authority.publicCa().encoded());
     }
@@ -94,7 +98,8 @@ final class LocalCluster {
                 certificate = authority.issue(CertificateAuthority.Request.node(name, key.publicKey(), signing.verifyingKey()));
             }
             underlay = new InetSocketAddress(InetAddress.getByName("198.18.0." + n), 51820);
-            admission = new CaAdmission(ClusterCa.decode(ca.encoded()), java.time.Clock.systemUTC());
+            admission = new CaAdmission(ClusterCa.decode(ca.encoded()), java.time.Clock.systemUTC(),
+                    new SavedRevocations(dir.resolve(name)));
         }
 
         /** Starts the node's core; {@code advertise} is its configured endpoint, or null to find it. */

@@ -1,5 +1,6 @@
 package dev.overlayd.membership.identity;
 
+import static dev.overlayd.membership.identity.TestKeys.signingKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,13 +36,6 @@ class CertificateAuthorityTest {
 
     static PublicKey newKey() {
         return PrivateKey.generate(new SecureRandom()).publicKey();
-    }
-
-    /** A node's record-signing key; which node's does not matter where only the CA's checks are tested. */
-    static VerifyingKey signingKey() {
-        try (SigningKey key = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
-            return key.verifyingKey();
-        }
     }
 
     static Clock at(Instant instant) {
@@ -93,10 +87,22 @@ class CertificateAuthorityTest {
     @Test
     void aSubnetOutsideTheAddressIsRoutedBesideIt() throws Exception {
         NodeCertificate cert = ca().issue(new CertificateAuthority.Request("edge", newKey(), signingKey(),
-                InetAddress.getByName("10.40.9.1"), IpPrefix.parse("172.20.0.0/16"), List.of(), 30,
+                InetAddress.getByName("10.40.9.1"), IpPrefix.parse("10.40.128.0/20"), List.of(), 30,
                 NodeCertificate.Kind.NODE, null));
 
-        assertEquals(List.of(IpPrefix.parse("10.40.9.1/32"), IpPrefix.parse("172.20.0.0/16")), cert.allowedIps());
+        assertEquals(List.of(IpPrefix.parse("10.40.9.1/32"), IpPrefix.parse("10.40.128.0/20")), cert.allowedIps());
+    }
+
+    @Test
+    void aSubnetOutsideTheOverlayIsRefused() throws Exception {
+        CertificateAuthority ca = ca();
+        for (String subnet : List.of("172.20.0.0/16", "10.0.0.0/8")) {
+            IdentityException e = assertThrows(IdentityException.class, () -> ca.issue(new CertificateAuthority.Request(
+                    "edge", newKey(), signingKey(), InetAddress.getByName("10.40.9.1"), IpPrefix.parse(subnet), List.of(), 30,
+                    NodeCertificate.Kind.NODE, null)));
+            assertEquals("subnet " + subnet + " is outside the overlay 10.40.0.0/16", e.getMessage());
+        }
+        assertEquals(List.of(), ca.issued());
     }
 
     @Test

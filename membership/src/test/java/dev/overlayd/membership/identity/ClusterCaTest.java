@@ -1,10 +1,10 @@
 package dev.overlayd.membership.identity;
 
+import static dev.overlayd.membership.identity.TestKeys.signingKey;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.OVERLAY;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.T0;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.at;
 import static dev.overlayd.membership.identity.CertificateAuthorityTest.newKey;
-import static dev.overlayd.membership.identity.CertificateAuthorityTest.signingKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,27 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Date;
 import java.util.List;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.util.PrivateKeyFactory;
-import org.bouncycastle.operator.bc.BcEdECContentSignerBuilder;
+import dev.overlayd.peers.IpPrefix;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -99,32 +85,28 @@ class ClusterCaTest {
 
     @Test
     void rejectsAnAddressOutsideTheOverlay() throws Exception {
-        NodeCertificate outside = signedByHand(InetAddress.getByName("10.41.0.1"), signingKey());
+        NodeCertificate outside = HandSigned.node(temp.resolve("ca"), "db1", newKey(), InetAddress.getByName("10.41.0.1"),
+                null, T0);
 
         assertRejected("db1: address 10.41.0.1 outside the overlay 10.40.0.0/16", () -> ca.verify(outside, T0));
     }
 
     @Test
     void rejectsANodeCertificateWithoutARecordSigningKey() throws Exception {
-        NodeCertificate unsigned = signedByHand(InetAddress.getByName("10.40.9.1"), null);
+        NodeCertificate unsigned = HandSigned.node(temp.resolve("ca"), "db1", newKey(), InetAddress.getByName("10.40.9.1"),
+                null, null, T0);
 
         assertRejected("db1: a node certificate without a record-signing key (issued before overlayd signed member"
                 + " records): issue it again", () -> ca.verify(unsigned, T0));
     }
 
-    /** A node certificate the CA would never issue, signed with its key by hand, as a careless tool could. */
-    private NodeCertificate signedByHand(InetAddress address, VerifyingKey signing) throws Exception {
-        Ed25519PrivateKeyParameters key = (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(PrivateKeyInfo.getInstance(
-                Pem.decode(Files.readString(temp.resolve("ca/ca.key")), Pem.PRIVATE_KEY)));
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), BigInteger.TWO,
-                Date.from(T0), Date.from(T0.plus(Duration.ofDays(1))), X500Names.of("db1", List.of()),
-                new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519), newKey().bytes()));
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
-                new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
-        builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(NodeCertificate.Kind.NODE, null, null,
-                signing)));
-        return NodeCertificate.decode(builder.build(
-                new BcEdECContentSignerBuilder(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519)).build(key)).getEncoded());
+    @Test
+    void rejectsASubnetOutsideTheOverlay() throws Exception {
+        // Its holder could source packets from 10.0.0.0/8 on every node that admitted it.
+        NodeCertificate outside = HandSigned.node(temp.resolve("ca"), "web9", newKey(), InetAddress.getByName("10.40.9.1"),
+                IpPrefix.parse("10.0.0.0/8"), T0);
+
+        assertRejected("web9: subnet 10.0.0.0/8 outside the overlay 10.40.0.0/16", () -> ca.verify(outside, T0));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.overlayd.membership.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +13,13 @@ import java.util.List;
 import dev.overlayd.noise.PrivateKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Private key files: owner-only from the start, refused when others can read them, and readable by wg. */
+/**
+ * Private key files: owner-only from the start, refused when they are a link, not a regular file,
+ * someone else's or open to the group or others in any way, and readable by wg.
+ */
 class KeyFilesTest {
     @TempDir
     Path dir;
@@ -38,17 +44,61 @@ class KeyFilesTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
 
         IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.readNodeKey(file));
-        assertEquals(file + " is readable by other users (mode 0644): run chmod 600 " + file, e.getMessage());
+        assertEquals(file + " is open to other users (mode 0644): run chmod 600 " + file, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rw-r-----", "rw--w----", "rw---x---", "rw-----w-", "rw------x"})
+    void refusesAKeyItsGroupOrOthersHaveAnyAccessTo(String mode) throws Exception {
+        Path file = dir.resolve("ca.key");
+        KeyFiles.write(file, "secret".getBytes(StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+
+        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(file));
+        assertTrue(e.getMessage().startsWith(file + " is open to other users (mode 0"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("): run chmod 600 " + file), e.getMessage());
     }
 
     @Test
-    void refusesAKeyItsGroupCanRead() throws Exception {
-        Path file = dir.resolve("ca.key");
-        KeyFiles.write(file, "secret".getBytes(StandardCharsets.US_ASCII));
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+    void refusesAKeyThatIsASymbolicLink() throws Exception {
+        Path real = dir.resolve("real.key");
+        KeyFiles.write(real, "secret".getBytes(StandardCharsets.US_ASCII));
+        Path link = Files.createSymbolicLink(dir.resolve("node.key"), real);
 
-        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(file));
-        assertEquals(file + " is readable by other users (mode 0640): run chmod 600 " + file, e.getMessage());
+        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(link));
+        assertEquals(link + " is a symbolic link (to " + real + "): give the path of the key file itself", e.getMessage());
+    }
+
+    @Test
+    void refusesAKeyThatIsNotARegularFile() throws Exception {
+        Path directory = Files.createDirectory(dir.resolve("node.key"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+
+        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(directory));
+        assertEquals(directory + " is not a regular file", e.getMessage());
+    }
+
+    @Test
+    void refusesAKeyOfAnotherUser() throws Exception {
+        Path file = dir.resolve("node.key");
+        KeyFiles.write(file, "secret".getBytes(StandardCharsets.US_ASCII));
+        int owner = (Integer) Files.getAttribute(file, "unix:uid");
+
+        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(file, owner + 1));
+        assertEquals(file + " belongs to uid " + owner + ", not to " + (owner + 1) + " who reads it: run chown "
+                + (owner + 1) + " " + file, e.getMessage());
+        assertEquals("secret", new String(KeyFiles.read(file, owner), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void asRootAKeyMustBeRoots() throws Exception {
+        Path file = dir.resolve("node.key");
+        KeyFiles.write(file, "secret".getBytes(StandardCharsets.US_ASCII));
+        // Handed to nobody, as a key copied in by another user would be: its owner could swap it.
+        Files.setAttribute(file, "unix:uid", 65534);
+
+        IdentityException e = assertThrows(IdentityException.class, () -> KeyFiles.read(file, 0));
+        assertEquals(file + " belongs to uid 65534, not to root who reads it: run chown root " + file, e.getMessage());
     }
 
     @Test

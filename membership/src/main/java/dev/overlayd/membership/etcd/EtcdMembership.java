@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -94,7 +95,7 @@ public final class EtcdMembership implements Membership {
         callbacks = Executors.newSingleThreadExecutor(daemon("overlayd-etcd-" + self.name() + "-events"));
         try {
             onControl(() -> {
-                connect();
+                connectPatiently();
                 return null;
             });
         } catch (IOException | RuntimeException e) {
@@ -230,6 +231,25 @@ public final class EtcdMembership implements Membership {
             // Thrown out of a scheduled task, it would cancel every later renewal without a word.
             LOG.log(Level.WARNING, self.name() + ": etcd membership: unexpected failure, retrying", e);
             lost(new IOException(e));
+        }
+    }
+
+    /**
+     * {@link #connect}, with the whole TTL for etcd to answer rather than one request's deadline: a
+     * new TLS channel from a JVM that has just started can take longer than that to open. The
+     * channel is kept between tries, so each one continues the handshake the last one began.
+     */
+    private void connectPatiently() throws IOException {
+        long giveUp = clock.millis() + settings.ttl().toMillis();
+        while (true) {
+            try {
+                connect();
+                return;
+            } catch (IOException e) {
+                if (!(e.getCause() instanceof TimeoutException) || clock.millis() >= giveUp) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.overlayd.membership.etcd;
 
+import dev.overlayd.testing.EtcdPki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

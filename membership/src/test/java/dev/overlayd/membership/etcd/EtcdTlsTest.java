@@ -76,7 +76,7 @@ class EtcdTlsTest {
         URI http = URI.create("http://127.0.0.1:" + etcd.url().getPort());
         IOException refused = assertThrows(IOException.class,
                 () -> join("a", new EtcdSettings(List.of(http), "test", TTL, null, null)));
-        assertTrue(refused.getMessage().endsWith("(this node speaks plaintext to etcd: an etcd that serves TLS only "
+        assertTrue(refused.getMessage().endsWith("(this node speaks plaintext to etcd: if etcd serves TLS only, it "
                 + "closes such connections)"), refused.getMessage());
     }
 

@@ -64,6 +64,7 @@ public final class EtcdMembership implements Membership {
     private Watch.Watcher watcher;
     private int watchGeneration;
     private boolean unreachable;
+    private boolean warnedOverwritten;
 
     /**
      * @param signingKey this node's record-signing key, the one its certificate binds; wiped on {@link #close}
@@ -338,7 +339,14 @@ public final class EtcdMembership implements Membership {
                 // Deleted or overwritten behind this node's back (an operator, a lease lost earlier, an
                 // old record written again): the next tick writes it again. An older change, replayed
                 // after an outage, is already repaired.
-                republish |= change.revision() > publishedRevision;
+                if (change.revision() > publishedRevision) {
+                    republish = true;
+                    if (change.value() != null && !warnedOverwritten) {
+                        warnedOverwritten = true;
+                        LOG.warning(self.name() + ": someone else wrote this node's record in etcd (another daemon "
+                                + "with this certificate, or whoever can write to etcd); writing it again");
+                    }
+                }
             } else if (change.value() != null) {
                 events.addAll(view.put(change.key(), change.value()));
             } else {

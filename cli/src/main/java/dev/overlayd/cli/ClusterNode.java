@@ -123,6 +123,10 @@ final class ClusterNode implements ClusterControl, AutoCloseable {
     /** etcd's settings, its TLS files and password file read (and checked) now. */
     private EtcdSettings etcdSettings() throws IOException {
         ClusterConfig.Etcd etcd = config.etcd();
+        if (etcd.plaintext()) {
+            LOG.warning("etcd in plaintext (membership.etcd.plaintext: true): whoever is on the path to etcd can "
+                    + "delete members' records; use TLS outside tests");
+        }
         EtcdTls tls = etcd.plaintext() ? null : EtcdTls.read(etcd.ca(), etcd.certificate(), etcd.key());
         EtcdUser user = etcd.user() == null ? null : EtcdUser.read(etcd.user(), etcd.passwordFile());
         return new EtcdSettings(etcd.endpoints(), ca.name(), config.ttl(), tls, user);

@@ -1,5 +1,6 @@
 package dev.overlayd.it;
 
+import dev.overlayd.testing.EtcdPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ final class Cluster implements AutoCloseable {
     /** What {@link #resolve} created, removed last-made first. */
     private final List<Path> etcDirectories = new ArrayList<>();
     private Process etcd;
+    private EtcdPki etcdPki;
+    private EtcdPki.Issued etcdServer;
 
     Cluster(Path dir) throws Exception {
         this.dir = dir;
@@ -77,9 +80,23 @@ final class Cluster implements AutoCloseable {
         Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n" + underlay(target) + " " + name + "\n");
     }
 
-    /** Host {@code n} with the etcd backend, which {@link #startEtcd()} runs on the switch. */
+    /**
+     * Host {@code n} with the etcd backend, which {@link #startEtcd()} runs on the switch: over TLS,
+     * with a client certificate of its own from etcd's CA.
+     */
     Path addEtcdHost(int n, String ttl) throws Exception {
-        return addHost(n, "", "  backend: etcd\n  etcd: {endpoints: [\"http://" + ETCD + ":2379\"], plaintext: true}\n  ttl: " + ttl + "\n");
+        EtcdPki.Issued client = etcdPki().client("h" + n);
+        return addHost(n, "", "  backend: etcd\n  etcd:\n    endpoints: [\"https://" + ETCD + ":2379\"]\n"
+                + "    ca: " + etcdPki().ca() + "\n    certificate: " + client.certificate() + "\n    key: " + client.key()
+                + "\n  ttl: " + ttl + "\n");
+    }
+
+    /** etcd's own CA, as its operator would run one apart from the overlay's. */
+    private EtcdPki etcdPki() throws IOException {
+        if (etcdPki == null) {
+            etcdPki = new EtcdPki(dir.resolve("etcd-pki"), "etcd-ca");
+        }
+        return etcdPki;
     }
 
     private Path addHost(int n, String seeds, String membership) throws Exception {
@@ -112,12 +129,20 @@ final class Cluster implements AutoCloseable {
         return Files.createDirectories(dir.resolve(ns));
     }
 
-    /** An etcd on the switch's own address, its data kept in the test's directory across restarts. */
+    /**
+     * An etcd on the switch's own address, its data kept in the test's directory across restarts,
+     * serving TLS only and only to clients with a certificate from its CA.
+     */
     void startEtcd() throws Exception {
         Sh.run(List.of("ip", "-n", SWITCH, "addr", "replace", ETCD + "/24", "dev", "br0"), 10);
+        if (etcdServer == null) {
+            etcdServer = etcdPki().server(ETCD);
+        }
         etcd = new ProcessBuilder("ip", "netns", "exec", SWITCH, "etcd", "--name", "ovt",
                 "--data-dir", dir.resolve("etcd").toString(),
-                "--listen-client-urls", "http://" + ETCD + ":2379", "--advertise-client-urls", "http://" + ETCD + ":2379",
+                "--listen-client-urls", "https://" + ETCD + ":2379", "--advertise-client-urls", "https://" + ETCD + ":2379",
+                "--cert-file", etcdServer.certificate().toString(), "--key-file", etcdServer.key().toString(),
+                "--client-cert-auth", "--trusted-ca-file", etcdPki().ca().toString(),
                 "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
                 "--initial-cluster", "ovt=http://127.0.0.1:2380")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))

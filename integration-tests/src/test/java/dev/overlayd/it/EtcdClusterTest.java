@@ -1,6 +1,7 @@
 package dev.overlayd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Cluster mode with the etcd backend, against a real etcd on the switch: nodes find each other
+ * Cluster mode with the etcd backend, against a real etcd on the switch serving TLS with client
+ * certificate authentication: nodes find each other
  * through it, keep carrying traffic while it is down for longer than their TTL, and after its
  * restart a new node joins and a stopped one leaves.
  */
@@ -41,11 +43,11 @@ class EtcdClusterTest {
         cluster.start(2);
         awaitPeers(1, 1);
         awaitPeers(2, 1);
-        cluster.exec(1, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(2));
+        ping(1, 2, 3);
 
         cluster.killEtcd();
         // Longer than the TTL: etcd's view would have expired, the overlay's must not.
-        cluster.exec(1, "ping", "-c", "6", "-i", "1", "-W", "5", cluster.overlay(2));
+        ping(1, 2, 6);
         assertEquals(1, cluster.peers(1).size(), cluster.logText(1));
         assertEquals(1, cluster.peers(2).size(), cluster.logText(2));
 
@@ -54,10 +56,20 @@ class EtcdClusterTest {
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
         }
-        cluster.exec(3, "ping", "-c", "3", "-i", "0.5", "-W", "5", cluster.overlay(1));
+        ping(3, 1, 3);
         cluster.stop(2, "TERM");
         awaitPeers(1, 1);
         awaitPeers(3, 1);
+    }
+
+    /**
+     * {@code replies} echo replies from {@code to} within a deadline, one request a second: ping's
+     * status alone would pass with a single lucky reply.
+     */
+    private void ping(int from, int to, int replies) throws Exception {
+        String output = cluster.exec(from, "ping", "-c", String.valueOf(replies), "-i", "1",
+                "-w", String.valueOf(replies + 5), cluster.overlay(to));
+        assertTrue(output.contains(" " + replies + " received"), output);
     }
 
     private void awaitPeers(int n, int count) throws Exception {

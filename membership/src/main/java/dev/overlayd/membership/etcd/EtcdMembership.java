@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -63,6 +64,7 @@ public final class EtcdMembership implements Membership {
     private Watch.Watcher watcher;
     private int watchGeneration;
     private boolean unreachable;
+    private boolean warnedOverwritten;
 
     /**
      * @param signingKey this node's record-signing key, the one its certificate binds; wiped on {@link #close}
@@ -94,7 +96,7 @@ public final class EtcdMembership implements Membership {
         callbacks = Executors.newSingleThreadExecutor(daemon("overlayd-etcd-" + self.name() + "-events"));
         try {
             onControl(() -> {
-                connect();
+                connectPatiently();
                 return null;
             });
         } catch (IOException | RuntimeException e) {
@@ -233,6 +235,25 @@ public final class EtcdMembership implements Membership {
         }
     }
 
+    /**
+     * {@link #connect}, with the whole TTL for etcd to answer rather than one request's deadline: a
+     * new TLS channel from a JVM that has just started can take longer than that to open. The
+     * channel is kept between tries, so each one continues the handshake the last one began.
+     */
+    private void connectPatiently() throws IOException {
+        long giveUp = clock.millis() + settings.ttl().toMillis();
+        while (true) {
+            try {
+                connect();
+                return;
+            } catch (IOException e) {
+                if (!(e.getCause() instanceof TimeoutException) || clock.millis() >= giveUp) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Brings this node to "registered and watching", from wherever it is; each step is skipped when done. */
     private void connect() throws IOException {
         EtcdSession session = connected();
@@ -318,7 +339,14 @@ public final class EtcdMembership implements Membership {
                 // Deleted or overwritten behind this node's back (an operator, a lease lost earlier, an
                 // old record written again): the next tick writes it again. An older change, replayed
                 // after an outage, is already repaired.
-                republish |= change.revision() > publishedRevision;
+                if (change.revision() > publishedRevision) {
+                    republish = true;
+                    if (change.value() != null && !warnedOverwritten) {
+                        warnedOverwritten = true;
+                        LOG.warning(self.name() + ": someone else wrote this node's record in etcd (another daemon "
+                                + "with this certificate, or whoever can write to etcd); writing it again");
+                    }
+                }
             } else if (change.value() != null) {
                 events.addAll(view.put(change.key(), change.value()));
             } else {

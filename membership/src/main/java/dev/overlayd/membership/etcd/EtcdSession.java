@@ -173,8 +173,9 @@ final class EtcdSession implements AutoCloseable {
             return failure.getMessage() + " (etcd authentication failed for user " + user
                     + ": the user does not exist or the password file holds another password)";
         }
-        if (plaintext && code == Status.Code.UNAVAILABLE) {
-            return failure.getMessage() + " (this node speaks plaintext to etcd: an etcd that serves TLS only "
+        if (plaintext && code == Status.Code.UNAVAILABLE && String.valueOf(failure.getMessage()).contains("Network closed")) {
+            // Also what an etcd going away mid-request looks like: said as the possibility it is.
+            return failure.getMessage() + " (this node speaks plaintext to etcd: if etcd serves TLS only, it "
                     + "closes such connections)";
         }
         return failure.getMessage();

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import javax.net.ssl.SSLException;
@@ -61,8 +62,10 @@ public final class EtcdTls {
     private static byte[] readFile(Path file) throws IOException {
         try {
             return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException("etcd TLS file " + file + ": no such file", e);
         } catch (IOException e) {
-            throw new IOException("etcd TLS file " + file + ": cannot read (" + e + ")", e);
+            throw new IOException("etcd TLS file " + file + ": cannot read it (" + e.getMessage() + ")", e);
         }
     }
 

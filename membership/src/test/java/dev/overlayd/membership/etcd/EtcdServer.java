@@ -1,5 +1,6 @@
 package dev.overlayd.membership.etcd;
 
+import dev.overlayd.testing.EtcdPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

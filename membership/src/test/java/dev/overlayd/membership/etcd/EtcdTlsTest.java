@@ -1,5 +1,6 @@
 package dev.overlayd.membership.etcd;
 
+import dev.overlayd.testing.EtcdPki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,7 +76,7 @@ class EtcdTlsTest {
         URI http = URI.create("http://127.0.0.1:" + etcd.url().getPort());
         IOException refused = assertThrows(IOException.class,
                 () -> join("a", new EtcdSettings(List.of(http), "test", TTL, null, null)));
-        assertTrue(refused.getMessage().endsWith("(this node speaks plaintext to etcd: an etcd that serves TLS only "
+        assertTrue(refused.getMessage().endsWith("(this node speaks plaintext to etcd: if etcd serves TLS only, it "
                 + "closes such connections)"), refused.getMessage());
     }
 

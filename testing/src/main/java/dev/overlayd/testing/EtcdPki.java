@@ -1,4 +1,4 @@
-package dev.overlayd.membership.etcd;
+package dev.overlayd.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,32 +12,32 @@ import java.util.List;
  * server certificate etcd shows (for an IP address) and client certificates for the nodes. EC P-256
  * keys in PKCS#8 PEM, each key readable by its owner alone as key files must be.
  */
-final class EtcdPki {
+public final class EtcdPki {
     /** A certificate and its key. */
-    record Issued(Path certificate, Path key) {}
+    public record Issued(Path certificate, Path key) {}
 
     private final Path dir;
     private final String name;
 
     /** A new CA named {@code name} in {@code dir}. */
-    EtcdPki(Path dir, String name) throws IOException {
+    public EtcdPki(Path dir, String name) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.name = name;
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
                 "-subj", "/CN=" + name, "-keyout", key(name).toString(), "-out", ca().toString());
     }
 
-    Path ca() {
+    public Path ca() {
         return dir.resolve(name + ".crt");
     }
 
     /** etcd's certificate, for clients that reach it at {@code ip}. */
-    Issued server(String ip) throws IOException {
+    public Issued server(String ip) throws IOException {
         return issue("server", "subjectAltName=IP:" + ip + "\nextendedKeyUsage=serverAuth\n");
     }
 
     /** A node's client certificate for etcd; etcd takes {@code commonName} as the user when auth is on. */
-    Issued client(String commonName) throws IOException {
+    public Issued client(String commonName) throws IOException {
         return issue(commonName, "extendedKeyUsage=clientAuth\n");
     }
 

@@ -11,14 +11,18 @@ import jnr.ffi.annotations.SaveError;
 /**
  * One UDP GSO batch sent with sendmsg(2) and a UDP_SEGMENT control message straight from the
  * calling thread, on the bind's socket: handing the batch to the event loop instead costs a thread
- * wake-up per batch. A batch of one datagram is no longer than its segment size, so the kernel
- * sends it as it is. One per sending thread.
+ * wake-up per batch. A batch of one datagram goes without the control message: the kernel refuses
+ * UDP_SEGMENT for a segment longer than the underlay's MTU, while a lone datagram of that size is
+ * sent in IP fragments. One per sending thread.
  */
 final class GsoSend {
     public interface Calls {
         @SaveError
         long sendmsg(int fd, Pointer msghdr, int flags);
     }
+
+    /** What sendmsg answers when a segment with its headers is longer than the route's MTU. */
+    static final int EMSGSIZE = 90;
 
     private static final Calls C = LibraryLoader.create(Calls.class).load("c");
     private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(C);
@@ -50,12 +54,14 @@ final class GsoSend {
     }
 
     /**
-     * Sends len bytes at address as datagrams of segmentSize; true when the kernel took them all,
-     * false when the caller must send them another way (the socket buffer is full, or GSO failed).
+     * Sends len bytes at address as datagrams of segmentSize; 0 when the kernel took them all, else
+     * the errno, and the caller must send them another way (EAGAIN: the socket buffer is full;
+     * {@link #EMSGSIZE}: the segments are too long to be cut by the kernel).
      */
-    boolean send(int fd, long address, int len, int segmentSize, InetSocketAddress to) {
+    int send(int fd, long address, int len, int segmentSize, InetSocketAddress to) {
         memory.putLong(IOVEC, address);
         memory.putLong(IOVEC + 8, len);
+        memory.putLong(MSGHDR + 40, len > segmentSize ? CMSG_SPACE : 0);
         memory.putShort(CMSG + 16, (short) segmentSize);
         int port = to.getPort();
         memory.putByte(SOCKADDR + 2, (byte) (port >>> 8));
@@ -71,6 +77,6 @@ final class GsoSend {
             memory.put(SOCKADDR + 8, raw, 0, 16);
             memory.putInt(SOCKADDR + 24, ((java.net.Inet6Address) ip).getScopeId());
         }
-        return C.sendmsg(fd, memory, MSG_DONTWAIT) == len;
+        return C.sendmsg(fd, memory, MSG_DONTWAIT) == len ? 0 : RUNTIME.getLastError();
     }
 }

@@ -13,6 +13,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -25,6 +26,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 
 /**
@@ -36,6 +38,12 @@ import io.netty.channel.unix.Socket;
  * {@link #flush()}, and the socket has UDP GRO on, so one receive can bring many datagrams of a
  * peer's burst (Netty slices them apart again). A kernel that refuses GSO gets one datagram per
  * message, still flushed together.
+ *
+ * <p>The kernel cuts a GSO batch into datagrams only when each fits the route's MTU: it refuses
+ * (EMSGSIZE) datagrams that must cross the underlay in IP fragments, which a large tunnel MTU
+ * makes (9001 inside on EC2's 9001 outside, 34736 inside on 1500). The bind learns that segment
+ * size from the refusal and sends datagrams that long one per message from then on, which the
+ * kernel fragments; the refused batch goes that way too.
  */
 public final class NettyBind implements Bind {
     private static final Logger LOG = Logger.getLogger(NettyBind.class.getName());
@@ -47,6 +55,8 @@ public final class NettyBind implements Bind {
             ThreadLocal.withInitial(() -> new SendBatch(PooledByteBufAllocator.DEFAULT));
     private final ThreadLocal<GsoSend> gsoSends = ThreadLocal.withInitial(GsoSend::new);
     private volatile boolean gso = EpollDatagramChannel.isSegmentedDatagramPacketSupported();
+    /** The longest datagram that may share a GSO batch: lowered below each segment size the kernel refused. */
+    private volatile int maxSegment = Integer.MAX_VALUE;
     /**
      * Channel writes handed to the event loop and not yet done. A lone datagram skips the loop (one
      * thread wake-up less on its way) only when this is zero, so that it never overtakes datagrams
@@ -54,13 +64,6 @@ public final class NettyBind implements Bind {
      */
     private final AtomicInteger queued = new AtomicInteger();
     private final ChannelFutureListener done = future -> queued.decrementAndGet();
-    private final ChannelFutureListener segmentedDone = future -> {
-        queued.decrementAndGet();
-        if (!future.isSuccess() && gso) {
-            gso = false;
-            LOG.info("UDP GSO failed (" + future.cause().getMessage() + "): sending one datagram per message from now on");
-        }
-    };
     private volatile Channel channel;
 
     @Override
@@ -113,9 +116,9 @@ public final class NettyBind implements Bind {
             batch.unflushed = true;
             return;
         }
-        if (!batch.add(buf, off, len, to)) {
+        if (!batch.add(buf, off, len, to, maxSegment)) {
             write(c, batch, false);
-            batch.add(buf, off, len, to);
+            batch.add(buf, off, len, to, maxSegment);
         }
     }
 
@@ -140,11 +143,49 @@ public final class NettyBind implements Bind {
         if (!batch.unflushed && sendNow(c, batch)) {
             return;
         }
-        ChannelFutureListener listener = batch.segments() > 1 ? segmentedDone : done;
+        if (batch.segments() > 1 && batch.segmentSize() > maxSegment) {
+            batch.takeApart(packet -> {
+                queued.incrementAndGet();
+                c.write(packet).addListener(done);
+            });
+            if (flush) {
+                c.flush();
+            }
+            batch.unflushed = !flush;
+            return;
+        }
+        ChannelFutureListener listener = done;
+        if (batch.segments() > 1) {
+            int segmentSize = batch.segmentSize();
+            listener = future -> segmentedDone(future, segmentSize);
+        }
         DatagramPacket packet = batch.take();
         queued.incrementAndGet();
         (flush ? c.writeAndFlush(packet) : c.write(packet)).addListener(listener);
         batch.unflushed = !flush;
+    }
+
+    private void segmentedDone(ChannelFuture future, int segmentSize) {
+        queued.decrementAndGet();
+        if (future.isSuccess()) {
+            return;
+        }
+        // Queued before the bind learned that segments this long are refused: a lost batch, not a kernel without GSO.
+        if (future.cause() instanceof Errors.NativeIoException e && e.expectedErr() == -GsoSend.EMSGSIZE) {
+            refused(segmentSize);
+        } else if (gso) {
+            gso = false;
+            LOG.info("UDP GSO failed (" + future.cause().getMessage() + "): sending one datagram per message from now on");
+        }
+    }
+
+    /** The kernel would not cut datagrams of this size from one buffer: they cross the underlay in fragments. */
+    private void refused(int segmentSize) {
+        if (segmentSize <= maxSegment) {
+            maxSegment = segmentSize - 1;
+            LOG.info("UDP GSO refused for " + segmentSize + "-byte datagrams (longer than the underlay's MTU):"
+                    + " sending those one per message");
+        }
     }
 
     /**
@@ -157,8 +198,12 @@ public final class NettyBind implements Bind {
             return false;
         }
         int fd = ((Socket) ((EpollDatagramChannel) c).fd()).intValue();
-        if (!gsoSends.get().send(fd, buf.memoryAddress() + buf.readerIndex(), buf.readableBytes(),
-                batch.segmentSize(), batch.destination())) {
+        int errno = gsoSends.get().send(fd, buf.memoryAddress() + buf.readerIndex(), buf.readableBytes(),
+                batch.segmentSize(), batch.destination());
+        if (errno == GsoSend.EMSGSIZE && batch.segments() > 1) {
+            refused(batch.segmentSize());
+        }
+        if (errno != 0) {
             return false;
         }
         batch.take().release();

@@ -17,6 +17,7 @@ import dev.overlayd.cli.control.ControlProtocol;
 import dev.overlayd.cli.control.PeerIdentity;
 import dev.overlayd.cli.control.StatusReporter;
 import dev.overlayd.noise.Clock;
+import dev.overlayd.noise.Keypair;
 import dev.overlayd.noise.Protocol;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.membership.identity.CertificateRejected;
@@ -30,6 +31,7 @@ import dev.overlayd.peers.socket.UnixSocketServer;
 import dev.overlayd.peers.uapi.UapiProtocol;
 import dev.overlayd.tun.Link;
 import dev.overlayd.tun.LinuxTun;
+import dev.overlayd.tun.MtuWatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -112,18 +114,20 @@ public final class Overlayd implements Callable<Integer> {
         UnixSocketServer control = ControlProtocol.server(tun.name(), status, node);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());
+        int mtu = cluster != null ? cluster.mtu() : wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
+        device.setMtu(Math.min(mtu, Device.MAX_MTU));
+        link.setMtu(mtu);
+        MtuWatch mtuWatch = MtuWatch.start(tun.name(), changed -> followMtu(device, link, changed));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (node != null) {
                 node.close();
             }
+            mtuWatch.close();
             sampler.shutdownNow();
             control.close();
             server.close();
             device.close();
         }, "overlayd-shutdown"));
-        int mtu = cluster != null ? cluster.mtu() : wgQuick != null && wgQuick.iface().mtu() != null ? wgQuick.iface().mtu() : Protocol.DEFAULT_MTU;
-        device.setMtu(mtu);
-        link.setMtu(mtu);
         if (wgQuick != null) {
             try {
                 uapi.apply(ConfigRequest.of(wgQuick));
@@ -150,6 +154,26 @@ public final class Overlayd implements Callable<Integer> {
         LOG.info(tun.name() + ": up, UDP port " + device.listenPort());
         stop.await();
         return 0;
+    }
+
+    /**
+     * The interface's MTU as the kernel reports it, set by anyone (wg-quick, an operator) at any
+     * time: the device pads for it. One that leaves no room in a UDP datagram for WireGuard's
+     * overhead is brought down to the most that fits, as the kernel's WireGuard would refuse it.
+     */
+    private static void followMtu(Device device, Link link, int mtu) {
+        if (mtu > Device.MAX_MTU) {
+            LOG.info(link.name() + ": MTU " + mtu + " leaves no room in one UDP datagram for WireGuard's "
+                    + Keypair.OVERHEAD + " bytes: setting " + Device.MAX_MTU);
+            try {
+                link.setMtu(Device.MAX_MTU);
+            } catch (IOException e) {
+                LOG.warning(link.name() + ": cannot lower the MTU: " + e.getMessage());
+            }
+        } else if (mtu != device.mtu()) {
+            device.setMtu(mtu);
+            LOG.info(link.name() + ": MTU " + mtu + ", as the interface now has it");
+        }
     }
 
     private void shutdown(String why) {

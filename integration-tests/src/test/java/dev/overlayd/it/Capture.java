@@ -18,8 +18,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * that crossed before {@link #close()} once that returns.
  */
 final class Capture implements AutoCloseable {
-    /** One UDP datagram seen on the veth: IPv4 source and destination, and the UDP payload. */
-    record Datagram(String source, String destination, byte[] payload) {
+    /**
+     * One UDP datagram seen on the veth: IPv4 source and destination, the UDP payload, and the
+     * payload's length by its UDP header, which is longer than {@code payload} when the datagram
+     * was fragmented (only its first fragment is here).
+     */
+    record Datagram(String source, String destination, byte[] payload, int length) {
         /** The WireGuard message type: the payload's first byte (1 initiation, 2 response, 3 cookie, 4 data). */
         int type() {
             return payload.length == 0 ? -1 : payload[0];
@@ -84,7 +88,8 @@ final class Capture implements AutoCloseable {
             int ip = frame + 14;
             boolean udpOverIpv4 = length >= 14 + 20 + 8 && (in.get(frame + 12) & 0xff) == 0x08
                     && in.get(frame + 13) == 0x00 && (in.get(ip) & 0xf0) == 0x40 && in.get(ip + 9) == 17;
-            if (!udpOverIpv4) {
+            // A fragment after the first has no UDP header: its datagram is counted at the first.
+            if (!udpOverIpv4 || (Short.reverseBytes(in.getShort(ip + 6)) & 0x1fff) != 0) {
                 continue;
             }
             int udp = ip + (in.get(ip) & 0x0f) * 4;
@@ -93,7 +98,7 @@ final class Capture implements AutoCloseable {
             int udpLength = Short.toUnsignedInt(Short.reverseBytes(in.getShort(udp + 4)));
             byte[] data = new byte[Math.max(0, Math.min(udpLength - 8, frame + length - payload))];
             in.get(payload, data);
-            out.add(new Datagram(ipv4(in, ip + 12), ipv4(in, ip + 16), data));
+            out.add(new Datagram(ipv4(in, ip + 12), ipv4(in, ip + 16), data, udpLength - 8));
         }
         return out;
     }

@@ -153,6 +153,22 @@ final class Host implements AutoCloseable {
         return all.get(0);
     }
 
+    /** Sets the interface's MTU as an operator or wg-quick would, at run time. */
+    void setMtu(int mtu) throws IOException, InterruptedException {
+        exec("ip", "link", "set", "dev", iface, "mtu", Integer.toString(mtu));
+    }
+
+    /** The interface's MTU as the kernel has it now. */
+    int mtu() throws IOException, InterruptedException {
+        String[] words = exec("ip", "-o", "link", "show", "dev", iface).split("\\s+");
+        for (int i = 0; i + 1 < words.length; i++) {
+            if (words[i].equals("mtu")) {
+                return Integer.parseInt(words[i + 1]);
+            }
+        }
+        throw new AssertionError("`ip link show " + iface + "` names no MTU");
+    }
+
     boolean hasLink() throws IOException, InterruptedException {
         return tryExec(10, "ip", "link", "show", "dev", iface).status() == 0;
     }

@@ -147,6 +147,9 @@ class KeypairTest {
             // longer than the MTU: the rule applies to the remainder
             "1421, 1420, 1436", "2839, 1420, 2840", "2840, 1420, 2840", "2841, 1420, 2856",
             "999, 1000, 1000", "1000, 1000, 1000", "1001, 1000, 1016",
+            // large MTUs: EC2's 9001, wireguard-go's netns.sh 34736, overlayd's largest 65472
+            "8992, 9001, 8992", "8993, 9001, 9001", "9001, 9001, 9001", "34721, 34736, 34736", "34736, 34736, 34736",
+            "65457, 65472, 65472", "65472, 65472, 65472", "65473, 65472, 65488",
             // mtu 0: no cap
             "0, 0, 0", "1, 0, 16", "1419, 0, 1424", "1420, 0, 1424", "65519, 0, 65520"})
     void padsToAMultipleOf16ButNotPastTheMtu(int length, int mtu, int expected) {
@@ -154,7 +157,7 @@ class KeypairTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 576, 1000, 1280, 1420, 1500, 9000})
+    @ValueSource(ints = {0, 576, 1000, 1280, 1420, 1500, 9000, 9001, 34736, 65472})
     void paddingWithinTheMtuIsTheLesserOfTheRoundedLengthAndTheMtu(int mtu) {
         int max = mtu == 0 ? 9000 : mtu;
         for (int length = 0; length <= max; length++) {

@@ -49,6 +49,16 @@ import dev.overlayd.tun.TunDevice;
  */
 public final class Device implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Device.class.getName());
+    /**
+     * The longest packet the device can send: what one UDP datagram over IPv4 carries (65,535 less
+     * 20 bytes of IP and 8 of UDP header) less WireGuard's header and tag, rounded down to a
+     * multiple of 16 as the kernel's WireGuard rounds its maximum: 65,472. A peer whose own MTU is
+     * larger pads our full-sized packets to a multiple of 16 too, and its datagrams must still fit.
+     * Over IPv6 20 bytes more would fit, but a peer's endpoint may be either. The kernel lets a
+     * TUN's MTU go to 65,535, so the interface's MTU must be brought down to this; wireguard-go
+     * caps only its padding, at 65,535 - 32, which no IPv4 datagram can carry.
+     */
+    public static final int MAX_MTU = (65_535 - 20 - 8 - Keypair.OVERHEAD) & -Protocol.PADDING_MULTIPLE;
     /** Handshake messages waiting for the worker before new ones are dropped. */
     private static final int MAX_QUEUED_HANDSHAKES = 1024;
     private static final int HEADROOM = TransportHeader.LENGTH;
@@ -157,8 +167,20 @@ public final class Device implements AutoCloseable {
         return identity;
     }
 
+    /**
+     * The interface's MTU, which padding never goes past; followed at run time as the interface
+     * changes, so a full-sized packet is padded to exactly the MTU, and the datagram is as long as
+     * the operator planned for the underlay.
+     */
     public void setMtu(int mtu) {
+        if (mtu < 0 || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("MTU " + mtu + " is not within 0.." + MAX_MTU);
+        }
         this.mtu = mtu;
+    }
+
+    public int mtu() {
+        return mtu;
     }
 
     /** Binds the UDP port now if the device is up, or at {@link #up()}; throws when it is taken. */
@@ -359,6 +381,10 @@ public final class Device implements AutoCloseable {
         Peer peer = allowedIps.lookupDestination(buf, HEADROOM, n);
         if (peer == null) {
             count(null, Drop.NO_ROUTE);
+            return;
+        }
+        if (n > MAX_MTU) {
+            count(peer, Drop.TOO_BIG);
             return;
         }
         send(peer, buf, n);

@@ -26,6 +26,11 @@ public enum Drop {
     NO_ENDPOINT,
     /** The handshake was retried for RekeyAttemptTime without an answer: its staged packets went. */
     HANDSHAKE_GAVE_UP,
+    /**
+     * A packet from the TUN longer than {@link Device#MAX_MTU}: no UDP datagram could carry it
+     * (the interface's MTU was set above that and is being brought down).
+     */
+    TOO_BIG,
     /** The UDP socket or TUN refused the packet. */
     IO_ERROR;
 

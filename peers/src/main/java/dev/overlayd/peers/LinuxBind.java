@@ -2,6 +2,7 @@ package dev.overlayd.peers;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
@@ -20,6 +21,13 @@ import java.util.logging.Logger;
  * receive brings many datagrams of a peer's burst. A kernel or device that refuses GSO gets one
  * datagram per message. One platform thread receives, blocking in recvmsg(2); it ends a batch
  * ({@link Receiver#endOfBatch()}) when no datagram is waiting.
+ *
+ * <p>The kernel cuts a GSO batch into datagrams only when each fits the route's MTU: it refuses
+ * (EMSGSIZE) datagrams that must cross the underlay in IP fragments, which a large tunnel MTU
+ * makes (9001 inside on EC2's 9001 outside, 34736 inside on 1500). The bind learns that segment
+ * size from the refusal and sends datagrams that long one per message from then on, which the
+ * kernel fragments; the refused batch goes that way too. A lone datagram never carries
+ * UDP_SEGMENT, which the kernel would refuse for it the same way.
  */
 public final class LinuxBind implements Bind {
     private static final Logger LOG = Logger.getLogger(LinuxBind.class.getName());
@@ -33,13 +41,17 @@ public final class LinuxBind implements Bind {
     /** Sends hold it shared, so that closing waits for them before the descriptor is freed. */
     private final ReadWriteLock closing = new ReentrantReadWriteLock();
     private volatile UdpSocket socket;
-    private volatile boolean gso;
+    /**
+     * The longest datagram that may share a GSO batch: 0 without GSO, lowered below each segment
+     * size the kernel refused.
+     */
+    private final AtomicInteger maxSegment = new AtomicInteger();
     private Thread receiving;
 
     @Override
     public synchronized int open(int port, Receiver receiver) throws IOException {
         UdpSocket s = UdpSocket.open(port, SOCKET_BUFFER);
-        gso = s.gso();
+        maxSegment.set(s.gso() ? Integer.MAX_VALUE : 0);
         socket = s;
         receiving = Thread.ofPlatform().name("udp-" + s.port()).daemon().start(() -> receive(s, receiver));
         return s.port();
@@ -83,9 +95,9 @@ public final class LinuxBind implements Bind {
             throw new IOException("the UDP socket is closed");
         }
         SendBatch batch = batches.get();
-        if (!batch.add(buf, off, len, to, gso)) {
+        if (!batch.add(buf, off, len, to, maxSegment.get())) {
             write(batch);
-            batch.add(buf, off, len, to, gso);
+            batch.add(buf, off, len, to, maxSegment.get());
         }
     }
 
@@ -119,12 +131,25 @@ public final class LinuxBind implements Bind {
         Endpoint to = batch.destination();
         boolean segmented = batch.segments() > 1;
         int errno = send(send, batch.address(), batch.length(), segmented ? batch.segmentSize() : 0, to);
-        if (errno != 0 && segmented && gso) {
-            gso = false;
-            LOG.info("UDP GSO failed (" + UdpSocket.describe(errno) + "): sending one datagram per message from now on");
-            for (int off = 0; off < batch.length(); off += batch.segmentSize()) {
-                send(send, batch.address() + off, Math.min(batch.segmentSize(), batch.length() - off), 0, to);
+        if (errno != 0 && segmented) {
+            int segmentSize = batch.segmentSize();
+            if (errno == UdpSocket.EMSGSIZE) {
+                lowerMaxSegment(segmentSize - 1, "UDP GSO refused for " + segmentSize
+                        + "-byte datagrams (longer than the underlay's MTU): sending those one per message");
+            } else {
+                lowerMaxSegment(0, "UDP GSO failed (" + UdpSocket.describe(errno)
+                        + "): sending one datagram per message from now on");
             }
+            for (int off = 0; off < batch.length(); off += segmentSize) {
+                send(send, batch.address() + off, Math.min(segmentSize, batch.length() - off), 0, to);
+            }
+        }
+    }
+
+    /** Only ever lowered, also when sending threads learn at once; said once per change. */
+    private void lowerMaxSegment(int max, String why) {
+        if (maxSegment.getAndAccumulate(max, Math::min) > max) {
+            LOG.info(why);
         }
     }
 

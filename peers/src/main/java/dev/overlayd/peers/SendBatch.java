@@ -12,10 +12,15 @@ import jnr.ffi.Pointer;
 final class SendBatch {
     /** The kernel's UDP_MAX_SEGMENTS on older kernels; newer ones allow more. */
     static final int MAX_SEGMENTS = 64;
-    /** Below the 65,535-byte IP limit with room for the IPv6 and UDP headers. */
+    /**
+     * Below the 65,535-byte IP limit with room for the IPv6 and UDP headers: what datagrams may add
+     * up to. A longer datagram (up to {@link #MAX_DATAGRAM}) is a batch of its own.
+     */
     static final int MAX_BYTES = 65_000;
+    /** What one IPv4 UDP datagram carries: a full-sized data message at {@link Device#MAX_MTU} fits. */
+    static final int MAX_DATAGRAM = 65_535 - 20 - 8;
 
-    private final Pointer buffer = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), MAX_BYTES, true);
+    private final Pointer buffer = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), MAX_DATAGRAM, true);
     private Endpoint to;
     private int length;
     private int segmentSize;
@@ -26,15 +31,16 @@ final class SendBatch {
     }
 
     /**
-     * Adds the datagram if it can join this batch (never a second one when segments is false);
-     * when it returns false, send the batch, {@link #clear()} it and try again.
+     * Adds the datagram if it can join this batch; when it returns false, send the batch,
+     * {@link #clear()} it and try again. Datagrams longer than {@code maxSegment} never share a
+     * batch (0: none do): the kernel will not segment them (see {@link LinuxBind}).
      */
-    boolean add(byte[] buf, int off, int len, Endpoint destination, boolean segmented) {
+    boolean add(byte[] buf, int off, int len, Endpoint destination, int maxSegment) {
         if (segments == 0) {
             to = destination;
             segmentSize = len;
-        } else if (!segmented || segments == MAX_SEGMENTS || len > segmentSize || length % segmentSize != 0
-                || length + len > MAX_BYTES || destination != to) {
+        } else if (segments == MAX_SEGMENTS || segmentSize > maxSegment || len > segmentSize
+                || length % segmentSize != 0 || length + len > MAX_BYTES || destination != to) {
             // A shorter datagram may end a batch, but nothing may follow it.
             return false;
         }

@@ -60,6 +60,8 @@ final class UdpSocket {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EINVAL = 22;
+    /** What sendmsg answers when a GSO segment with its headers is longer than the route's MTU. */
+    static final int EMSGSIZE = 90;
     static final int ENETUNREACH = 101;
 
     private static final int AF_INET6 = 10;

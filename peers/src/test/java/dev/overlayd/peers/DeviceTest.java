@@ -160,6 +160,38 @@ class DeviceTest {
     }
 
     @Test
+    void paddingFollowsTheMtuUpToTheLargest() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+        Peer aAtB = b.device.peer(a.key.publicKey());
+        // None a multiple of 16 but the last: a full-sized packet is padded to exactly the MTU, never past it.
+        for (int mtu : new int[] {1300, 9001, 34736, Device.MAX_MTU}) {
+            a.device.setMtu(mtu);
+            long before = aAtB.rxBytes.get();
+            byte[] packet = ipv4("100.64.0.1", "100.64.0.2", new byte[mtu - 20]);
+            a.tun.inject(packet);
+            assertArrayEquals(packet, b.tun.poll(WAIT), "a packet of " + mtu + " bytes crosses");
+            assertEquals(mtu + Keypair.OVERHEAD, aAtB.rxBytes.get() - before, "its data message at MTU " + mtu);
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.device.setMtu(Device.MAX_MTU + 1));
+    }
+
+    @Test
+    void aPacketNoDatagramCanCarryIsACountedDrop() throws Exception {
+        twoHosts(Timing.PROTOCOL);
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
+        assertNotNull(b.tun.poll(WAIT));
+
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[Device.MAX_MTU + 1 - 20]));
+        Peer bAtA = a.device.peer(b.key.publicKey());
+        waitFor(() -> bAtA.drops.get(Drop.TOO_BIG) == 1, "too big counted");
+        a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", "after".getBytes()));
+        assertArrayEquals("after".getBytes(), java.util.Arrays.copyOfRange(b.tun.poll(WAIT), 20, 25),
+                "and the packets after it still cross");
+    }
+
+    @Test
     void aPeerThatMovesIsFollowed() throws Exception {
         twoHosts(Timing.PROTOCOL);
         a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));

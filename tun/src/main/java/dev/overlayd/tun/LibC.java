@@ -10,7 +10,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The handful of libc calls behind {@link LinuxTun}, and errno as JNR saved it after the last call on
+ * The handful of libc calls behind {@link LinuxTun} and {@link MtuWatch}, and errno as JNR saved it after the last call on
  * this thread. The constants are Linux's values for x86-64 and arm64, the machines overlayd runs on.
  */
 final class LibC {
@@ -19,6 +19,11 @@ final class LibC {
     static final int O_CLOEXEC = 0x80000;
     static final int EFD_CLOEXEC = O_CLOEXEC;
     static final short POLLIN = 0x1;
+    static final int AF_NETLINK = 16;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_NONBLOCK = O_NONBLOCK;
+    static final int SOCK_CLOEXEC = O_CLOEXEC;
+    static final int NETLINK_ROUTE = 0;
 
     static final int EPERM = 1;
     static final int ENOENT = 2;
@@ -26,6 +31,8 @@ final class LibC {
     static final int EACCES = 13;
     static final int EAGAIN = 11;
     static final int EINVAL = 22;
+    /** A netlink socket's receive queue overflowed: notifications were lost. */
+    static final int ENOBUFS = 105;
     /** What a TUN fd answers once its interface was deleted: the kernel detached the fd from the netdev. */
     static final int EBADFD = 77;
 
@@ -48,6 +55,17 @@ final class LibC {
         int poll(Pointer fds, long nfds, int timeoutMillis);
 
         int eventfd(int initval, int flags);
+
+        int socket(int domain, int type, int protocol);
+
+        int bind(int fd, Pointer address, int length);
+
+        @ssize_t long send(int fd, Pointer buf, @size_t long count, int flags);
+
+        @ssize_t long recv(int fd, Pointer buf, @size_t long count, int flags);
+
+        /** 0 when there is no such interface. */
+        int if_nametoindex(String name);
 
         /** Nothing useful can be done about a failed close of a TUN or eventfd, so errno is not kept. */
         @IgnoreError

@@ -18,7 +18,8 @@ import dev.overlayd.testing.IcmpEcho;
 
 class GroCoalesceTest {
     private final GroCoalesce coalesce = new GroCoalesce();
-    private final PacketBatch batch = new PacketBatch(64, 16, 1500, 31);
+    /** Slots for the largest packet a TUN passes, as the device's are. */
+    private final PacketBatch batch = new PacketBatch(64, 16, GroCoalesce.MAX_PACKET, 31);
 
     /** One packet as emitted: its virtio header and its bytes. */
     private record Out(VirtioNetHeader header, byte[] packet) {
@@ -86,6 +87,42 @@ class GroCoalesceTest {
         assertEquals(45, coalesce.groupSize(0), "20 + 32 + 45 * 1448 = 65212, one more would pass 65535");
         assertEquals(5, coalesce.groupSize(1));
         assertSuperPacket(out.get(1), Arrays.copyOfRange(segments, 45, 50), VirtioNetHeader.GSO_TCPV4, 20);
+    }
+
+    @Test
+    void mergesLargeSegmentsOnlyAsFarAs64KiB() {
+        // MTU 9001 (EC2's jumbo frames): seven segments fit one super-packet; at 34736 not even two do.
+        TcpPackets.Spec[] jumbo = TcpPackets.segments(TcpPackets.Spec.v4(), 10, 9001 - 52, 5);
+        List<Out> out = coalesce(jumbo);
+        assertEquals(2, out.size());
+        assertEquals(7, coalesce.groupSize(0), "52 + 7 * 8949 = 62695, one more would pass 65535");
+        assertSuperPacket(out.get(0), Arrays.copyOfRange(jumbo, 0, 7), VirtioNetHeader.GSO_TCPV4, 20);
+        assertSuperPacket(out.get(1), Arrays.copyOfRange(jumbo, 7, 10), VirtioNetHeader.GSO_TCPV4, 20);
+
+        TcpPackets.Spec[] large = TcpPackets.segments(TcpPackets.Spec.v4(), 3, 34736 - 52, 6);
+        assertPlain(coalesce(large), large);
+        TcpPackets.Spec[] largest = TcpPackets.segments(TcpPackets.Spec.v6(), 2, 65472 - 72, 7);
+        assertPlain(coalesce(largest), largest);
+    }
+
+    @Test
+    void splittingLargeSegmentsThatWereCoalescedGivesBackTheSameSegments() {
+        TcpPackets.Spec[] segments = TcpPackets.segments(TcpPackets.Spec.v6(), 4, 16000, 8);
+        assertEquals(1, coalesce(segments).size());
+        ByteBuffer written = ByteBuffer.allocate(GroCoalesce.maxEmitted());
+        int len = coalesce.emit(0, batch, written, 0);
+
+        VirtioNetHeader header = new VirtioNetHeader();
+        header.decode(written, 0);
+        GsoSplit split = new GsoSplit();
+        PacketBatch back = new PacketBatch(64, 0, GroCoalesce.MAX_PACKET, 0);
+        assertEquals(null, split.start(header, written, VirtioNetHeader.LENGTH, len - VirtioNetHeader.LENGTH));
+        split.fill(back);
+
+        assertEquals(segments.length, back.size());
+        for (int i = 0; i < segments.length; i++) {
+            assertArrayEquals(segments[i].build(), Arrays.copyOf(back.buffer(i), back.length(i)), "segment " + i);
+        }
     }
 
     @Test

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class GsoSplitTest {
     private final GsoSplit split = new GsoSplit();
     private final VirtioNetHeader header = new VirtioNetHeader();
-    private final PacketBatch batch = new PacketBatch(64, 16, 1500, 31);
+    /** Slots for the largest packet a TUN passes, as the device's are. */
+    private final PacketBatch batch = new PacketBatch(64, 16, LinuxTun.MAX_PACKET, 31);
 
     @Test
     void splitsAnIpv4SuperPacketIntoValidSegments() {
@@ -44,6 +45,43 @@ class GsoSplitTest {
 
         assertEquals(46, n);
         assertSegments(spec, 1428, n);
+    }
+
+    @Test
+    void splitsASuperPacketAtALargeMtu() {
+        // MTU 34736 (wireguard-go's netns.sh): an MSS that leaves room for one whole segment and a rest in 64 KiB.
+        TcpPackets.Spec spec = bigSpec(TcpPackets.Spec.v4(), 65535 - 52, ACK | PSH);
+        ByteBuffer superPacket = TcpPackets.superPacket(spec, 34736 - 52, false);
+
+        int n = splitAll(superPacket);
+
+        assertEquals(2, n);
+        assertEquals(34736, batch.length(0));
+        assertSegments(spec, 34736 - 52, n);
+    }
+
+    @Test
+    void splitsAnIpv6SuperPacketAtTheLargestMtu() {
+        // An IPv6 super-packet's payload length may reach 65535 behind its 40-byte header: past an IPv4 total length.
+        TcpPackets.Spec spec = bigSpec(TcpPackets.Spec.v6(), 65535 - 32, ACK);
+        ByteBuffer superPacket = TcpPackets.superPacket(spec, 65472 - 72, false);
+
+        int n = splitAll(superPacket);
+
+        assertEquals(2, n);
+        assertEquals(65472, batch.length(0));
+        assertSegments(spec, 65472 - 72, n);
+    }
+
+    @Test
+    void copiesAPacketOfTheLargestMtuAsItIs() {
+        TcpPackets.Spec spec = bigSpec(TcpPackets.Spec.v4(), 65535 - 52, ACK);
+        byte[] packet = spec.build();
+        ByteBuffer plain = ByteBuffer.allocate(VirtioNetHeader.LENGTH + packet.length);
+        plain.put(VirtioNetHeader.LENGTH, packet);
+
+        assertEquals(1, splitAll(plain));
+        assertArrayEquals(packet, Arrays.copyOfRange(batch.buffer(0), batch.headroom(), batch.headroom() + batch.length(0)));
     }
 
     @Test

@@ -85,6 +85,27 @@ final class LibC {
         return RUNTIME.getLastError();
     }
 
+    /**
+     * An eventfd for waking a thread in poll(2), which close(2) of the polled descriptor cannot do;
+     * on failure {@code owner} (the descriptor it is for) is closed and the error says what it was for.
+     */
+    static int wakeEventFd(int owner, String what) throws java.io.IOException {
+        int fd = C.eventfd(0, EFD_CLOEXEC);
+        if (fd < 0) {
+            int errno = errno();
+            C.close(owner);
+            throw new java.io.IOException("cannot create an eventfd for " + what + ": " + describe(errno));
+        }
+        return fd;
+    }
+
+    /** Wakes whoever polls {@code eventFd}. */
+    static void wake(int eventFd) {
+        Pointer one = jnr.ffi.Memory.allocateDirect(RUNTIME, Long.BYTES);
+        one.putLong(0, 1);
+        C.write(eventFd, one, Long.BYTES);
+    }
+
     /** The error as the C library words it, with a hint for the causes an operator can fix. */
     static String describe(int errno) {
         String text = C.strerror(errno);

@@ -144,12 +144,7 @@ public final class LinuxTun implements TunDevice {
             C.close(fd);
             throw new OffloadsRefused("cannot set offloads on TUN " + name + ": " + LibC.describe(errno));
         }
-        int wakeFd = C.eventfd(0, LibC.EFD_CLOEXEC);
-        if (wakeFd < 0) {
-            int errno = LibC.errno();
-            C.close(fd);
-            throw new IOException("cannot create an eventfd for TUN " + name + ": " + LibC.describe(errno));
-        }
+        int wakeFd = LibC.wakeEventFd(fd, "TUN " + name);
         return new LinuxTun(kernelName(ifreq), offloads, fd, wakeFd);
     }
 
@@ -349,9 +344,7 @@ public final class LinuxTun implements TunDevice {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Pointer one = Memory.allocateDirect(LibC.RUNTIME, Long.BYTES);
-        one.putLong(0, 1);
-        C.write(wakeFd, one, Long.BYTES);
+        LibC.wake(wakeFd);
         // The woken reader and any writer leave before the descriptors go.
         reading.lock();
         writing.lock();

@@ -72,12 +72,7 @@ public final class MtuWatch implements AutoCloseable {
             C.close(fd);
             throw new IOException("cannot subscribe to link notifications: " + LibC.describe(errno));
         }
-        int wakeFd = C.eventfd(0, LibC.EFD_CLOEXEC);
-        if (wakeFd < 0) {
-            int errno = LibC.errno();
-            C.close(fd);
-            throw new IOException("cannot create an eventfd: " + LibC.describe(errno));
-        }
+        int wakeFd = LibC.wakeEventFd(fd, "following " + name + "'s MTU");
         MtuWatch watch = new MtuWatch(name, ifindex, fd, wakeFd, listener);
         watch.askMtu();
         watch.thread = Thread.ofPlatform().name(name + "-mtu").daemon().start(watch::run);
@@ -134,9 +129,7 @@ public final class MtuWatch implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Pointer one = Memory.allocateDirect(LibC.RUNTIME, Long.BYTES);
-        one.putLong(0, 1);
-        C.write(wakeFd, one, Long.BYTES);
+        LibC.wake(wakeFd);
         try {
             thread.join();
         } catch (InterruptedException e) {

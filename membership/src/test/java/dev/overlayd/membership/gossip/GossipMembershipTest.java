@@ -8,10 +8,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.Map;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.MembershipListener;
-import dev.overlayd.noise.PublicKey;
 import dev.overlayd.noise.RateLimiter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,35 +20,13 @@ class GossipMembershipTest {
     Path dir;
 
     /** A transport that only hands the test its receiver. */
-    private static final class Captured implements GossipTransport {
+    private static final class Captured extends NullTransport {
         volatile Receiver receiver;
 
         @Override
         public void start(Receiver receiver) {
             this.receiver = receiver;
         }
-
-        @Override
-        public void sendGossip(byte[] message, InetAddress to) {}
-
-        @Override
-        public void sendJoin(byte[] message, InetSocketAddress to) {}
-
-        @Override
-        public InetSocketAddress endpointTowards(InetSocketAddress target) {
-            return target;
-        }
-
-        @Override
-        public Map<PublicKey, Long> sent(List<PublicKey> peers) {
-            return Map.of();
-        }
-
-        @Override
-        public void awaitSent(Map<PublicKey, Long> before, int bytes) {}
-
-        @Override
-        public void close() {}
     }
 
     @Test

@@ -23,7 +23,6 @@ import dev.overlayd.membership.identity.SavedRevocations;
 import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
-import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.IpPrefix;
 
 /**
@@ -78,7 +77,7 @@ final class LocalCluster {
         ca = ClusterCa.decode(authority.publicCa().encoded());
     }
 
-    final class Node implements GossipTransport, MembershipListener {
+    final class Node extends NullTransport implements MembershipListener {
         final String name;
         final PrivateKey key = PrivateKey.generate(new SecureRandom());
         final NodeCertificate certificate;
@@ -147,17 +146,6 @@ final class LocalCluster {
         public InetSocketAddress endpointTowards(InetSocketAddress target) {
             return underlay;
         }
-
-        @Override
-        public Map<PublicKey, Long> sent(List<PublicKey> peers) {
-            return Map.of();
-        }
-
-        @Override
-        public void awaitSent(Map<PublicKey, Long> before, int bytes) {}
-
-        @Override
-        public void close() {}
 
         @Override
         public void present(Member member) {

@@ -1,0 +1,112 @@
+package dev.overlayd.node.plugin;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A node for plugins' tests: the test says who it is, adds and removes members, sets peers' health,
+ * and calls the commands the plugin added, as overlayctl would.
+ */
+public final class FakePluginContext implements PluginContext {
+    private final NodeIdentity self;
+    private final Path stateDirectory;
+    private final Map<String, ClusterMember> members = new LinkedHashMap<>();
+    private final Map<String, PeerHealth> health = new LinkedHashMap<>();
+    private final Map<String, ControlCommand> commands = new LinkedHashMap<>();
+    private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile int mtu = 1420;
+
+    public FakePluginContext(NodeIdentity self, Path stateDirectory) {
+        this.self = self;
+        this.stateDirectory = stateDirectory;
+        try {
+            Files.createDirectories(stateDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public NodeIdentity self() {
+        return self;
+    }
+
+    @Override
+    public synchronized List<ClusterMember> members() {
+        return List.copyOf(members.values());
+    }
+
+    @Override
+    public synchronized Subscription onMembers(MemberListener listener) {
+        members.values().forEach(listener::joined);
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** A member is admitted (or changed): every listener hears it. */
+    public synchronized void join(ClusterMember member) {
+        members.put(member.name(), member);
+        listeners.forEach(l -> l.joined(member));
+    }
+
+    public synchronized void leave(String name, String why) {
+        ClusterMember gone = members.remove(name);
+        if (gone != null) {
+            listeners.forEach(l -> l.left(gone, why));
+        }
+    }
+
+    public int listeners() {
+        return listeners.size();
+    }
+
+    @Override
+    public synchronized Optional<PeerHealth> health(String member) {
+        return Optional.ofNullable(health.get(member));
+    }
+
+    public synchronized void setHealth(String member, PeerHealth peer) {
+        health.put(member, peer);
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    public void setMtu(int mtu) {
+        this.mtu = mtu;
+    }
+
+    @Override
+    public synchronized void addCommand(String name, ControlCommand command) {
+        if (commands.putIfAbsent(name, command) != null) {
+            throw new IllegalArgumentException("control command '" + name + "' is taken");
+        }
+    }
+
+    /** Runs `overlayctl NAME ARGUMENT` as the control socket would; an unknown name fails. */
+    public Object command(String name, String argument) throws IOException {
+        ControlCommand command;
+        synchronized (this) {
+            command = commands.get(name);
+        }
+        if (command == null) {
+            throw new IllegalArgumentException("no control command '" + name + "'; added: " + new ArrayList<>(commands.keySet()));
+        }
+        return command.run(argument);
+    }
+
+    @Override
+    public Path stateDirectory() {
+        return stateDirectory;
+    }
+}

@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.overlayd.cli.config.WgQuickConfig.Interface;
-import dev.overlayd.cli.config.WgQuickConfig.InterfaceAddress;
-import dev.overlayd.cli.config.WgQuickConfig.PeerConfig;
+import dev.overlayd.node.config.WgQuickConfig.Interface;
+import dev.overlayd.node.config.WgQuickConfig.InterfaceAddress;
+import dev.overlayd.node.config.WgQuickConfig.PeerConfig;
 import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;

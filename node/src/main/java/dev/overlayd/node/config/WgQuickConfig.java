@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import java.io.IOException;
 import java.io.InputStream;

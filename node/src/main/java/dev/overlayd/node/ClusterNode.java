@@ -36,6 +36,7 @@ import dev.overlayd.node.control.PeerIdentity;
 import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.Device;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.peers.uapi.UapiValues;
 
 /**
@@ -186,9 +187,7 @@ final class ClusterNode implements AutoCloseable {
             throw new IOException(host.name() + " is a cluster node's certificate, not a static host's");
         }
         // A host name in the certificate is resolved once, here: peers are configured with addresses.
-        com.google.common.net.HostAndPort at = com.google.common.net.HostAndPort.fromString(host.endpoint().orElseThrow());
-        Member member = new Member(host.name(), host.encoded(),
-                new InetSocketAddress(InetAddress.getByName(at.getHost()), at.getPort()));
+        Member member = new Member(host.name(), host.encoded(), HostPort.parse(host.endpoint().orElseThrow()).resolve());
         try {
             admission.check(member);
         } catch (CertificateRejected e) {

@@ -26,9 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.google.common.net.HostAndPort;
-import com.google.common.net.InetAddresses;
-import com.google.common.net.InternetDomainName;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.membership.gossip.GossipSettings;
 import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginConfigException;
@@ -54,7 +52,7 @@ public record ClusterConfig(
         Path key,
         int listenPort,
         int mtu,
-        List<HostAndPort> seeds,
+        List<HostPort> seeds,
         InetSocketAddress advertise,
         Backend backend,
         Duration ttl,
@@ -162,7 +160,7 @@ public record ClusterConfig(
         for (String h : f.hosts() == null ? List.<String>of() : f.hosts()) {
             hosts.add(dir.resolve(h));
         }
-        List<HostAndPort> seeds = new ArrayList<>();
+        List<HostPort> seeds = new ArrayList<>();
         for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
             seeds.add(seed(name, s));
         }
@@ -351,13 +349,9 @@ public record ClusterConfig(
     }
 
     /** A member to join through: address or host name, and the port, 51820 when not given. */
-    private static HostAndPort seed(String file, String text) throws ConfigException {
+    private static HostPort seed(String file, String text) throws ConfigException {
         try {
-            HostAndPort seed = HostAndPort.fromString(text.strip()).withDefaultPort(DEFAULT_LISTEN_PORT);
-            if (!seed.getHost().isEmpty() && seed.getPort() > 0
-                    && (InetAddresses.isInetAddress(seed.getHost()) || InternetDomainName.isValid(seed.getHost()))) {
-                return seed;
-            }
+            return HostPort.parse(text.strip(), DEFAULT_LISTEN_PORT);
         } catch (IllegalArgumentException e) {
             // Said below, the same for every malformed seed.
         }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +80,8 @@ class ClusterConfigTest {
         assertEquals("ovl1", c.interfaceName());
         assertEquals(4000, c.listenPort());
         assertEquals(1380, c.mtu());
-        assertEquals(List.of(HostAndPort.fromParts("198.18.0.1", 51820), HostAndPort.fromParts("fd00::1", 51820),
-                HostAndPort.fromParts("seeds.cluster.internal", 51820), HostAndPort.fromParts("seed-2.internal", 4000)),
+        assertEquals(List.of(new HostPort("198.18.0.1", 51820), new HostPort("fd00::1", 51820),
+                new HostPort("seeds.cluster.internal", 51820), new HostPort("seed-2.internal", 4000)),
                 c.seeds());
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
         assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());

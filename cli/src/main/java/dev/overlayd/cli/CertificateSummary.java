@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import dev.overlayd.cli.control.Durations;
+import dev.overlayd.node.control.Durations;
 import dev.overlayd.membership.identity.NodeCertificate;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.google.common.net.InetAddresses;

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.Callable;
-import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.node.control.ClusterStatus;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.membership.identity.CertificateAuthority;

@@ -2,7 +2,7 @@ package dev.overlayd.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.node.control.ClusterStatus;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.membership.identity.CertificateRejected;

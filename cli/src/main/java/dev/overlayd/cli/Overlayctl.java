@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
-import dev.overlayd.cli.control.ControlProtocol;
+import dev.overlayd.node.control.ControlProtocol;
 import dev.overlayd.peers.IpPrefix;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
-import dev.overlayd.cli.control.InterfaceStatus;
+import dev.overlayd.node.control.InterfaceStatus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

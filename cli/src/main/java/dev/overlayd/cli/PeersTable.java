@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import dev.overlayd.cli.control.Durations;
-import dev.overlayd.cli.control.InterfaceStatus;
-import dev.overlayd.cli.control.PeerStatus;
-import dev.overlayd.cli.control.Verdict;
+import dev.overlayd.node.control.Durations;
+import dev.overlayd.node.control.InterfaceStatus;
+import dev.overlayd.node.control.PeerStatus;
+import dev.overlayd.node.control.Verdict;
 
 /**
  * `overlayctl peers` for people: one table row per peer, the verdict last and, on a terminal, in

@@ -3,14 +3,14 @@ package dev.overlayd.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.node.control.ClusterStatus;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
-import dev.overlayd.cli.control.MemberStatus;
+import dev.overlayd.node.control.MemberStatus;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.IpPrefix;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
 
 /**
@@ -43,7 +43,7 @@ final class StaticHostConfig {
         out.append("[Interface]\n");
         out.append("PrivateKey = ").append(key.toBase64()).append('\n');
         out.append("Address = ").append(InetAddresses.toAddrString(host.address())).append("/32\n");
-        host.endpoint().ifPresent(e -> out.append("ListenPort = ").append(HostAndPort.fromString(e).getPort()).append('\n'));
+        host.endpoint().ifPresent(e -> out.append("ListenPort = ").append(HostPort.parse(e).port()).append('\n'));
         for (MemberStatus m : cluster.members()) {
             if (!"node".equals(m.kind())) {
                 continue;

@@ -11,10 +11,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import com.southernstorm.noise.protocol.HandshakeState;
-import dev.overlayd.cli.config.ClusterConfig;
-import dev.overlayd.cli.control.ClusterStatus;
+import dev.overlayd.node.ClusterIdentity;
+import dev.overlayd.node.config.ClusterConfig;
+import dev.overlayd.node.control.ClusterStatus;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overlayd.cli.control.MemberStatus;
+import dev.overlayd.node.control.MemberStatus;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.noise.Handshake;
@@ -60,8 +61,8 @@ final class Training {
         Path yaml = dir.resolve("overlay.yaml");
         Files.writeString(yaml, "ca: ca/ca.crt\ncertificate: n1.crt\nkey: n1.key\nstate: n1\nseeds: [\"198.18.0.1:51820\"]\n");
         new CommandLine(new Overlayd()).parseArgs("--config", yaml.toString());
-        ClusterNode.Identity id = ClusterNode.identity(ClusterConfig.parse(yaml));
-        ClusterNode.Identity other = ClusterNode.identity(ClusterConfig.parse(Files.writeString(dir.resolve("n2.yaml"),
+        ClusterIdentity id = ClusterIdentity.read(ClusterConfig.parse(yaml));
+        ClusterIdentity other = ClusterIdentity.read(ClusterConfig.parse(Files.writeString(dir.resolve("n2.yaml"),
                 "ca: ca/ca.crt\ncertificate: n2.crt\nkey: n2.key\nstate: n2\n")));
         new CaAdmission(id.ca(), Clock.systemUTC(), id.saved()).check(new Member("n2", other.certificate().encoded(), null));
         new ObjectMapper().writeValueAsBytes(new ClusterStatus("overlay0", "training", "100.64.0.0/16", "embedded",
@@ -86,7 +87,7 @@ final class Training {
         bind.close();
     }
 
-    private static void join(ClusterNode.Identity joiner, ClusterNode.Identity member) throws Exception {
+    private static void join(ClusterIdentity joiner, ClusterIdentity member) throws Exception {
         HandshakeState[] sides = {new HandshakeState("Noise_XX_25519_ChaChaPoly_BLAKE2s", HandshakeState.INITIATOR),
             new HandshakeState("Noise_XX_25519_ChaChaPoly_BLAKE2s", HandshakeState.RESPONDER)};
         sides[0].getLocalKeyPair().setPrivateKey(joiner.key().bytes(), 0);

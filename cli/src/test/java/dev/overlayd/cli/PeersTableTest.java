@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.overlayd.cli.control.InterfaceStatus;
-import dev.overlayd.cli.control.PeerStatus;
+import dev.overlayd.node.control.InterfaceStatus;
+import dev.overlayd.node.control.PeerStatus;
 import org.junit.jupiter.api.Test;
 
 class PeersTableTest {

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.NodeCertificate;
@@ -20,7 +22,8 @@ import dev.overlayd.peers.uapi.UapiValues;
  * whose allowed IPs overlap this node's or another configured member's waits: WireGuard would
  * move the prefix to whoever came last, so a revoked node that this node has not heard revoked
  * yet could take over the block the CA has since issued to a new one. The member that holds the
- * prefix keeps it; a waiting one is checked again when a holder goes.
+ * prefix keeps it; a waiting one is checked again when a holder goes. Any number of {@link Watcher}s
+ * follow the configured members: the view of the cluster after admission, never the raw records.
  */
 public final class ClusterPeers implements MembershipListener {
     private static final Logger LOG = Logger.getLogger(ClusterPeers.class.getName());
@@ -28,12 +31,31 @@ public final class ClusterPeers implements MembershipListener {
     /** What this node configured for a member, to report and to undo. */
     public record Configured(Member member, NodeCertificate certificate) {}
 
+    /**
+     * Follows the configured members; called with this object's lock held, one call at a time, so
+     * a watcher must not block. One that throws is logged and the others still hear the change.
+     */
+    public interface Watcher {
+        /** A member is configured as a peer, or its record changed. */
+        void configured(Configured member);
+
+        /** A configured member is removed: it left, timed out, or is no longer admitted. */
+        void removed(Configured member, String why);
+    }
+
+    /** Stops a watcher; closing twice is harmless. */
+    public interface Watch extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private final Device device;
     private final CaAdmission admission;
     private final NodeCertificate self;
     private final Map<String, Configured> configured = new ConcurrentHashMap<>();
     /** Admitted members refused for an overlap, by name, in the order they came. */
     private final Map<String, Member> waiting = new LinkedHashMap<>();
+    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
 
     /** @param self this node's certificate: its allowed IPs are no member's */
     public ClusterPeers(Device device, CaAdmission admission, NodeCertificate self) {
@@ -77,7 +99,9 @@ public final class ClusterPeers implements MembershipListener {
         for (IpPrefix prefix : cert.allowedIps()) {
             device.addAllowedIp(peer, prefix);
         }
-        configured.put(member.name(), new Configured(member, cert));
+        Configured now = new Configured(member, cert);
+        configured.put(member.name(), now);
+        tell(w -> w.configured(now));
         if (added && member.endpoint() != null && cert.kind() == NodeCertificate.Kind.NODE) {
             // The tunnel is made now, not on the first packet: a new member is reachable at once. Not
             // to a static host, published before it runs: unanswered, the handshake would be retried
@@ -97,10 +121,44 @@ public final class ClusterPeers implements MembershipListener {
         if (was != null) {
             device.removePeer(was.certificate().publicKey());
             LOG.info("member " + member.name() + " removed: " + why);
+            tell(w -> w.removed(was, why));
             for (Member next : List.copyOf(waiting.values())) {
                 present(next);
             }
         }
+    }
+
+    /** {@code watcher} hears every configured member now, then each change until the watch is closed. */
+    public synchronized Watch watch(Watcher watcher) {
+        for (Configured c : configured.values()) {
+            tell(watcher, w -> w.configured(c));
+        }
+        watchers.add(watcher);
+        return () -> watchers.remove(watcher);
+    }
+
+    private void tell(java.util.function.Consumer<Watcher> event) {
+        for (Watcher w : watchers) {
+            tell(w, event);
+        }
+    }
+
+    private static void tell(Watcher watcher, java.util.function.Consumer<Watcher> event) {
+        try {
+            event.accept(watcher);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "a member watcher failed; the others carry on: " + e, e);
+        }
+    }
+
+    /** The members configured as peers now. */
+    public List<Configured> configured() {
+        return List.copyOf(configured.values());
+    }
+
+    /** The configured member of that name, or null. */
+    public Configured configured(String name) {
+        return configured.get(name);
     }
 
     /** What of {@code cert}'s allowed IPs another holds: this node, or a configured member but {@code name}. */

@@ -104,6 +104,43 @@ class ClusterPeersTest {
     }
 
     @Test
+    void watchersHearOnlyWhatIsConfiguredAndAWaitingMemberWhenItIsLetIn() throws Exception {
+        NodeCertificate h2 = issue("h2");
+        authority.revoke("h2");
+        NodeCertificate h3 = issue("h3");
+        peers.present(member(h3));
+        List<String> early = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> late = new java.util.concurrent.CopyOnWriteArrayList<>();
+        peers.watch(recorder(early));
+        assertEquals(List.of("+h3"), early, "a new watcher hears the members configured already");
+
+        peers.present(member(h2));
+        ClusterPeers.Watch lateWatch = peers.watch(recorder(late));
+        peers.absent(member(h3), "left the cluster");
+
+        assertEquals(List.of("+h3", "-h3 (left the cluster)", "+h2"), early, "h2 only once it holds its block");
+        assertEquals(List.of("+h3", "-h3 (left the cluster)", "+h2"), late);
+        lateWatch.close();
+        peers.absent(member(h2), "left the cluster");
+        assertEquals(List.of("+h3", "-h3 (left the cluster)", "+h2"), late, "a closed watch hears nothing more");
+        assertEquals("-h2 (left the cluster)", early.getLast());
+    }
+
+    private static ClusterPeers.Watcher recorder(List<String> heard) {
+        return new ClusterPeers.Watcher() {
+            @Override
+            public void configured(ClusterPeers.Configured member) {
+                heard.add("+" + member.member().name());
+            }
+
+            @Override
+            public void removed(ClusterPeers.Configured member, String why) {
+                heard.add("-" + member.member().name() + " (" + why + ")");
+            }
+        };
+    }
+
+    @Test
     void aMemberOverlappingThisNodeIsRefused() throws Exception {
         NodeCertificate intruder = HandSigned.node(dir.resolve("ca"), "h9", PrivateKey.generate(new SecureRandom()).publicKey(),
                 InetAddress.getByName("100.64.0.9"), IpPrefix.parse("100.64.0.0/24"), Instant.now().truncatedTo(ChronoUnit.SECONDS));

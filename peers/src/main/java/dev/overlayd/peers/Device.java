@@ -109,7 +109,9 @@ public final class Device implements AutoCloseable {
     private volatile boolean up;
     private Thread tunReader;
     private volatile Runnable onTunGone = () -> {};
-    private volatile SideChannel sideChannel;
+    /** By message type: WireGuard's four are never here, any other may have a channel of its own. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<SideChannel> sideChannels =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(256);
 
     public Device(TunDevice tun, Bind bind, Clock clock, Timing timing) {
         this.tun = tun;
@@ -275,12 +277,17 @@ public final class Device implements AutoCloseable {
         return allowedIps.prefixes(peer);
     }
 
-    /** Routes messages of the channel's type to it instead of dropping them as unknown. */
+    /**
+     * Routes messages of the channel's type to it instead of dropping them as unknown. Each type has
+     * at most one channel: a second for a type already attached is refused.
+     */
     public void attach(SideChannel channel) {
         if (channel.type() >= MessageType.INITIATION && channel.type() <= MessageType.TRANSPORT) {
             throw new IllegalArgumentException("type " + channel.type() + " is WireGuard's");
         }
-        sideChannel = channel;
+        if (!sideChannels.compareAndSet(channel.type() & 0xff, null, channel)) {
+            throw new IllegalArgumentException("type " + channel.type() + " has a side channel already");
+        }
     }
 
     /** Sends a side channel's message from the device's port. */
@@ -554,8 +561,8 @@ public final class Device implements AutoCloseable {
     }
 
     private void receiveOther(int type, byte[] buf, int off, int len, Endpoint from) {
-        SideChannel channel = sideChannel;
-        if (channel != null && len > 0 && buf[off] == channel.type()) {
+        SideChannel channel = len > 0 ? sideChannels.get(buf[off] & 0xff) : null;
+        if (channel != null) {
             channel.receive(buf, off, len, from.address());
         } else {
             count(null, Drop.ofCode(type));

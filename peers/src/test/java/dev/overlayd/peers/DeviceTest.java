@@ -249,7 +249,7 @@ class DeviceTest {
     }
 
     @Test
-    void aSideChannelGetsItsMessagesAndOtherUnknownTypesAreCountedDrops() throws Exception {
+    void sideChannelsGetTheirOwnTypesAndOtherUnknownTypesAreCountedDrops() throws Exception {
         twoHosts(Timing.PROTOCOL);
         java.util.concurrent.BlockingQueue<byte[]> heard = new java.util.concurrent.LinkedBlockingQueue<>();
         b.device.attach(new SideChannel() {
@@ -269,11 +269,39 @@ class DeviceTest {
         a.device.sendOther(message, b.bind.address());
         assertArrayEquals(message, heard.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
 
+        java.util.concurrent.BlockingQueue<byte[]> second = new java.util.concurrent.LinkedBlockingQueue<>();
+        b.device.attach(new SideChannel() {
+            @Override
+            public byte type() {
+                return 0x71;
+            }
+
+            @Override
+            public void receive(byte[] buf, int off, int len, java.net.InetSocketAddress from) {
+                second.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+            }
+        });
+        byte[] forSecond = message.clone();
+        forSecond[0] = 0x71;
+        a.device.sendOther(forSecond, b.bind.address());
+        assertArrayEquals(forSecond, second.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
+                "each type reaches its own channel");
+
         byte[] other = message.clone();
         other[0] = 0x70;
         a.device.sendOther(other, b.bind.address());
         waitFor(() -> b.device.drops().get(Drop.UNKNOWN_TYPE) == 1, "another type counted as unknown");
         assertTrue(heard.isEmpty());
+        assertTrue(second.isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> b.device.attach(new SideChannel() {
+            @Override
+            public byte type() {
+                return 0x6f;
+            }
+
+            @Override
+            public void receive(byte[] buf, int off, int len, java.net.InetSocketAddress from) {}
+        }), "a type already attached is refused");
         assertThrows(IllegalArgumentException.class, () -> b.device.attach(new SideChannel() {
             @Override
             public byte type() {

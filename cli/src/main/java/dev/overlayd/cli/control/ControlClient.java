@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overlayd.node.control.ClusterStatus;
+import dev.overlayd.node.control.ControlProtocol;
+import dev.overlayd.node.control.InterfaceStatus;
 
 /** overlayctl's side of the {@link ControlProtocol}; every failure is a {@link ControlException} in plain words. */
 public final class ControlClient {
@@ -61,7 +64,14 @@ public final class ControlClient {
         request(interfaceName, "revoke " + java.util.Base64.getEncoder().encodeToString(revocationList), JsonNode.class);
     }
 
-    private <T> T request(String interfaceName, String command, Class<T> type) throws ControlException {
+    /**
+     * Sends one command line (a plugin's command and its argument, e.g. "containers") and reads the
+     * reply as {@code type} ({@link JsonNode} for the reply as it is); an error reply is a {@link ControlException}.
+     */
+    public <T> T request(String interfaceName, String command, Class<T> type) throws ControlException {
+        if (command.indexOf('\n') >= 0) {
+            throw new ControlException("a command is one line");
+        }
         Path socket = directory.resolve(interfaceName + ".sock");
         JsonNode reply;
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {

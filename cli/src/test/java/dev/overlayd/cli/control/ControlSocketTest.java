@@ -20,6 +20,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.overlayd.node.control.ControlProtocol;
+import dev.overlayd.node.control.InterfaceStatus;
+import dev.overlayd.node.control.PeerIdentity;
+import dev.overlayd.node.control.PeerStatus;
+import dev.overlayd.node.control.StatusReporter;
+import dev.overlayd.node.control.Verdict;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;
@@ -56,8 +63,13 @@ class ControlSocketTest {
         device.addAllowedIp(db, IpPrefix.parse("fd00::7/128"));
         device.addPeer(unnamed);
         StatusReporter reporter = new StatusReporter(device, Map.of(named, PeerIdentity.named("db"))::get, Clock.SYSTEM);
-        server = new UnixSocketServer("control", directory(), PosixFilePermissions.fromString("rwx------"), "ovc0",
-                new ControlProtocol(reporter, null), () -> {});
+        ControlProtocol protocol = new ControlProtocol();
+        protocol.add("peers", argument -> reporter.status());
+        protocol.add("echo", argument -> Map.of("heard", argument));
+        protocol.add("fail", argument -> {
+            throw new IOException("it failed");
+        });
+        server = ControlProtocol.server(directory(), "ovc0", protocol);
         server.start();
         client = new ControlClient(directory());
     }
@@ -114,6 +126,22 @@ class ControlSocketTest {
             String reply = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
             assertEquals("{\"error\":\"unknown command\"}\n", reply);
         }
+    }
+
+    @Test
+    void aRegisteredCommandGetsItsArgumentAndItsFailureIsTheError() throws ControlException {
+        assertEquals("a b", client.request("ovc0", "echo  a b ", JsonNode.class).get("heard").asText());
+        assertEquals("", client.request("ovc0", "echo", JsonNode.class).get("heard").asText());
+        ControlException e = assertThrows(ControlException.class, () -> client.request("ovc0", "fail", JsonNode.class));
+        assertEquals("ovc0: the daemon refused: it failed", e.getMessage());
+    }
+
+    @Test
+    void aCommandNameIsTakenOnce() {
+        ControlProtocol protocol = new ControlProtocol();
+        protocol.add("peers", argument -> "first");
+        assertThrows(IllegalArgumentException.class, () -> protocol.add("peers", argument -> "second"));
+        assertThrows(IllegalArgumentException.class, () -> protocol.add("two words", argument -> "x"));
     }
 
     @Test

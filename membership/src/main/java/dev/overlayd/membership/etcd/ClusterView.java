@@ -1,15 +1,13 @@
 package dev.overlayd.membership.etcd;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.membership.identity.VerifyingKey;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -169,9 +167,8 @@ final class ClusterView {
             throw new IOException("a certificate older than the one held for " + name);
         }
         String endpoint = cert.endpoint().orElseThrow(() -> new IOException("static host certificate names no endpoint"));
-        HostAndPort at = HostAndPort.fromString(endpoint);
         // A host name in the certificate is resolved here, once per record: peers are configured with addresses.
-        return new Member(name, read.certificate(), new InetSocketAddress(InetAddress.getByName(at.getHost()), at.getPort()));
+        return new Member(name, read.certificate(), HostPort.parse(endpoint).resolve());
     }
 
     private void ignore(String key, String why) {

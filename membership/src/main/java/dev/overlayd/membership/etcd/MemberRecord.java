@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.identity.SigningKey;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import dev.overlayd.peers.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -135,34 +135,21 @@ final class MemberRecord {
     }
 
     private static String format(InetSocketAddress endpoint) {
-        String address = endpoint.getAddress().getHostAddress();
-        // An IPv6 address in brackets, so the port after the last colon stays unambiguous.
-        String host = address.contains(":") ? "[" + address + "]" : address;
-        return host + ":" + endpoint.getPort();
+        return HostPort.of(endpoint).toString();
     }
 
     /** An endpoint as a record gives it: an IP address literal and a port, never a name to resolve. */
     static InetSocketAddress endpoint(String text) throws IOException {
-        int colon = text == null ? -1 : text.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IOException("endpoint '" + text + "' is not ip:port");
+        HostPort endpoint;
+        try {
+            endpoint = HostPort.parse(String.valueOf(text));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("endpoint '" + text + "' is not ip:port (" + e.getMessage() + ")");
         }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (!isLiteralAddress(host)) {
-            // InetAddress.getByName would resolve a host name, and a record names an address.
+        if (!endpoint.isAddress()) {
+            // Resolving would look a host name up, and a record names an address.
             throw new IOException("endpoint '" + text + "' is not an IP address and port");
         }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(text.substring(colon + 1)));
-        } catch (IllegalArgumentException e) {
-            throw new IOException("endpoint '" + text + "': " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean isLiteralAddress(String host) {
-        return host.contains(":") || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+        return endpoint.resolve();
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
 import dev.overlayd.membership.Admission;
 import dev.overlayd.membership.Member;
@@ -493,17 +493,16 @@ final class GossipNode {
 
     /** A static host's "host:port" as an address, or null (and a warning) when the name does not resolve. */
     private InetSocketAddress resolve(String name, String at) throws Dropped {
-        HostAndPort endpoint;
+        HostPort endpoint;
         try {
-            endpoint = HostAndPort.fromString(at);
-            endpoint.getPort();
-        } catch (IllegalArgumentException | IllegalStateException e) {
+            endpoint = HostPort.parse(at);
+        } catch (IllegalArgumentException e) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, name + ": the certificate's endpoint " + at + " is not host:port");
         }
         try {
-            InetAddress address = InetAddresses.isInetAddress(endpoint.getHost()) ? InetAddresses.forString(endpoint.getHost())
-                    : lookup.addresses(endpoint.getHost())[0];
-            return new InetSocketAddress(address, endpoint.getPort());
+            InetAddress address = endpoint.isAddress() ? InetAddresses.forString(endpoint.host())
+                    : lookup.addresses(endpoint.host())[0];
+            return new InetSocketAddress(address, endpoint.port());
         } catch (UnknownHostException | ArrayIndexOutOfBoundsException e) {
             LOG.warning("static host " + name + ": " + at + " does not resolve; it is a peer without an endpoint until it sends");
             return null;

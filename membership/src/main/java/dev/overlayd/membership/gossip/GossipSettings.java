@@ -2,7 +2,7 @@ package dev.overlayd.membership.gossip;
 
 import java.time.Duration;
 import java.util.List;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 
 /**
  * The embedded backend's knobs. Seeds are members' UDP endpoints to join through (any one that
@@ -10,7 +10,7 @@ import com.google.common.net.HostAndPort;
  * stays present; every interval each node beats to all members and syncs with one; gossip travels
  * inside the overlay, to each member's overlay address on {@code port}.
  */
-public record GossipSettings(List<HostAndPort> seeds, Duration ttl, Duration interval, int port) {
+public record GossipSettings(List<HostPort> seeds, Duration ttl, Duration interval, int port) {
     public static final int DEFAULT_PORT = 51821;
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);

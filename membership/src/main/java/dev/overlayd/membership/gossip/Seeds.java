@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
 
 /**
@@ -30,18 +30,18 @@ final class Seeds implements AutoCloseable {
         InetAddress[] addresses(String host) throws UnknownHostException;
     }
 
-    private final Map<HostAndPort, List<InetSocketAddress>> resolved = new LinkedHashMap<>();
-    private final Map<HostAndPort, Boolean> failing = new LinkedHashMap<>();
-    private final List<HostAndPort> names = new ArrayList<>();
+    private final Map<HostPort, List<InetSocketAddress>> resolved = new LinkedHashMap<>();
+    private final Map<HostPort, Boolean> failing = new LinkedHashMap<>();
+    private final List<HostPort> names = new ArrayList<>();
     private final Lookup lookup;
     private volatile List<InetSocketAddress> addresses = List.of();
     private ScheduledExecutorService resolver;
 
-    Seeds(List<HostAndPort> seeds, Lookup lookup) {
+    Seeds(List<HostPort> seeds, Lookup lookup) {
         this.lookup = lookup;
-        for (HostAndPort seed : seeds) {
-            if (InetAddresses.isInetAddress(seed.getHost())) {
-                resolved.put(seed, List.of(new InetSocketAddress(InetAddresses.forString(seed.getHost()), seed.getPort())));
+        for (HostPort seed : seeds) {
+            if (seed.isAddress()) {
+                resolved.put(seed, List.of(new InetSocketAddress(InetAddresses.forString(seed.host()), seed.port())));
             } else {
                 resolved.put(seed, List.of());
                 names.add(seed);
@@ -66,11 +66,11 @@ final class Seeds implements AutoCloseable {
 
     /** Looks every name up once; what {@link #start} runs. */
     synchronized void refresh() {
-        for (HostAndPort name : names) {
+        for (HostPort name : names) {
             try {
                 List<InetSocketAddress> found = new ArrayList<>();
-                for (InetAddress a : lookup.addresses(name.getHost())) {
-                    found.add(new InetSocketAddress(a, name.getPort()));
+                for (InetAddress a : lookup.addresses(name.host())) {
+                    found.add(new InetSocketAddress(a, name.port()));
                 }
                 resolved.put(name, List.copyOf(found));
                 if (failing.put(name, false) == Boolean.TRUE) {

@@ -20,7 +20,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.IpPrefix;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -350,10 +350,7 @@ public final class CertificateAuthority {
             throw new IdentityException("a static host needs its endpoint (host:port)");
         }
         try {
-            HostAndPort endpoint = HostAndPort.fromString(request.endpoint());
-            if (endpoint.hasPort()) {
-                return endpoint.toString();
-            }
+            return HostPort.parse(request.endpoint()).toString();
         } catch (IllegalArgumentException e) {
             // Said below, the same for both.
         }

@@ -8,7 +8,7 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +29,8 @@ class SeedsTest {
 
     @Test
     void addressesAreSeedsAtOnceAndNamesOnceLookedUpWithEveryAddressTheyHave() {
-        Seeds seeds = new Seeds(List.of(HostAndPort.fromString("198.18.0.1:51820"),
-                HostAndPort.fromString("seeds.cluster.internal:4000")), this::lookup);
+        Seeds seeds = new Seeds(List.of(HostPort.parse("198.18.0.1:51820"),
+                HostPort.parse("seeds.cluster.internal:4000")), this::lookup);
         assertEquals(List.of(new InetSocketAddress("198.18.0.1", 51820)), seeds.addresses(), "no lookup needed");
 
         dns.put("seeds.cluster.internal", new InetAddress[] {ip("198.18.0.7"), ip("198.18.0.8")});
@@ -41,7 +41,7 @@ class SeedsTest {
 
     @Test
     void aNameFollowsTheGroupAndKeepsItsLastAddressesWhileItDoesNotResolve() {
-        Seeds seeds = new Seeds(List.of(HostAndPort.fromString("seeds.cluster.internal:51820")), this::lookup);
+        Seeds seeds = new Seeds(List.of(HostPort.parse("seeds.cluster.internal:51820")), this::lookup);
         seeds.refresh();
         assertEquals(List.of(), seeds.addresses(), "nothing yet");
         dns.put("seeds.cluster.internal", new InetAddress[] {ip("198.18.0.7")});

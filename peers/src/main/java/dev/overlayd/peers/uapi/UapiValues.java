@@ -1,6 +1,5 @@
 package dev.overlayd.peers.uapi;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -157,41 +156,7 @@ public final class UapiValues {
      * they are printed as the IPv4 addresses they are, as wireguard-go does.
      */
     public static String formatEndpoint(InetSocketAddress endpoint) {
-        InetAddress address = endpoint.getAddress();
-        byte[] bytes = address.getAddress();
-        if (bytes.length == 16 && isMappedIpv4(bytes)) {
-            return (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "."
-                    + (bytes[15] & 0xff) + ":" + endpoint.getPort();
-        }
-        if (address instanceof Inet4Address) {
-            return InetAddresses.toAddrString(address) + ":" + endpoint.getPort();
-        }
-        Inet6Address v6 = (Inet6Address) address;
-        String zone = "";
-        if (v6.getScopedInterface() != null) {
-            zone = "%" + v6.getScopedInterface().getName();
-        } else if (v6.getScopeId() != 0) {
-            zone = "%" + v6.getScopeId();
-        }
-        return "[" + ipv6Text(bytes) + zone + "]:" + endpoint.getPort();
-    }
-
-    private static String ipv6Text(byte[] bytes) {
-        try {
-            // Inet6Address.getByAddress keeps 16 bytes as IPv6 (InetAddress.getByAddress would not).
-            return InetAddresses.toAddrString(Inet6Address.getByAddress(null, bytes, (NetworkInterface) null));
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isMappedIpv4(byte[] bytes) {
-        for (int i = 0; i < 10; i++) {
-            if (bytes[i] != 0) {
-                return false;
-            }
-        }
-        return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+        return dev.overlayd.peers.HostPort.of(endpoint).toString();
     }
 
     private static UapiException invalid(String message) {

@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -11,12 +11,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.overlayd.cli.config.WgQuickConfig.Interface;
-import dev.overlayd.cli.config.WgQuickConfig.InterfaceAddress;
-import dev.overlayd.cli.config.WgQuickConfig.PeerConfig;
+import dev.overlayd.node.config.WgQuickConfig.Interface;
+import dev.overlayd.node.config.WgQuickConfig.InterfaceAddress;
+import dev.overlayd.node.config.WgQuickConfig.PeerConfig;
 import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.peers.IpPrefix;
 
 /**
@@ -50,8 +51,6 @@ final class WgQuickParser {
     private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,31}");
     /** 40 or more base64 characters in a row: could be a key (44 characters, hex keys have 64). */
     private static final Pattern KEY_LIKE = Pattern.compile("[A-Za-z0-9+/=]{40,}");
-    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
-    private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private enum Section { NONE, INTERFACE, PEER }
 
@@ -440,71 +439,11 @@ final class WgQuickParser {
      * literal address or a name; names are not resolved here.
      */
     private static String endpointProblem(String value) {
-        String host;
-        String port;
-        if (value.startsWith("[")) {
-            int close = value.indexOf(']');
-            if (close < 0) {
-                return "Endpoint " + show(value) + " has [ without ]";
-            }
-            if (close + 1 >= value.length() || value.charAt(close + 1) != ':') {
-                return "Endpoint " + show(value) + " must be [IPv6]:port";
-            }
-            host = value.substring(1, close);
-            port = value.substring(close + 2);
-            int percent = host.indexOf('%');
-            String literal = percent < 0 ? host : host.substring(0, percent);
-            if (percent >= 0 && !ZONE.matcher(host.substring(percent + 1)).matches()) {
-                return "Endpoint " + show(value) + " has a malformed IPv6 zone";
-            }
-            if (!isIpLiteral(literal, 16)) {
-                return "Endpoint " + show(value) + " must have an IPv6 address between [ and ]";
-            }
-        } else {
-            int colon = value.lastIndexOf(':');
-            if (colon < 0) {
-                return "Endpoint " + show(value) + " has no :port";
-            }
-            host = value.substring(0, colon);
-            port = value.substring(colon + 1);
-            if (host.indexOf(':') >= 0) {
-                return "Endpoint " + show(value) + " must write an IPv6 address in brackets, [address]:port";
-            }
-            if (!isHost(host)) {
-                return "Endpoint " + show(value) + " does not start with a host name or IPv4 address";
-            }
-        }
-        Integer p = number(port, 1, 65535);
-        if (p == null) {
-            return "Endpoint " + show(value) + " must end with a port from 1 to 65535";
-        }
-        return null;
-    }
-
-    private static boolean isHost(String host) {
-        if (host.isEmpty() || host.length() > 253) {
-            return false;
-        }
-        if (host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
-            return isIpLiteral(host, 4); // digits and dots: an IPv4 address, not a name
-        }
-        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-        for (String label : name.split("\\.", -1)) {
-            if (!HOST_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isIpLiteral(String text, int length) {
-        if (text.isEmpty() || text.indexOf('/') >= 0) {
-            return false;
-        }
         try {
-            return IpPrefix.parse(text).address().length == length;
+            HostPort.parse(value);
+            return null;
         } catch (IllegalArgumentException e) {
-            return false;
+            return "Endpoint " + show(value) + " " + e.getMessage();
         }
     }
 

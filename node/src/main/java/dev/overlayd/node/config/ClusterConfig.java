@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -8,20 +8,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.google.common.net.HostAndPort;
-import com.google.common.net.InetAddresses;
-import com.google.common.net.InternetDomainName;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.membership.gossip.GossipSettings;
+import dev.overlayd.node.plugin.Plugin;
+import dev.overlayd.node.plugin.PluginConfigException;
+import dev.overlayd.node.plugin.PluginProvider;
 import dev.overlayd.noise.Protocol;
 import dev.overlayd.peers.uapi.UapiException;
 import dev.overlayd.peers.uapi.UapiValues;
@@ -32,7 +41,9 @@ import dev.overlayd.peers.uapi.UapiValues;
  * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
  * to start from and the directory the node keeps its state in. Everything but
  * the three files has a default; the overlay's range and this node's address come from the
- * certificates. Unknown keys are errors, so a typo is not silently a default.
+ * certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
+ * it reads it (providers are found with {@link ServiceLoader}). Keys no one claims are errors, so a
+ * typo is not silently a default.
  */
 public record ClusterConfig(
         String interfaceName,
@@ -41,7 +52,7 @@ public record ClusterConfig(
         Path key,
         int listenPort,
         int mtu,
-        List<HostAndPort> seeds,
+        List<HostPort> seeds,
         InetSocketAddress advertise,
         Backend backend,
         Duration ttl,
@@ -49,7 +60,8 @@ public record ClusterConfig(
         Etcd etcd,
         List<Path> hosts,
         Path state,
-        Path crl) {
+        Path crl,
+        List<ConfiguredPlugin> plugins) {
 
     public enum Backend { EMBEDDED, ETCD }
 
@@ -68,9 +80,16 @@ public record ClusterConfig(
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** overlayd's own top-level keys, File's. */
+    private static final Set<String> OWN_KEYS = Arrays.stream(File.class.getDeclaredFields())
+            .map(field -> field.getAnnotation(JsonProperty.class))
+            .filter(java.util.Objects::nonNull)
+            .map(JsonProperty::value)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
     /** The file as written: every field optional to Jackson, checked by {@link #parse}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     record File(
             @JsonProperty("interface") String interfaceName,
             @JsonProperty("ca") String ca,
@@ -100,12 +119,25 @@ public record ClusterConfig(
             @JsonProperty("user") String user,
             @JsonProperty("password_file") String passwordFile) {}
 
+    /** The file, its plugins' sections read by the providers on the class path. */
     public static ClusterConfig parse(Path path) throws ConfigException {
+        return parse(path, ServiceLoader.load(PluginProvider.class).stream().map(ServiceLoader.Provider::get).toList());
+    }
+
+    /** The file, its plugins' sections read by {@code providers} (in this order, which is the plugins' start order). */
+    public static ClusterConfig parse(Path path, List<PluginProvider> providers) throws ConfigException {
         String name = path.toString();
         File f;
+        JsonNode tree;
+        Map<String, PluginProvider> sections = sections(name, providers);
         try {
             byte[] bytes = Files.readAllBytes(path);
-            f = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank() ? null : YAML.readValue(bytes, File.class);
+            boolean blank = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank();
+            if (!blank) {
+                refuseUnknownKeys(name, bytes, sections.keySet());
+            }
+            f = blank ? null : YAML.readValue(bytes, File.class);
+            tree = blank ? null : YAML.readTree(bytes);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(name, line(e), "unknown key '" + e.getPropertyName() + "'");
         } catch (JsonProcessingException e) {
@@ -128,7 +160,7 @@ public record ClusterConfig(
         for (String h : f.hosts() == null ? List.<String>of() : f.hosts()) {
             hosts.add(dir.resolve(h));
         }
-        List<HostAndPort> seeds = new ArrayList<>();
+        List<HostPort> seeds = new ArrayList<>();
         for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
             seeds.add(seed(name, s));
         }
@@ -137,6 +169,13 @@ public record ClusterConfig(
             throw new ConfigException(name, 0, "membership.ttl must be at least 2s");
         }
         String interfaceName = f.interfaceName() == null ? DEFAULT_INTERFACE : interfaceName(name, f.interfaceName());
+        List<ConfiguredPlugin> plugins = new ArrayList<>();
+        for (PluginProvider provider : providers) {
+            Plugin plugin = plugin(name, provider, tree.get(provider.section()));
+            if (plugin != null) {
+                plugins.add(new ConfiguredPlugin(provider.section(), plugin));
+            }
+        }
         return new ClusterConfig(
                 interfaceName,
                 required(name, dir, "ca", f.ca()),
@@ -152,7 +191,58 @@ public record ClusterConfig(
                 etcd,
                 List.copyOf(hosts),
                 f.state() == null ? DEFAULT_STATE_ROOT.resolve(interfaceName) : dir.resolve(f.state()),
-                f.crl() == null ? null : dir.resolve(f.crl()));
+                f.crl() == null ? null : dir.resolve(f.crl()),
+                List.copyOf(plugins));
+    }
+
+    /** The sections the providers claim; one claimed twice, or one of the node's own keys, is refused. */
+    private static Map<String, PluginProvider> sections(String file, List<PluginProvider> providers) throws ConfigException {
+        Map<String, PluginProvider> sections = new LinkedHashMap<>();
+        for (PluginProvider provider : providers) {
+            String section = provider.section();
+            boolean own = OWN_KEYS.contains(section);
+            PluginProvider other = sections.putIfAbsent(section, provider);
+            if (own || other != null) {
+                throw new ConfigException(file, 0, "the plugin " + provider.getClass().getName() + " claims the section '"
+                        + section + "', which " + (own ? "is overlayd's own" : other.getClass().getName() + " claims"));
+            }
+        }
+        return sections;
+    }
+
+    /**
+     * Every top-level key that is neither overlayd's nor a plugin's is an error at its line. (File
+     * itself ignores unknown keys, so that the plugins' sections pass; the sections inside it do not.)
+     */
+    private static void refuseUnknownKeys(String file, byte[] bytes, Set<String> sections) throws ConfigException {
+        try (JsonParser p = YAML.getFactory().createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                if (!OWN_KEYS.contains(key) && !sections.contains(key)) {
+                    throw new ConfigException(file, Math.max(0, p.currentTokenLocation().getLineNr()), "unknown key '" + key + "'");
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+        } catch (JsonProcessingException e) {
+            // The binding that follows says what is malformed, and where.
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** The provider's plugin; its refusal of the section is this file's error, on one line. */
+    private static Plugin plugin(String file, PluginProvider provider, JsonNode section) throws ConfigException {
+        try {
+            return provider.create(section);
+        } catch (PluginConfigException e) {
+            throw new ConfigException(file, 0, provider.section() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ConfigException(file, 0, provider.section() + ": the plugin failed to read its section (" + e + ")");
+        }
     }
 
     public GossipSettings gossip() {
@@ -259,13 +349,9 @@ public record ClusterConfig(
     }
 
     /** A member to join through: address or host name, and the port, 51820 when not given. */
-    private static HostAndPort seed(String file, String text) throws ConfigException {
+    private static HostPort seed(String file, String text) throws ConfigException {
         try {
-            HostAndPort seed = HostAndPort.fromString(text.strip()).withDefaultPort(DEFAULT_LISTEN_PORT);
-            if (!seed.getHost().isEmpty() && seed.getPort() > 0
-                    && (InetAddresses.isInetAddress(seed.getHost()) || InternetDomainName.isValid(seed.getHost()))) {
-                return seed;
-            }
+            return HostPort.parse(text.strip(), DEFAULT_LISTEN_PORT);
         } catch (IllegalArgumentException e) {
             // Said below, the same for every malformed seed.
         }

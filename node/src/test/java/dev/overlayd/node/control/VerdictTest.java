@@ -1,4 +1,4 @@
-package dev.overlayd.cli.control;
+package dev.overlayd.node.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.overlayd.cli.control;
+package dev.overlayd.node.control;
 
 /**
  * Who a peer is, as far as this daemon knows.

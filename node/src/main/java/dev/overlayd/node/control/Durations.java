@@ -1,4 +1,4 @@
-package dev.overlayd.cli.control;
+package dev.overlayd.node.control;
 
 /** Ages as operators say them: "42s", "3m", "1h12m", "2d3h". */
 public final class Durations {

@@ -1,12 +1,13 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import com.google.common.net.HostAndPort;
+import dev.overlayd.peers.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,8 +80,8 @@ class ClusterConfigTest {
         assertEquals("ovl1", c.interfaceName());
         assertEquals(4000, c.listenPort());
         assertEquals(1380, c.mtu());
-        assertEquals(List.of(HostAndPort.fromParts("198.18.0.1", 51820), HostAndPort.fromParts("fd00::1", 51820),
-                HostAndPort.fromParts("seeds.cluster.internal", 51820), HostAndPort.fromParts("seed-2.internal", 4000)),
+        assertEquals(List.of(new HostPort("198.18.0.1", 51820), new HostPort("fd00::1", 51820),
+                new HostPort("seeds.cluster.internal", 51820), new HostPort("seed-2.internal", 4000)),
                 c.seeds());
         assertEquals(new InetSocketAddress("198.18.0.9", 4000), c.advertise());
         assertEquals(List.of(dir.resolve("hosts/db1.crt"), Path.of("/etc/overlayd/db2.crt")), c.hosts());
@@ -148,5 +149,81 @@ class ClusterConfigTest {
                 error(etcd + "  etcd: {endpoints: [\"https://198.18.0.5:2379\"], plaintext: true}\n"));
         assertEquals("membership.etcd: plaintext: true and TLS files (ca, certificate, key) contradict each other: keep one",
                 error(etcd + "  etcd: {endpoints: [\"http://198.18.0.5:2379\"], plaintext: true, ca: e.crt}\n"));
+    }
+
+    /** A plugin configured by {@code greeting} (a word); it records the section it was given. */
+    private static final class GreetingProvider implements dev.overlayd.node.plugin.PluginProvider {
+        private final String section;
+        com.fasterxml.jackson.databind.JsonNode seen;
+
+        GreetingProvider(String section) {
+            this.section = section;
+        }
+
+        @Override
+        public String section() {
+            return section;
+        }
+
+        @Override
+        public dev.overlayd.node.plugin.Plugin create(com.fasterxml.jackson.databind.JsonNode node)
+                throws dev.overlayd.node.plugin.PluginConfigException {
+            seen = node;
+            if (node == null) {
+                return null;
+            }
+            if (!node.path("greeting").isTextual()) {
+                throw new dev.overlayd.node.plugin.PluginConfigException("greeting is missing: give a word");
+            }
+            return new dev.overlayd.node.plugin.Plugin() {
+                @Override
+                public void start(dev.overlayd.node.plugin.PluginContext context) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    private ConfigException pluginError(String yaml, GreetingProvider... providers) throws Exception {
+        Path file = Files.writeString(dir.resolve("overlay.yaml"), yaml);
+        return assertThrows(ConfigException.class, () -> ClusterConfig.parse(file, List.of(providers)));
+    }
+
+    @Test
+    void aPluginsSectionIsHandedToItsProviderAndThePluginsKeepTheProvidersOrder() throws Exception {
+        GreetingProvider dns = new GreetingProvider("dns");
+        GreetingProvider containers = new GreetingProvider("containers");
+        Path file = Files.writeString(dir.resolve("overlay.yaml"),
+                "ca: a\ncontainers:\n  greeting: hello\n  extra: [1, 2]\ncertificate: b\nkey: c\n");
+        ClusterConfig c = ClusterConfig.parse(file, List.of(dns, containers));
+        assertEquals("hello", containers.seen.get("greeting").asText());
+        assertEquals(2, containers.seen.get("extra").size());
+        assertNull(dns.seen, "no section: the provider is told so, and its plugin does not run");
+        assertEquals(List.of("containers"), c.plugins().stream().map(ConfiguredPlugin::section).toList());
+    }
+
+    @Test
+    void aBadPluginSectionStopsTheStartInOneLineNamingTheSection() throws Exception {
+        ConfigException e = pluginError("ca: a\ncertificate: b\nkey: c\ncontainers: {greting: hello}\n",
+                new GreetingProvider("containers"));
+        assertEquals("containers: greeting is missing: give a word", e.problem());
+        assertEquals(dir.resolve("overlay.yaml") + ": containers: greeting is missing: give a word", e.getMessage());
+    }
+
+    @Test
+    void aKeyNoPluginClaimsIsStillAnErrorWithItsLine() throws Exception {
+        ConfigException e = pluginError("ca: a\ncertificate: b\ncontainers: {greeting: hello}\nkey: c\ndsn: on\nmtu: 1400\n",
+                new GreetingProvider("containers"));
+        assertEquals("unknown key 'dsn'", e.problem());
+        assertEquals(5, e.line());
+    }
+
+    @Test
+    void aPluginCannotClaimOverlaydsOwnKeysOrAnothersSection() throws Exception {
+        assertTrue(pluginError("ca: a\ncertificate: b\nkey: c\n", new GreetingProvider("membership")).problem()
+                .endsWith("claims the section 'membership', which is overlayd's own"));
+        assertTrue(pluginError("ca: a\ncertificate: b\nkey: c\n", new GreetingProvider("dns"), new GreetingProvider("dns"))
+                .problem().contains("claims the section 'dns', which"));
     }
 }

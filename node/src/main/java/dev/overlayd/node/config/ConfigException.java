@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 /**
  * A configuration file that cannot be used, with where and why. {@link #getMessage()} is one line,

@@ -1,4 +1,4 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,8 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import dev.overlayd.cli.config.WgQuickConfig.InterfaceAddress;
-import dev.overlayd.cli.config.WgQuickConfig.PeerConfig;
+import dev.overlayd.node.config.WgQuickConfig.InterfaceAddress;
+import dev.overlayd.node.config.WgQuickConfig.PeerConfig;
 import dev.overlayd.noise.PresharedKey;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;

@@ -1,6 +1,7 @@
-package dev.overlayd.cli.config;
+package dev.overlayd.node.config;
 
 import java.io.IOException;
+import dev.overlayd.peers.HostPort;
 import java.io.InputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -169,14 +170,12 @@ public record WgQuickConfig(Interface iface, List<PeerConfig> peers) {
             if (endpoint == null) {
                 return null;
             }
-            int colon = endpoint.lastIndexOf(':');
-            String host = endpoint.substring(0, colon);
-            return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+            return HostPort.parse(endpoint).host();
         }
 
         /** The endpoint's port, or 0 without an endpoint. */
         public int endpointPort() {
-            return endpoint == null ? 0 : Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+            return endpoint == null ? 0 : HostPort.parse(endpoint).port();
         }
 
         /** Never prints the preshared key, whatever {@link PresharedKey#toString()} does. */

@@ -1,4 +1,4 @@
-package dev.overlayd.cli.control;
+package dev.overlayd.node.control;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;

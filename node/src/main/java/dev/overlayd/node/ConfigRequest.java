@@ -1,4 +1,4 @@
-package dev.overlayd.cli;
+package dev.overlayd.node;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,7 +7,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
-import dev.overlayd.cli.config.WgQuickConfig;
+import dev.overlayd.node.config.WgQuickConfig;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.uapi.AllowedIpChange;
 import dev.overlayd.peers.uapi.PeerChange;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -204,7 +205,7 @@ public final class AttachAgent implements AutoCloseable {
         }
         try {
             switch (event.action()) {
-                case "create" -> consider(event.id(), Trigger.CREATE);
+                case "create" -> attachCreated(event);
                 case "start" -> {
                     if (!state(event.id(), "running")) {
                         consider(event.id(), Trigger.START);
@@ -232,6 +233,53 @@ public final class AttachAgent implements AutoCloseable {
         return true;
     }
 
+    /**
+     * A container just created is connected at once: the start may follow within a round trip
+     * (docker run), and a connect that comes after the start adds the interface to a running
+     * process. So the labels are taken from the event, the address from the allocator alone, and
+     * the inspect that checks the rest (network mode, state) comes after the connect; whatever
+     * fails there is redone the slow way by {@link #consider}.
+     */
+    private void attachCreated(DockerEvent event) throws IOException {
+        String id = event.id();
+        // A create event's attributes are the container's labels, plus its name and image.
+        ContainerInfo fromEvent = new ContainerInfo(id, event.attributes().getOrDefault("name", id), event.attributes(),
+                "default", "created", Map.of(), null);
+        if (policy.skipReason(fromEvent).isPresent()) {
+            consider(id, Trigger.CREATE);
+            return;
+        }
+        InetAddress address;
+        try {
+            address = allocator.allocate(id, List.of());
+            docker.connect(networkId, id, address);
+        } catch (SubnetExhaustedException | DockerException e) {
+            allocator.release(id);
+            consider(id, Trigger.CREATE);
+            return;
+        }
+        Instant connected = clock.instant();
+        Optional<ContainerInfo> found = docker.container(id);
+        if (found.isEmpty()) {
+            forget(id);
+            return;
+        }
+        ContainerInfo container = found.get();
+        Optional<String> reason = policy.skipReason(container);
+        if (reason.isPresent()) {
+            docker.disconnect(networkId, id);
+            allocator.release(id);
+            markSkipped(container, reason.get());
+            return;
+        }
+        markAttached(container, address);
+        if (container.startedAt() != null && container.startedAt().isBefore(connected)) {
+            logLate(container, address, "it started before the connect at create was done");
+        } else {
+            LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
+        }
+    }
+
     private void consider(String id, Trigger trigger) throws IOException {
         Optional<ContainerInfo> found = docker.container(id);
         if (found.isEmpty()) {
@@ -247,6 +295,7 @@ public final class AttachAgent implements AutoCloseable {
         }
         Optional<String> reason = policy.skipReason(container);
         if (reason.isPresent()) {
+            allocator.release(id);
             markSkipped(container, reason.get());
             return;
         }
@@ -261,6 +310,7 @@ public final class AttachAgent implements AutoCloseable {
         try {
             docker.connect(networkId, id, address);
         } catch (DockerException e) {
+            allocator.release(id);
             if (docker.container(id).isEmpty()) {
                 forget(id);
                 return;
@@ -270,14 +320,18 @@ public final class AttachAgent implements AutoCloseable {
             return;
         }
         markAttached(container, address);
-        boolean running = container.state().equals("running");
-        if (trigger == Trigger.START || (running && trigger == Trigger.RESYNC)) {
-            LOG.warning("containers: " + container.name() + " attached late at " + address.getHostAddress()
-                    + (trigger == Trigger.START ? ": missed at create, connected when it started" : ": it was running unattached")
-                    + "; its process may have started without the overlay");
+        if (trigger == Trigger.START) {
+            logLate(container, address, "missed at create, connected when it started");
+        } else if (container.state().equals("running")) {
+            logLate(container, address, "it was running unattached");
         } else {
             LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
         }
+    }
+
+    private static void logLate(ContainerInfo container, InetAddress address, String why) {
+        LOG.warning("containers: " + container.name() + " attached late at " + address.getHostAddress() + ": " + why
+                + "; its process may have begun without the overlay");
     }
 
     /** Addresses on the network that Docker reports and the allocator may not know (an --ip given by hand). */

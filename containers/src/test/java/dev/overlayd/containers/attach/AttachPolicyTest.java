@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class AttachPolicyTest {
     private static ContainerInfo container(String networkMode, Map<String, String> labels) {
-        return new ContainerInfo("id", "web", labels, networkMode, "created", Map.of());
+        return new ContainerInfo("id", "web", labels, networkMode, "created", Map.of(), null);
     }
 
     @Test

@@ -168,7 +168,7 @@ final class NetworkDriver {
         }
         state.put(endpoint.withJoined(true));
         LOG.log(Level.INFO, "network driver: {0} joined, {1} via {2} (MTU {3})",
-                shortId(endpoint.id()), endpoint.address(), endpoint.hostEnd(), linkMtu);
+                shortId(endpoint.id()), endpoint.address(), endpoint.hostEnd(), Integer.toString(linkMtu));
         return new JoinReply(new InterfaceName(endpoint.containerEnd(), "eth"),
                 List.of(new StaticRoute(self.overlay().toString(), ROUTE_NEXT_HOP, self.address().getHostAddress())),
                 true);
@@ -190,8 +190,9 @@ final class NetworkDriver {
     }
 
     private Endpoint endpoint(String networkId, String endpointId) throws DriverException {
+        String id = id("EndpointID", endpointId);
         Network network = network(networkId);
-        Endpoint endpoint = state.endpoint(id("EndpointID", endpointId));
+        Endpoint endpoint = state.endpoint(id);
         if (endpoint == null || !endpoint.network().equals(network.id())) {
             throw new DriverException("unknown endpoint " + shortId(endpointId) + " on network " + shortId(networkId));
         }

@@ -1,0 +1,374 @@
+package dev.overlayd.containers.attach;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import dev.overlayd.containers.docker.ApiVersion;
+import dev.overlayd.containers.docker.ContainerInfo;
+import dev.overlayd.containers.docker.DockerClient;
+import dev.overlayd.containers.docker.DockerEvent;
+import dev.overlayd.containers.docker.DockerException;
+import dev.overlayd.containers.docker.NetworkInfo;
+
+/**
+ * Connects the containers of this host to the overlay's Docker network. It follows dockerd's
+ * container events and resyncs fully at start and on every reconnect: a container is connected when
+ * it is created, so Docker gives it the interface before its process starts (and again on each
+ * restart, from the endpoint config it keeps); one missed at create is connected when it starts, and
+ * that is logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
+ * container is removed. When dockerd is absent or restarting, that is said once and retried with a
+ * backoff (0.5 s doubling to 30 s); the overlay itself does not depend on dockerd.
+ *
+ * <p>Everything that talks to dockerd runs on the agent's one thread, in order.
+ */
+public final class AttachAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AttachAgent.class.getName());
+    static final List<String> ACTIONS = List.of("create", "start", "die", "destroy");
+
+    private enum Trigger { RESYNC, CREATE, START }
+
+    private final DockerClient docker;
+    private final AttachPolicy policy;
+    private final OverlayNetwork network;
+    private final AddressAllocator allocator;
+    private final Clock clock;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "containers-agent");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    private final Map<String, ContainersStatus.Attached> attached = new ConcurrentHashMap<>();
+    private final Map<String, ContainersStatus.Skipped> skipped = new ConcurrentHashMap<>();
+
+    // Agent thread only.
+    private String networkId;
+    private DockerClient.EventStream events;
+    private int generation;
+    private boolean connectedOnce;
+    private boolean outageLogged;
+    private volatile String dockerState = "not connected yet";
+    private volatile boolean closed;
+
+    public AttachAgent(DockerClient docker, AttachPolicy policy, OverlayNetwork network, AddressAllocator allocator, Clock clock) {
+        this.docker = docker;
+        this.policy = policy;
+        this.network = network;
+        this.allocator = allocator;
+        this.clock = clock;
+    }
+
+    /** Starts watching dockerd; returns at once (dockerd need not be up). */
+    public void start() {
+        thread.execute(this::connect);
+    }
+
+    public ContainersStatus status() {
+        return new ContainersStatus(network.name(), network.subnet().toString(), dockerState,
+                attached.values().stream().sorted(Comparator.comparing(ContainersStatus.Attached::name)).toList(),
+                skipped.values().stream().sorted(Comparator.comparing(ContainersStatus.Skipped::name)).toList());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.execute(this::closeEvents);
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        docker.close();
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        try {
+            ApiVersion version = docker.negotiate();
+            networkId = ensureNetwork();
+            int current = ++generation;
+            events = docker.containerEvents(ACTIONS, event -> post(() -> onEvent(event)),
+                    why -> post(() -> lost(current, why)));
+            resync();
+            dockerState = "connected (API " + version + ")";
+            LOG.info("containers: " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
+                    + " (API " + version + "), network " + network.name() + "; " + attached.size() + " attached, "
+                    + skipped.size() + " skipped");
+            connectedOnce = true;
+            outageLogged = false;
+            backoff.reset();
+        } catch (IOException e) {
+            closeEvents();
+            down(e);
+        }
+    }
+
+    private void lost(int streamGeneration, IOException why) {
+        if (streamGeneration == generation && !closed) {
+            closeEvents();
+            down(why);
+        }
+    }
+
+    private void down(IOException why) {
+        dockerState = "unreachable: " + why.getMessage();
+        Duration wait = backoff.next();
+        if (!outageLogged) {
+            outageLogged = true;
+            LOG.warning("containers: dockerd at " + docker.socket() + ": " + why.getMessage()
+                    + "; retrying with backoff up to 30 s (the overlay itself keeps working)");
+        } else {
+            LOG.fine("containers: still no dockerd (" + why.getMessage() + "); next try in " + wait.toMillis() + " ms");
+        }
+        if (!closed) {
+            thread.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void closeEvents() {
+        if (events != null) {
+            events.close();
+            events = null;
+        }
+    }
+
+    private void post(Runnable task) {
+        if (!closed) {
+            thread.execute(task);
+        }
+    }
+
+    /**
+     * The network's id: the one there, when it is ours (driver and subnet); one made when there is
+     * none, or in place of a wrong one that no container uses. A wrong one in use is an error that
+     * names what to do, retried like an absent dockerd.
+     */
+    private String ensureNetwork() throws IOException {
+        Optional<NetworkInfo> existing = docker.network(network.name()).filter(n -> n.name().equals(network.name()));
+        if (existing.isPresent()) {
+            NetworkInfo n = existing.get();
+            if (n.driver().equals(network.driver()) && n.subnets().equals(List.of(network.subnet().toString()))) {
+                return n.id();
+            }
+            if (!n.containers().isEmpty()) {
+                throw new IOException("Docker network " + network.name() + " has driver " + n.driver() + " and subnets "
+                        + n.subnets() + ", not driver " + network.driver() + " with subnet " + network.subnet()
+                        + ", and containers are on it: remove it (docker network rm " + network.name()
+                        + ") or set containers.network to another name");
+            }
+            LOG.warning("containers: Docker network " + network.name() + " had driver " + n.driver() + " and subnets "
+                    + n.subnets() + "; recreated with driver " + network.driver() + " and subnet " + network.subnet());
+            docker.removeNetwork(n.id());
+        }
+        try {
+            return docker.createNetwork(network.name(), network.driver(), network.subnet(), network.gateway());
+        } catch (DockerException e) {
+            throw new IOException("cannot create Docker network " + network.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every container there is considered; what is known of those gone is dropped, their addresses freed. */
+    private void resync() throws IOException {
+        List<String> ids = docker.containerIds();
+        Set<String> existing = Set.copyOf(ids);
+        allocator.retainOnly(existing);
+        attached.keySet().retainAll(existing);
+        skipped.keySet().retainAll(existing);
+        for (String id : ids) {
+            consider(id, Trigger.RESYNC);
+        }
+    }
+
+    private void onEvent(DockerEvent event) {
+        if (!event.type().equals("container") || event.id().isEmpty()) {
+            return;
+        }
+        try {
+            switch (event.action()) {
+                case "create" -> attachCreated(event);
+                case "start" -> {
+                    if (!state(event.id(), "running")) {
+                        consider(event.id(), Trigger.START);
+                    }
+                }
+                case "die" -> state(event.id(), "exited");
+                case "destroy" -> forget(event.id());
+                default -> { }
+            }
+        } catch (DockerException e) {
+            LOG.warning("containers: " + event.action() + " of container " + shortId(event.id()) + ": " + e.getMessage());
+        } catch (IOException e) {
+            // dockerd is going: the stream's end says so, once; the resync after the reconnect redoes this.
+            LOG.fine("containers: " + event.action() + " of container " + shortId(event.id()) + ": " + e.getMessage());
+        }
+    }
+
+    /** Sets an attached container's state; false when it is not attached. */
+    private boolean state(String id, String state) {
+        ContainersStatus.Attached a = attached.get(id);
+        if (a == null) {
+            return false;
+        }
+        attached.put(id, new ContainersStatus.Attached(a.name(), a.id(), a.address(), state, now()));
+        return true;
+    }
+
+    /**
+     * A container just created is connected at once: the start may follow within a round trip
+     * (docker run), and a connect that comes after the start adds the interface to a running
+     * process. So the labels are taken from the event, the address from the allocator alone, and
+     * the inspect that checks the rest (network mode, state) comes after the connect; whatever
+     * fails there is redone the slow way by {@link #consider}.
+     */
+    private void attachCreated(DockerEvent event) throws IOException {
+        String id = event.id();
+        // A create event's attributes are the container's labels, plus its name and image.
+        ContainerInfo fromEvent = new ContainerInfo(id, event.attributes().getOrDefault("name", id), event.attributes(),
+                "default", "created", Map.of(), null);
+        if (policy.skipReason(fromEvent).isPresent()) {
+            consider(id, Trigger.CREATE);
+            return;
+        }
+        InetAddress address;
+        try {
+            address = allocator.allocate(id, List.of());
+            docker.connect(networkId, id, address);
+        } catch (SubnetExhaustedException | DockerException e) {
+            allocator.release(id);
+            consider(id, Trigger.CREATE);
+            return;
+        }
+        Instant connected = clock.instant();
+        Optional<ContainerInfo> found = docker.container(id);
+        if (found.isEmpty()) {
+            forget(id);
+            return;
+        }
+        ContainerInfo container = found.get();
+        Optional<String> reason = policy.skipReason(container);
+        if (reason.isPresent()) {
+            docker.disconnect(networkId, id);
+            allocator.release(id);
+            markSkipped(container, reason.get());
+            return;
+        }
+        markAttached(container, address);
+        if (container.startedAt() != null && container.startedAt().isBefore(connected)) {
+            logLate(container, address, "it started before the connect at create was done");
+        } else {
+            LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
+        }
+    }
+
+    private void consider(String id, Trigger trigger) throws IOException {
+        Optional<ContainerInfo> found = docker.container(id);
+        if (found.isEmpty()) {
+            forget(id);
+            return;
+        }
+        ContainerInfo container = found.get();
+        if (container.networks().containsKey(network.name())) {
+            InetAddress address = container.networks().get(network.name());
+            allocator.adopt(id, address);
+            markAttached(container, address);
+            return;
+        }
+        Optional<String> reason = policy.skipReason(container);
+        if (reason.isPresent()) {
+            allocator.release(id);
+            markSkipped(container, reason.get());
+            return;
+        }
+        InetAddress address;
+        try {
+            address = allocator.allocate(id, inUse());
+        } catch (SubnetExhaustedException e) {
+            LOG.warning("containers: " + container.name() + " runs without the overlay: " + e.getMessage());
+            markSkipped(container, e.getMessage());
+            return;
+        }
+        try {
+            docker.connect(networkId, id, address);
+        } catch (DockerException e) {
+            allocator.release(id);
+            if (docker.container(id).isEmpty()) {
+                forget(id);
+                return;
+            }
+            LOG.warning("containers: " + container.name() + " runs without the overlay: connecting it failed: " + e.getMessage());
+            markSkipped(container, "connecting it failed: " + e.getMessage());
+            return;
+        }
+        markAttached(container, address);
+        if (trigger == Trigger.START) {
+            logLate(container, address, "missed at create, connected when it started");
+        } else if (container.state().equals("running")) {
+            logLate(container, address, "it was running unattached");
+        } else {
+            LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
+        }
+    }
+
+    private static void logLate(ContainerInfo container, InetAddress address, String why) {
+        LOG.warning("containers: " + container.name() + " attached late at " + address.getHostAddress() + ": " + why
+                + "; its process may have begun without the overlay");
+    }
+
+    /** Addresses on the network that Docker reports and the allocator may not know (an --ip given by hand). */
+    private Collection<InetAddress> inUse() throws IOException {
+        return docker.network(networkId).map(n -> n.containers().values().stream()
+                .filter(a -> a != null).toList()).orElse(List.of());
+    }
+
+    private void markAttached(ContainerInfo container, InetAddress address) {
+        skipped.remove(container.id());
+        String shown = address == null ? null : address.getHostAddress();
+        ContainersStatus.Attached had = attached.get(container.id());
+        if (had == null || !had.state().equals(container.state()) || !Objects.equals(had.address(), shown)) {
+            attached.put(container.id(), new ContainersStatus.Attached(container.name(), container.id(), shown,
+                    container.state(), now()));
+        }
+    }
+
+    private void markSkipped(ContainerInfo container, String reason) {
+        attached.remove(container.id());
+        ContainersStatus.Skipped had = skipped.get(container.id());
+        if (had == null || !had.reason().equals(reason)) {
+            skipped.put(container.id(), new ContainersStatus.Skipped(container.name(), container.id(), reason, now()));
+        }
+    }
+
+    private void forget(String id) throws IOException {
+        attached.remove(id);
+        skipped.remove(id);
+        allocator.release(id);
+    }
+
+    private long now() {
+        return clock.instant().getEpochSecond();
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}

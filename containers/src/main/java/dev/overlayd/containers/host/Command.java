@@ -1,0 +1,64 @@
+package dev.overlayd.containers.host;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** A program run to its end (ip, nft): its output, or an IOException that carries its error output. */
+record Command(List<String> argv) {
+
+    static Command of(String... argv) {
+        return new Command(List.of(argv));
+    }
+
+    /** Runs it with nothing on its input. */
+    String run() throws IOException {
+        return run(null);
+    }
+
+    /** Runs it with {@code input} (when not null) on its standard input. */
+    String run(String input) throws IOException {
+        Result result = tryRun(input);
+        if (result.status() != 0) {
+            throw new IOException(String.join(" ", argv) + " failed (exit " + result.status() + "): " + result.stderr());
+        }
+        return result.stdout();
+    }
+
+    record Result(int status, String stdout, String stderr) {}
+
+    Result tryRun(String input) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        if (input == null) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
+        Process process = builder.start();
+        if (input != null) {
+            try (OutputStream in = process.getOutputStream()) {
+                in.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        // Errors are short; read them on a second thread so a long output cannot block the program.
+        var stderr = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                stderr.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+            } catch (IOException e) {
+                stderr.complete("(unreadable: " + e.getMessage() + ")");
+            }
+        });
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            int status = process.waitFor();
+            return new Result(status, stdout, stderr.get());
+        } catch (InterruptedException e) {
+            process.destroy();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for " + String.join(" ", argv));
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.overlayd.containers.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@link HostNetwork} on Linux, in the calling thread's network namespace: links and routes through
+ * iproute2's {@code ip}, the filter through {@code nft -f -}, and sysctls written to /proc/sys.
+ * Forwarding is enabled per interface (the overlay interface and each container veth), never
+ * through net.ipv4.ip_forward, which would turn it on for every interface of the host.
+ */
+public final class LinuxHostNetwork implements HostNetwork {
+    private static final Path CONF = Path.of("/proc/sys/net/ipv4/conf");
+    private static final Pattern LINK = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String overlayInterface;
+
+    public LinuxHostNetwork(String overlayInterface) {
+        this.overlayInterface = link(overlayInterface);
+    }
+
+    @Override
+    public void prepare() throws IOException {
+        sysctl(overlayInterface, "forwarding", "1");
+        Command.of("nft", "-f", "-").run(ContainerFilter.ruleset(overlayInterface));
+    }
+
+    @Override
+    public void createVeth(String hostEnd, String containerEnd, int mtu) throws IOException {
+        deleteLink(hostEnd);
+        deleteLink(containerEnd);
+        String m = Integer.toString(mtu);
+        Command.of("ip", "link", "add", link(hostEnd), "mtu", m, "type", "veth", "peer", "name", link(containerEnd), "mtu", m).run();
+    }
+
+    @Override
+    public void route(String hostEnd, Inet4Address container) throws IOException {
+        String name = link(hostEnd);
+        sysctl(name, "forwarding", "1");
+        // Answers the container's ARP for the node's address and for the other containers, which
+        // all lie in its /24 but sit behind other veths.
+        sysctl(name, "proxy_arp", "1");
+        sysctl(name, "rp_filter", "1");
+        Command.of("ip", "link", "set", "dev", name, "up").run();
+        Command.of("ip", "route", "replace", container.getHostAddress() + "/32", "dev", name).run();
+    }
+
+    @Override
+    public void deleteLink(String name) throws IOException {
+        Command.Result result = Command.of("ip", "link", "del", "dev", link(name)).tryRun(null);
+        if (result.status() != 0 && !result.stderr().contains("Cannot find device")) {
+            throw new IOException("ip link del dev " + name + " failed (exit " + result.status() + "): " + result.stderr());
+        }
+    }
+
+    @Override
+    public Set<String> links(String prefix) throws IOException {
+        Set<String> names = new LinkedHashSet<>();
+        for (JsonNode link : JSON.readTree(Command.of("ip", "-j", "link", "show").run())) {
+            String name = link.path("ifname").asText();
+            if (name.startsWith(prefix)) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static void sysctl(String link, String key, String value) throws IOException {
+        Files.writeString(CONF.resolve(link).resolve(key), value);
+    }
+
+    private static String link(String name) {
+        if (!LINK.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a link name (1 to 15 of A-Z a-z 0-9 _ . -): " + name);
+        }
+        return name;
+    }
+}

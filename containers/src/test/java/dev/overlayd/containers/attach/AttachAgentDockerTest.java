@@ -1,0 +1,254 @@
+package dev.overlayd.containers.attach;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import com.google.common.net.InetAddresses;
+import dev.overlayd.containers.docker.ApiVersion;
+import dev.overlayd.containers.docker.DockerClient;
+import dev.overlayd.peers.IpPrefix;
+import dev.overlayd.testing.DockerHost;
+import dev.overlayd.testing.Netns;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent against a real dockerd in a namespace of the test's. Until overlayd's driver serves the
+ * overlay network, the network is made with Docker's own bridge driver (with --iptables=false it
+ * touches nothing outside the namespace): what is tested here is which containers are connected,
+ * when, and with which address.
+ */
+class AttachAgentDockerTest {
+    private static final IpPrefix SUBNET = IpPrefix.parse("100.64.1.0/24");
+    private static final OverlayNetwork NETWORK =
+            new OverlayNetwork("overlay", "bridge", SUBNET, InetAddresses.forString("100.64.1.1"));
+    private static final String BUSYBOX = DockerHost.IMAGE;
+
+    private static Path hostDir;
+    private static Netns netns;
+    private static DockerHost host;
+
+    @TempDir
+    Path state;
+    private final List<AttachAgent> agents = new ArrayList<>();
+    private final List<LogRecord> logged = new ArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            synchronized (logged) {
+                logged.add(record);
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    @BeforeAll
+    static void startDockerd() throws IOException {
+        hostDir = Files.createTempDirectory("agent-docker");
+        netns = Netns.create("agent");
+        host = DockerHost.start("agent", netns.name(), hostDir, "198.19.41.1/24");
+    }
+
+    @AfterAll
+    static void stopDockerd() throws IOException {
+        try {
+            if (host != null) {
+                host.close();
+            }
+        } finally {
+            netns.close();
+            Netns.run("rm", "-rf", hostDir.toString());
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        agents.forEach(AttachAgent::close);
+        Logger.getLogger(AttachAgent.class.getName()).removeHandler(capture);
+        host.removeContainersAndNetworks();
+    }
+
+    private AttachAgent agent(AttachMode mode) throws IOException {
+        Logger.getLogger(AttachAgent.class.getName()).addHandler(capture);
+        AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), NETWORK,
+                new AddressAllocator(SUBNET, NETWORK.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
+        agents.add(agent);
+        agent.start();
+        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
+        return agent;
+    }
+
+    @Test
+    void negotiatesApi141WithDebiansDocker() throws IOException {
+        try (DockerClient client = new DockerClient(host.socket())) {
+            assertEquals(new ApiVersion(1, 41), client.negotiate());
+        }
+    }
+
+    @Test
+    void aContainersFirstCommandAlreadySeesItsOverlayAddress() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        String output = host.docker("run", "--name", "first", BUSYBOX, "ip", "-4", "-o", "addr", "show");
+        ContainersStatus.Attached first = attached(agent, "first");
+        assertNotNull(first.address());
+        assertTrue(SUBNET.contains(InetAddresses.forString(first.address()).getAddress()), first.address());
+        assertTrue(output.contains("eth1    inet " + first.address() + "/24"), output);
+        assertTrue(lines(Level.WARNING, "late").isEmpty(), "attached at create, not late: " + lines(Level.WARNING, ""));
+    }
+
+    @Test
+    void optedOutAndSharedNetworkStacksAreSkippedWithTheirReasons() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        host.docker("create", "--name", "out", "--label", "dev.overlayd.attach=false", BUSYBOX);
+        host.docker("create", "--name", "none", "--network", "none", BUSYBOX);
+        host.docker("create", "--name", "hostnet", "--network", "host", BUSYBOX);
+        assertTrue(skipped(agent, "out").reason().contains("opted out"));
+        assertTrue(skipped(agent, "none").reason().contains("--network none"));
+        assertTrue(skipped(agent, "hostnet").reason().contains("--network host"));
+        for (String name : List.of("out", "none", "hostnet")) {
+            assertFalse(host.docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", name).contains("\"overlay\""), name);
+        }
+    }
+
+    @Test
+    void labelledModeAttachesOnlyTheOptedIn() throws IOException {
+        AttachAgent agent = agent(AttachMode.LABELLED);
+        host.docker("create", "--name", "in", "--label", "dev.overlayd.attach=true", BUSYBOX);
+        host.docker("create", "--name", "plain", BUSYBOX);
+        assertNotNull(attached(agent, "in").address());
+        assertTrue(skipped(agent, "plain").reason().contains("not labelled"));
+    }
+
+    @Test
+    void aRestartKeepsTheAddressAndARemovalFreesIt() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        host.docker("run", "-d", "--init", "--name", "r", BUSYBOX, "sleep", "600");
+        String address = attached(agent, "r").address();
+        assertTrue(overlayAddressIn("r").contains(address));
+        host.docker("restart", "-t", "0", "r");
+        assertTrue(overlayAddressIn("r").contains(address), "the same address after a restart");
+        await(() -> "running".equals(attached(agent, "r").state()), "r is running again");
+        String id = attached(agent, "r").id();
+        assertTrue(Files.readString(state.resolve("allocations.json")).contains(id));
+
+        host.docker("rm", "-f", "r");
+        await(() -> find(agent.status().attached(), "r").isEmpty(), "r is gone from the status");
+        assertFalse(Files.readString(state.resolve("allocations.json")).contains(id), "r's address is freed");
+        host.docker("create", "--name", "next", BUSYBOX);
+        assertEquals(address, attached(agent, "next").address(), "the freed address is handed out again");
+    }
+
+    @Test
+    void aDockerdRestartedIsReconnectedToAndResynced() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        host.docker("create", "--name", "before", BUSYBOX);
+        String before = attached(agent, "before").address();
+        host.stopDaemon();
+        await(() -> agent.status().docker().startsWith("unreachable"), "the agent sees dockerd gone");
+        host.startDaemon();
+        await(() -> lines(Level.INFO, "reconnected").size() == 1, "the agent reconnects");
+        assertEquals(1, lines(Level.WARNING, "retrying with backoff").size(),
+                "one line for the outage, however many retries: " + lines(Level.WARNING, ""));
+        assertEquals(before, attached(agent, "before").address());
+        host.docker("create", "--name", "after", BUSYBOX);
+        assertNotNull(attached(agent, "after").address());
+        assertFalse(before.equals(attached(agent, "after").address()));
+    }
+
+    @Test
+    void containersCreatedWhileTheAgentWasDownAreAttachedAndRunningOnesKept() throws IOException {
+        AttachAgent first = agent(AttachMode.ALL);
+        host.docker("run", "-d", "--init", "--name", "kept", BUSYBOX, "sleep", "600");
+        String kept = attached(first, "kept").address();
+        String startedAt = host.docker("inspect", "--format", "{{.State.StartedAt}}", "kept");
+        first.close();
+        agents.remove(first);
+        host.docker("create", "--name", "meanwhile", BUSYBOX);
+
+        AttachAgent second = agent(AttachMode.ALL);
+        ContainersStatus.Attached again = attached(second, "kept");
+        assertEquals(kept, again.address());
+        assertEquals("running", again.state());
+        assertEquals(startedAt, host.docker("inspect", "--format", "{{.State.StartedAt}}", "kept"), "not restarted");
+        assertTrue(overlayAddressIn("kept").contains(kept));
+        assertNotNull(attached(second, "meanwhile").address());
+        assertTrue(lines(Level.WARNING, "late").isEmpty(), "nothing running was unattached: " + lines(Level.WARNING, ""));
+    }
+
+    @Test
+    void aWrongNetworkOfTheNameIsReplacedWhenUnused() throws IOException {
+        host.docker("network", "create", "--subnet", "100.64.2.0/24", "overlay");
+        agent(AttachMode.ALL);
+        assertTrue(host.docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "overlay")
+                .contains("100.64.1.0/24"));
+    }
+
+    private String overlayAddressIn(String container) throws IOException {
+        return host.docker("exec", container, "ip", "-4", "-o", "addr", "show", "eth1");
+    }
+
+    private ContainersStatus.Attached attached(AttachAgent agent, String name) {
+        await(() -> find(agent.status().attached(), name).isPresent(), name + " is attached; status: " + agent.status());
+        return find(agent.status().attached(), name).orElseThrow();
+    }
+
+    private ContainersStatus.Skipped skipped(AttachAgent agent, String name) {
+        await(() -> agent.status().skipped().stream().anyMatch(s -> s.name().equals(name)), name + " is skipped; status: "
+                + agent.status());
+        return agent.status().skipped().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static Optional<ContainersStatus.Attached> find(List<ContainersStatus.Attached> attached, String name) {
+        return attached.stream().filter(a -> a.name().equals(name)).findFirst();
+    }
+
+    private List<String> lines(Level level, String containing) {
+        synchronized (logged) {
+            return logged.stream().filter(r -> r.getLevel().equals(level) && r.getMessage().contains(containing))
+                    .map(LogRecord::getMessage).toList();
+        }
+    }
+
+    private static void await(Supplier<Boolean> condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                fail("never happened: " + what + "\ndockerd log tail: " + tail(host.log()));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail(e);
+            }
+        }
+    }
+
+    private static String tail(String log) {
+        return log.length() > 3000 ? log.substring(log.length() - 3000) : log;
+    }
+}

@@ -61,7 +61,14 @@ public final class ControlClient {
         request(interfaceName, "revoke " + java.util.Base64.getEncoder().encodeToString(revocationList), JsonNode.class);
     }
 
-    private <T> T request(String interfaceName, String command, Class<T> type) throws ControlException {
+    /**
+     * Sends one command line (a plugin's command and its argument, e.g. "containers") and reads the
+     * reply as {@code type} ({@link JsonNode} for the reply as it is); an error reply is a {@link ControlException}.
+     */
+    public <T> T request(String interfaceName, String command, Class<T> type) throws ControlException {
+        if (command.indexOf('\n') >= 0) {
+            throw new ControlException("a command is one line");
+        }
         Path socket = directory.resolve(interfaceName + ".sock");
         JsonNode reply;
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {

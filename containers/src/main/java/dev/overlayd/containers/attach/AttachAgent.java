@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -145,16 +146,19 @@ public final class AttachAgent implements AutoCloseable {
         }
     }
 
+    /** Closing races the I/O thread's last events; what comes after the close is dropped. */
+    private void post(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
     private void closeEvents() {
         if (events != null) {
             events.close();
             events = null;
-        }
-    }
-
-    private void post(Runnable task) {
-        if (!closed) {
-            thread.execute(task);
         }
     }
 
@@ -195,7 +199,12 @@ public final class AttachAgent implements AutoCloseable {
         attached.keySet().retainAll(existing);
         skipped.keySet().retainAll(existing);
         for (String id : ids) {
-            consider(id, Trigger.RESYNC);
+            try {
+                consider(id, Trigger.RESYNC);
+            } catch (DockerException e) {
+                // One container's refusal is its own; dockerd gone ends the resync (a plain IOException).
+                LOG.warning("containers: container " + shortId(id) + ": " + e.getMessage());
+            }
         }
     }
 

@@ -132,7 +132,7 @@ public final class AttachAgent implements AutoCloseable {
     }
 
     private void down(IOException why) {
-        dockerState = "unreachable: " + why.getMessage();
+        dockerState = "retrying: " + why.getMessage();
         Duration wait = backoff.next();
         if (!outageLogged) {
             outageLogged = true;
@@ -312,8 +312,9 @@ public final class AttachAgent implements AutoCloseable {
         try {
             address = allocator.allocate(id, inUse());
         } catch (SubnetExhaustedException e) {
-            LOG.warning("containers: " + container.name() + " runs without the overlay: " + e.getMessage());
-            markSkipped(container, e.getMessage());
+            if (markSkipped(container, e.getMessage())) {
+                LOG.warning("containers: " + container.name() + " runs without the overlay: " + e.getMessage());
+            }
             return;
         }
         try {
@@ -324,8 +325,9 @@ public final class AttachAgent implements AutoCloseable {
                 forget(id);
                 return;
             }
-            LOG.warning("containers: " + container.name() + " runs without the overlay: connecting it failed: " + e.getMessage());
-            markSkipped(container, "connecting it failed: " + e.getMessage());
+            if (markSkipped(container, "connecting it failed: " + e.getMessage())) {
+                LOG.warning("containers: " + container.name() + " runs without the overlay: connecting it failed: " + e.getMessage());
+            }
             return;
         }
         markAttached(container, address);
@@ -359,12 +361,15 @@ public final class AttachAgent implements AutoCloseable {
         }
     }
 
-    private void markSkipped(ContainerInfo container, String reason) {
+    /** True when this is news: the container was not skipped, or for another reason. */
+    private boolean markSkipped(ContainerInfo container, String reason) {
         attached.remove(container.id());
         ContainersStatus.Skipped had = skipped.get(container.id());
-        if (had == null || !had.reason().equals(reason)) {
-            skipped.put(container.id(), new ContainersStatus.Skipped(container.name(), container.id(), reason, now()));
+        if (had != null && had.reason().equals(reason)) {
+            return false;
         }
+        skipped.put(container.id(), new ContainersStatus.Skipped(container.name(), container.id(), reason, now()));
+        return true;
     }
 
     private void forget(String id) throws IOException {

@@ -93,12 +93,17 @@ class AttachAgentDockerTest {
     }
 
     private AttachAgent agent(AttachMode mode) throws IOException {
+        AttachAgent agent = startAgent(mode, NETWORK);
+        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
+        return agent;
+    }
+
+    private AttachAgent startAgent(AttachMode mode, OverlayNetwork network) throws IOException {
         Logger.getLogger(AttachAgent.class.getName()).addHandler(capture);
-        AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), NETWORK,
-                new AddressAllocator(SUBNET, NETWORK.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
+        AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), network,
+                new AddressAllocator(network.subnet(), network.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
         agents.add(agent);
         agent.start();
-        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
         return agent;
     }
 
@@ -168,7 +173,7 @@ class AttachAgentDockerTest {
         host.docker("create", "--name", "before", BUSYBOX);
         String before = attached(agent, "before").address();
         host.stopDaemon();
-        await(() -> agent.status().docker().startsWith("unreachable"), "the agent sees dockerd gone");
+        await(() -> agent.status().docker().startsWith("retrying"), "the agent sees dockerd gone");
         host.startDaemon();
         await(() -> lines(Level.INFO, "reconnected").size() == 1, "the agent reconnects");
         assertEquals(1, lines(Level.WARNING, "retrying with backoff").size(),
@@ -205,6 +210,34 @@ class AttachAgentDockerTest {
         agent(AttachMode.ALL);
         assertTrue(host.docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "overlay")
                 .contains("100.64.1.0/24"));
+    }
+
+    @Test
+    void aWrongNetworkOfTheNameInUseIsAClearErrorAndNothingIsTouched() throws IOException {
+        host.docker("network", "create", "--subnet", "100.64.2.0/24", "overlay");
+        host.docker("run", "-d", "--init", "--name", "user", "--network", "overlay", BUSYBOX, "sleep", "600");
+        AttachAgent agent = startAgent(AttachMode.ALL, NETWORK);
+        await(() -> agent.status().docker().contains("containers are on it"), "the agent says what is wrong: " + agent.status());
+        assertTrue(agent.status().docker().contains("docker network rm overlay"), agent.status().docker());
+        assertTrue(host.docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "overlay")
+                .contains("100.64.2.0/24"), "the operator's network is left alone");
+    }
+
+    @Test
+    void aFullSubnetLeavesTheContainerRunningWithoutTheOverlayAndSaysWhy() throws IOException {
+        // A /29: .0 the network, .1 the node, .7 broadcast; five for containers.
+        OverlayNetwork small = new OverlayNetwork("small", "bridge", IpPrefix.parse("100.64.3.0/29"),
+                InetAddresses.forString("100.64.3.1"));
+        AttachAgent agent = startAgent(AttachMode.ALL, small);
+        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
+        for (int i = 0; i < 5; i++) {
+            host.docker("create", "--name", "c" + i, BUSYBOX);
+            attached(agent, "c" + i);
+        }
+        host.docker("run", "-d", "--init", "--name", "sixth", BUSYBOX, "sleep", "600");
+        assertTrue(skipped(agent, "sixth").reason().contains("100.64.3.0/29 is exhausted"), agent.status().toString());
+        assertEquals("true", host.docker("inspect", "--format", "{{.State.Running}}", "sixth").strip());
+        assertEquals(1, lines(Level.WARNING, "sixth runs without the overlay").size(), lines(Level.WARNING, "").toString());
     }
 
     private String overlayAddressIn(String container) throws IOException {

@@ -281,12 +281,13 @@ public final class AttachAgent implements AutoCloseable {
             markSkipped(container, reason.get());
             return;
         }
-        markAttached(container, address);
+        // Said before the status shows it: whoever sees it attached can see whether it was late.
         if (container.startedAt() != null && container.startedAt().isBefore(connected)) {
-            logLate(container, address, "it started before the connect at create was done");
+            logLate(container, address, "its start came before the connect at create was done");
         } else {
             LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
         }
+        markAttached(container, address);
     }
 
     private void consider(String id, Trigger trigger) throws IOException {
@@ -330,7 +331,6 @@ public final class AttachAgent implements AutoCloseable {
             }
             return;
         }
-        markAttached(container, address);
         if (trigger == Trigger.START) {
             logLate(container, address, "missed at create, connected when it started");
         } else if (container.state().equals("running")) {
@@ -338,6 +338,7 @@ public final class AttachAgent implements AutoCloseable {
         } else {
             LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
         }
+        markAttached(container, address);
     }
 
     private static void logLate(ContainerInfo container, InetAddress address, String why) {
@@ -372,10 +373,11 @@ public final class AttachAgent implements AutoCloseable {
         return true;
     }
 
+    /** The address is freed first: once the status no longer shows the container, its address is free. */
     private void forget(String id) throws IOException {
+        allocator.release(id);
         attached.remove(id);
         skipped.remove(id);
-        allocator.release(id);
     }
 
     private long now() {

@@ -115,14 +115,37 @@ class AttachAgentDockerTest {
     }
 
     @Test
-    void aContainersFirstCommandAlreadySeesItsOverlayAddress() throws IOException {
+    void aContainerCreatedThenStartedSeesItsOverlayAddressInItsFirstCommand() throws IOException {
         AttachAgent agent = agent(AttachMode.ALL);
-        String output = host.docker("run", "--name", "first", BUSYBOX, "ip", "-4", "-o", "addr", "show");
+        // As the ECS agent does: create, then start once the create has returned.
+        host.docker("create", "--name", "first", BUSYBOX, "ip", "-4", "-o", "addr", "show");
         ContainersStatus.Attached first = attached(agent, "first");
-        assertNotNull(first.address());
         assertTrue(SUBNET.contains(InetAddresses.forString(first.address()).getAddress()), first.address());
+        String output = host.docker("start", "-a", "first");
         assertTrue(output.contains("eth1    inet " + first.address() + "/24"), output);
         assertTrue(lines(Level.WARNING, "late").isEmpty(), "attached at create, not late: " + lines(Level.WARNING, ""));
+    }
+
+    /**
+     * docker run starts a container within a millisecond or two of its create, less than Docker
+     * takes for a connect (7-10 ms here), so the start may take the container first; the interface
+     * is then added to the running process. That must never pass silently.
+     */
+    @Test
+    void dockerRunAttachesBeforeTheProcessStartsOrSaysItWasLate() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        for (int i = 0; i < 4; i++) {
+            String name = "run" + i;
+            String output = host.docker("run", i % 2 == 0 ? "-i" : "-d", "--name", name, BUSYBOX, "ip", "-4", "-o", "addr", "show");
+            String address = attached(agent, name).address();
+            if (i % 2 == 1) {
+                host.docker("wait", name);
+                output = host.docker("logs", name);
+            }
+            boolean onTime = output.contains("eth1    inet " + address + "/24");
+            assertEquals(!onTime, !lines(Level.WARNING, name + " attached late").isEmpty(),
+                    name + (onTime ? " saw its address but was said late" : " started without its address unsaid") + ": " + output);
+        }
     }
 
     @Test
@@ -151,18 +174,18 @@ class AttachAgentDockerTest {
     @Test
     void aRestartKeepsTheAddressAndARemovalFreesIt() throws IOException {
         AttachAgent agent = agent(AttachMode.ALL);
-        host.docker("run", "-d", "--init", "--name", "r", BUSYBOX, "sleep", "600");
-        String address = attached(agent, "r").address();
-        assertTrue(overlayAddressIn("r").contains(address));
-        host.docker("restart", "-t", "0", "r");
-        assertTrue(overlayAddressIn("r").contains(address), "the same address after a restart");
-        await(() -> "running".equals(attached(agent, "r").state()), "r is running again");
-        String id = attached(agent, "r").id();
+        host.docker("run", "-d", "--init", "--name", "restarted", BUSYBOX, "sleep", "600");
+        String address = attached(agent, "restarted").address();
+        assertTrue(overlayAddressIn("restarted").contains(address));
+        host.docker("restart", "-t", "0", "restarted");
+        assertTrue(overlayAddressIn("restarted").contains(address), "the same address after a restart");
+        await(() -> "running".equals(attached(agent, "restarted").state()), "restarted is running again");
+        String id = attached(agent, "restarted").id();
         assertTrue(Files.readString(state.resolve("allocations.json")).contains(id));
 
-        host.docker("rm", "-f", "r");
-        await(() -> find(agent.status().attached(), "r").isEmpty(), "r is gone from the status");
-        assertFalse(Files.readString(state.resolve("allocations.json")).contains(id), "r's address is freed");
+        host.docker("rm", "-f", "restarted");
+        await(() -> find(agent.status().attached(), "restarted").isEmpty(), "restarted is gone from the status");
+        assertFalse(Files.readString(state.resolve("allocations.json")).contains(id), "its address is freed");
         host.docker("create", "--name", "next", BUSYBOX);
         assertEquals(address, attached(agent, "next").address(), "the freed address is handed out again");
     }
@@ -187,12 +210,16 @@ class AttachAgentDockerTest {
     @Test
     void containersCreatedWhileTheAgentWasDownAreAttachedAndRunningOnesKept() throws IOException {
         AttachAgent first = agent(AttachMode.ALL);
-        host.docker("run", "-d", "--init", "--name", "kept", BUSYBOX, "sleep", "600");
+        host.docker("create", "--init", "--name", "kept", BUSYBOX, "sleep", "600");
         String kept = attached(first, "kept").address();
+        host.docker("start", "kept");
         String startedAt = host.docker("inspect", "--format", "{{.State.StartedAt}}", "kept");
         first.close();
         agents.remove(first);
         host.docker("create", "--name", "meanwhile", BUSYBOX);
+        synchronized (logged) {
+            logged.clear();
+        }
 
         AttachAgent second = agent(AttachMode.ALL);
         ContainersStatus.Attached again = attached(second, "kept");

@@ -109,7 +109,8 @@ public final class AttachAgent implements AutoCloseable {
             networkId = ensureNetwork();
             int current = ++generation;
             events = docker.containerEvents(ACTIONS, event -> post(() -> onEvent(event)),
-                    why -> post(() -> lost(current, why)));
+                    why -> post(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
+                            + why.getMessage() + ")"))));
             resync();
             dockerState = "connected (API " + version + ")";
             LOG.info("containers: " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
@@ -136,8 +137,8 @@ public final class AttachAgent implements AutoCloseable {
         Duration wait = backoff.next();
         if (!outageLogged) {
             outageLogged = true;
-            LOG.warning("containers: dockerd at " + docker.socket() + ": " + why.getMessage()
-                    + "; retrying with backoff up to 30 s (the overlay itself keeps working)");
+            LOG.warning("containers: " + why.getMessage() + "; retrying with backoff up to 30 s, containers are not"
+                    + " attached meanwhile (the overlay itself keeps working)");
         } else {
             LOG.fine("containers: still no dockerd (" + why.getMessage() + "); next try in " + wait.toMillis() + " ms");
         }

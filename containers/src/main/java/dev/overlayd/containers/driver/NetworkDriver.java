@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * What the driver's calls do. A network is accepted only on this node's container subnet with the
@@ -67,7 +68,7 @@ final class NetworkDriver {
                 state.removeEndpoint(endpoint.id());
             }
         }
-        Set<String> owned = state.endpoints().values().stream().map(Endpoint::hostEnd).collect(java.util.stream.Collectors.toSet());
+        Set<String> owned = state.endpoints().values().stream().map(Endpoint::hostEnd).collect(Collectors.toSet());
         for (String link : present) {
             if (!owned.contains(link)) {
                 LOG.log(Level.INFO, "network driver: deleting {0}, a container veth no endpoint owns", link);
@@ -99,6 +100,26 @@ final class NetworkDriver {
         }
         state.put(new Network(id, pool.toString(), self.address().getHostAddress()));
         LOG.log(Level.INFO, "network driver: network {0} on {1}", shortId(id), pool);
+    }
+
+    /**
+     * Docker's IPAM never hands out a live endpoint's address, so another endpoint holding it is one
+     * whose container went away without a Leave (dockerd restarted while it died): forgotten, unless
+     * its veth is still up, since routing the address to a second veth would take it from the first.
+     */
+    private void forgetStale(String address) throws DriverException, IOException {
+        Set<String> present = null;
+        for (Endpoint other : state.endpoints().values()) {
+            if (other.address().equals(address)) {
+                present = present == null ? host.links(HOST_END_PREFIX) : present;
+                if (present.contains(other.hostEnd())) {
+                    throw new DriverException("address " + address + " is still in use by endpoint " + shortId(other.id()));
+                }
+                LOG.log(Level.INFO, "network driver: forgetting endpoint {0}: {1} was given to a new one",
+                        shortId(other.id()), address);
+                state.removeEndpoint(other.id());
+            }
+        }
     }
 
     synchronized void deleteNetwork(String networkId) throws DriverException, IOException {
@@ -134,6 +155,7 @@ final class NetworkDriver {
                 throw new DriverException("endpoint " + shortId(id) + " shares its first 8 digits with " + shortId(other.id()));
             }
         }
+        forgetStale(address.getHostAddress());
         state.put(new Endpoint(id, network.id(), address.getHostAddress(), hostEnd,
                 CONTAINER_END_PREFIX + id.substring(0, 8), false));
     }

@@ -240,4 +240,19 @@ class DriverCallsTest {
         assertErr(post("/NetworkDriver.Join", call(ENDPOINT)), 500, "unknown endpoint");
         assertEquals(200, post("/NetworkDriver.Join", call(second)).status(), "a created, not yet joined endpoint is kept");
     }
+
+    @Test
+    void anAddressGivenAgainReplacesAnEndpointThatNeverGotItsLeave() {
+        joined(ENDPOINT, "100.64.1.7/24");
+        String next = "fedcba98".repeat(8);
+        assertErr(post("/NetworkDriver.CreateEndpoint", endpoint(next, "100.64.1.7/24")), 500,
+                "100.64.1.7 is still in use by endpoint 0123456789ab");
+        assertEquals(InetAddress.ofLiteral("100.64.1.7"), host.routes.get("ovc01234567"), "the attached one keeps its route");
+        // Its container died while dockerd was down: the veth went with its namespace, no Leave came.
+        host.deleteLink("ovc01234567");
+        assertEquals(200, post("/NetworkDriver.CreateEndpoint", endpoint(next, "100.64.1.7/24")).status());
+        assertErr(post("/NetworkDriver.EndpointOperInfo", call(ENDPOINT)), 500, "unknown endpoint");
+        assertEquals(200, post("/NetworkDriver.Join", call(next)).status());
+        assertEquals(InetAddress.ofLiteral("100.64.1.7"), host.routes.get("ovcfedcba98"));
+    }
 }

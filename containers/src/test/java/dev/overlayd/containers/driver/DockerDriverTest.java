@@ -167,6 +167,24 @@ class DockerDriverTest {
     }
 
     @Test
+    void dockerdRestartedWhileTheDriverWasDownStartsItsContainersOnTheOverlayAgain() throws IOException {
+        docker.docker("network", "create", "-d", Driver.NAME, "--subnet", "100.64.1.0/24", "--gateway", "100.64.1.1", "overlay");
+        container("c1");
+        killDriver();
+        // Its Leave calls go unanswered: the endpoint stays in the driver's saved state.
+        docker.stopDaemon();
+        startDriver();
+        docker.startDaemon();
+        assertEquals(List.of(), containerVeths());
+        docker.docker("start", "c1");
+        assertOverlayRoutesOnly("c1");
+        assertTrue(pings("c1", "100.64.1.1"));
+        assertEquals(1, containerVeths().size());
+        String saved = Files.readString(dir.resolve("state").resolve(DriverState.FILE_NAME));
+        assertEquals(1, saved.split("\"hostEnd\"", -1).length - 1, "only the new endpoint is kept: " + saved);
+    }
+
+    @Test
     void aNetworkOnAnotherSubnetIsRefusedInWords() throws IOException {
         DockerHost.Result refused = docker.tryDocker("network", "create", "-d", Driver.NAME, "--subnet", "100.64.9.0/24",
                 "--gateway", "100.64.9.1", "elsewhere");

@@ -208,6 +208,14 @@ class DriverCallsTest {
     }
 
     @Test
+    void aRequestTooLargeIsAnsweredInJsonAndClosed() {
+        assertErr(send("POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: plugin\r\nContent-Length: 2000000\r\n\r\n{"),
+                413, "request over 1048576 bytes");
+        channel.runPendingTasks();
+        assertFalse(channel.isActive());
+    }
+
+    @Test
     void aRequestThatIsNotHttpIsAnsweredAndClosed() {
         assertErr(send("\u0001\u0002 nonsense\r\n\r\n"), 400, "malformed HTTP");
         channel.runPendingTasks();

@@ -161,9 +161,17 @@ final class Cluster implements AutoCloseable {
     }
 
     void start(int n, Path yaml) throws Exception {
-        String ns = iface(n);
-        Sh.Run r = Sh.run(List.of("ip", "netns", "exec", ns, "env", "OVERLAYD_LOG=" + log(n),
-                Host.OVERLAYD.toString(), "--config", yaml.toString()), 60);
+        start(n, yaml, List.of("ip", "netns", "exec", iface(n)));
+    }
+
+    /**
+     * Starts host {@code n}'s daemon through {@code prefix}, a command that enters the host's
+     * namespaces (`ip netns exec NS`, or a {@link dev.overlayd.testing.DockerHost}'s, which keeps its mounts).
+     */
+    void start(int n, Path yaml, List<String> prefix) throws Exception {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("env", "OVERLAYD_LOG=" + log(n), Host.OVERLAYD.toString(), "--config", yaml.toString()));
+        Sh.Run r = Sh.run(command, 60);
         if (r.status() != 0) {
             throw new IOException("overlayd h" + n + " failed: " + r.output() + "\n" + log(n));
         }
@@ -183,15 +191,28 @@ final class Cluster implements AutoCloseable {
 
     /** Stops host {@code n}'s daemon: SIGTERM (a graceful stop) or SIGKILL (a crash). */
     void stop(int n, String signal) throws Exception {
-        for (String pid : Sh.ok("ip", "netns", "pids", iface(n)).split("\\s+")) {
-            if (!pid.isBlank()) {
-                Sh.run(List.of("kill", "-" + signal, pid), 10);
-            }
+        for (String pid : daemons(n)) {
+            Sh.run(List.of("kill", "-" + signal, pid), 10);
         }
         // A killed daemon leaves its sockets; a graceful one removes them itself.
-        Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> Sh.ok("ip", "netns", "pids", iface(n)).isBlank());
+        Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> daemons(n).isEmpty());
         Files.deleteIfExists(Path.of("/var/run/wireguard", iface(n) + ".sock"));
         Files.deleteIfExists(Path.of("/var/run/overlayd", iface(n) + ".sock"));
+    }
+
+    /** The overlayd processes in host {@code n}'s namespace, and none of the others (dockerd, a test's services). */
+    private List<String> daemons(int n) throws Exception {
+        List<String> pids = new ArrayList<>();
+        for (String pid : Sh.ok("ip", "netns", "pids", iface(n)).split("\\s+")) {
+            try {
+                if (!pid.isBlank() && Files.readString(Path.of("/proc", pid, "cmdline")).contains("dev.overlayd.")) {
+                    pids.add(pid);
+                }
+            } catch (IOException gone) {
+                // It exited while we looked.
+            }
+        }
+        return pids;
     }
 
     /** The public keys of host {@code n}'s peers, as `wg` shows them. */

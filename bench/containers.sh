@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Containers on the overlay, two cluster nodes (network namespaces on one bridge, 198.18.3.0/24), each
+# with its own dockerd (docker.io) whose network plugin is its node's overlayd. It measures, in one run:
+#   attach:     from `docker run -d` of a container on node 1 until that container's first ping of a
+#               container on node 2 is answered (dockerd's FinishedAt of a container whose command is
+#               that ping loop), RUNS times (default 20): median and worst;
+#   RTT:        ping (50 × 10 ms) container to container across the nodes, beside node to node over
+#               the overlay and host to host on the bare underlay;
+#   throughput: iperf3 TCP (SECONDS, default 5) on the same three paths (iperf3 runs in the
+#               container's network namespace through nsenter: busybox has none).
+# Usage: bench/containers.sh [--runs N] [--seconds S] [--no-build]
+# It removes everything it made, also on Ctrl-C. Needs root, docker.io, busybox-static, iperf3,
+# wireguard-tools, nftables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+runs=20 seconds=5 build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
+    --no-build) build=0 ;;
+    *) echo "usage: $0 [--runs N] [--seconds S] [--no-build]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
+dir=$(mktemp -d /tmp/overlayd-containers.XXXXXX)
+docker_root=$dir
+. "$top/bin/.docker-hosts"
+sw=ovc-sw
+cleanup() {
+  docker_hosts_down
+  for ns in $(ip netns list | awk '/^ovc/{print $1}'); do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -f /var/run/wireguard/ovc?.sock /var/run/overlayd/ovc?.sock
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add $sw
+ip -n $sw link add br0 type bridge && ip -n $sw link set br0 up
+"$top/bin/overlayctl" ca init --dir "$dir/ca" --name bench --overlay 100.64.0.0/16 >/dev/null
+for h in 1 2; do
+  ns=ovc$h
+  ip netns add $ns
+  ip link add ovc-u$h netns $ns type veth peer name p$h netns $sw
+  ip -n $sw link set p$h master br0 up
+  ip -n $ns addr add 198.18.3.$h/24 dev ovc-u$h && ip -n $ns link set ovc-u$h up && ip -n $ns link set lo up
+  mkdir -p "$dir/$ns"
+  "$top/bin/overlayctl" cert issue h$h --ca "$dir/ca" --out "$dir/$ns" >/dev/null
+  cat >"$dir/$ns/overlay.yaml" <<YAML
+interface: $ns
+ca: ../ca/ca.crt
+certificate: h$h.crt
+key: h$h.key
+state: state
+seeds: $([ "$h" = 1 ] && echo "[]" || echo '["198.18.3.1:51820"]')
+containers:
+  docker: unix://$dir/d$h/docker.sock
+YAML
+  docker_host_up $h $ns 198.19.$h.1/24
+  docker_inside $h $ns env OVERLAYD_LOG="$dir/ovc$h.log" "$top/bin/overlayd" --config "$dir/$ns/overlay.yaml"
+done
+until [ "$(ip netns exec ovc1 wg show ovc1 peers | wc -l)" = 1 ]; do sleep 0.1; done
+until docker_on 2 network inspect overlay >/dev/null 2>&1; do sleep 0.1; done
+docker_on 2 run -d --init --name target local/busybox sleep 3600 >/dev/null
+target=
+until [ -n "$target" ]; do
+  target=$(docker_on 2 exec target ip -4 -o addr show dev eth1 2>/dev/null | awk '{print $4}' | cut -d/ -f1 || true)
+  [ -n "$target" ] || sleep 0.1
+done
+echo "target container on node 2: $target; $runs containers started on node 1..." >&2
+
+times=()
+for i in $(seq 1 "$runs"); do
+  t0=$(date +%s.%N)
+  docker_on 1 run -d --init --name probe$i local/busybox sh -c "until ping -c 1 -W 1 $target >/dev/null 2>&1; do :; done" >/dev/null
+  docker_on 1 wait probe$i >/dev/null
+  done_at=$(date -d "$(docker_on 1 inspect -f '{{.State.FinishedAt}}' probe$i)" +%s.%N)
+  times+=("$(awk -v a="$t0" -v b="$done_at" 'BEGIN { printf "%.3f", b - a }')")
+  docker_on 1 rm probe$i >/dev/null
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+median=$(echo "$sorted" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+worst=$(echo "$sorted" | tail -1)
+
+docker_on 1 run -d --init --name source local/busybox sleep 3600 >/dev/null
+until docker_on 1 exec source ip -4 -o addr show dev eth1 >/dev/null 2>&1; do sleep 0.1; done
+src_pid=$(docker_on 1 inspect -f '{{.State.Pid}}' source)
+dst_pid=$(docker_on 2 inspect -f '{{.State.Pid}}' target)
+# path name, how to run a command at the client end, at the server end, the server's address
+measure() {
+  local name=$1 client=$2 server=$3 address=$4
+  $server iperf3 -s -1 -D -p 5201 >/dev/null 2>&1; sleep 0.5
+  local tp rtt
+  tp=$($client iperf3 -c "$address" -p 5201 -t "$seconds" -J 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))')
+  rtt=$($client ping -q -c 50 -i 0.01 "$address" | awk -F/ '/rtt|round-trip/ { print $5 }')
+  printf '%-34s %8s Mbit/s   rtt %s ms\n' "$name" "$tp" "$rtt"
+}
+printf '%-34s median %s s, worst %s s of %s\n' "docker run → reaches node 2's container" "$median" "$worst" "$runs"
+measure "host to host (underlay)" "ip netns exec ovc1" "ip netns exec ovc2" 198.18.3.2
+measure "node to node (overlay)" "ip netns exec ovc1" "ip netns exec ovc2" 100.64.1.1
+measure "container to container (overlay)" "nsenter --net=/proc/$src_pid/ns/net" "nsenter --net=/proc/$dst_pid/ns/net" "$target"

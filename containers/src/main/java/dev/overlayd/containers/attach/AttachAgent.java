@@ -29,8 +29,11 @@ import dev.overlayd.containers.docker.NetworkInfo;
  * Connects the containers of this host to the overlay's Docker network. It follows dockerd's
  * container events and resyncs fully at start and on every reconnect: a container is connected when
  * it is created, so Docker gives it the interface before its process starts (and again on each
- * restart, from the endpoint config it keeps); one missed at create is connected when it starts, and
- * that is logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
+ * restart, from the endpoint config it keeps). That holds when the start comes later than dockerd
+ * takes for the connect (7-10 ms), as with the ECS agent's create, then start; docker run's start
+ * comes sooner and may take the container first, and then the interface comes just after the
+ * process starts: such a container, and one missed at create and connected when it starts, is
+ * logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
  * container is removed. When dockerd is absent or restarting, that is said once and retried with a
  * backoff (0.5 s doubling to 30 s); the overlay itself does not depend on dockerd.
  *
@@ -107,6 +110,7 @@ public final class AttachAgent implements AutoCloseable {
         try {
             ApiVersion version = docker.negotiate();
             networkId = ensureNetwork();
+            closeEvents();
             int current = ++generation;
             events = docker.containerEvents(ACTIONS, event -> post(() -> onEvent(event)),
                     why -> post(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
@@ -120,6 +124,8 @@ public final class AttachAgent implements AutoCloseable {
             outageLogged = false;
             backoff.reset();
         } catch (IOException e) {
+            // The stream, if it was opened, may also report its end: this failure is the one said.
+            generation++;
             closeEvents();
             down(e);
         }

@@ -78,8 +78,7 @@ public final class AddressAllocator {
                 return candidate;
             }
         }
-        throw new SubnetExhaustedException("container subnet " + subnet + " is exhausted (" + allocations.size()
-                + " containers hold addresses)");
+        throw new SubnetExhaustedException("container subnet " + subnet + " is exhausted (every address is held by a container)");
     }
 
     /** Records the address Docker says a container has on the overlay (one attached before this allocator knew it). */

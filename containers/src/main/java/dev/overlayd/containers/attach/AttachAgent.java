@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -28,8 +29,11 @@ import dev.overlayd.containers.docker.NetworkInfo;
  * Connects the containers of this host to the overlay's Docker network. It follows dockerd's
  * container events and resyncs fully at start and on every reconnect: a container is connected when
  * it is created, so Docker gives it the interface before its process starts (and again on each
- * restart, from the endpoint config it keeps); one missed at create is connected when it starts, and
- * that is logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
+ * restart, from the endpoint config it keeps). That holds when the start comes later than dockerd
+ * takes for the connect (7-10 ms), as with the ECS agent's create, then start; docker run's start
+ * comes sooner and may take the container first, and then the interface comes just after the
+ * process starts: such a container, and one missed at create and connected when it starts, is
+ * logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
  * container is removed. When dockerd is absent or restarting, that is said once and retried with a
  * backoff (0.5 s doubling to 30 s); the overlay itself does not depend on dockerd.
  *
@@ -106,9 +110,11 @@ public final class AttachAgent implements AutoCloseable {
         try {
             ApiVersion version = docker.negotiate();
             networkId = ensureNetwork();
+            closeEvents();
             int current = ++generation;
             events = docker.containerEvents(ACTIONS, event -> post(() -> onEvent(event)),
-                    why -> post(() -> lost(current, why)));
+                    why -> post(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
+                            + why.getMessage() + ")"))));
             resync();
             dockerState = "connected (API " + version + ")";
             LOG.info("containers: " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
@@ -118,6 +124,8 @@ public final class AttachAgent implements AutoCloseable {
             outageLogged = false;
             backoff.reset();
         } catch (IOException e) {
+            // The stream, if it was opened, may also report its end: this failure is the one said.
+            generation++;
             closeEvents();
             down(e);
         }
@@ -131,12 +139,12 @@ public final class AttachAgent implements AutoCloseable {
     }
 
     private void down(IOException why) {
-        dockerState = "unreachable: " + why.getMessage();
+        dockerState = "retrying: " + why.getMessage();
         Duration wait = backoff.next();
         if (!outageLogged) {
             outageLogged = true;
-            LOG.warning("containers: dockerd at " + docker.socket() + ": " + why.getMessage()
-                    + "; retrying with backoff up to 30 s (the overlay itself keeps working)");
+            LOG.warning("containers: " + why.getMessage() + "; retrying with backoff up to 30 s, containers are not"
+                    + " attached meanwhile (the overlay itself keeps working)");
         } else {
             LOG.fine("containers: still no dockerd (" + why.getMessage() + "); next try in " + wait.toMillis() + " ms");
         }
@@ -145,16 +153,19 @@ public final class AttachAgent implements AutoCloseable {
         }
     }
 
+    /** Closing races the I/O thread's last events; what comes after the close is dropped. */
+    private void post(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
     private void closeEvents() {
         if (events != null) {
             events.close();
             events = null;
-        }
-    }
-
-    private void post(Runnable task) {
-        if (!closed) {
-            thread.execute(task);
         }
     }
 
@@ -195,7 +206,12 @@ public final class AttachAgent implements AutoCloseable {
         attached.keySet().retainAll(existing);
         skipped.keySet().retainAll(existing);
         for (String id : ids) {
-            consider(id, Trigger.RESYNC);
+            try {
+                consider(id, Trigger.RESYNC);
+            } catch (DockerException e) {
+                // One container's refusal is its own; dockerd gone ends the resync (a plain IOException).
+                LOG.warning("containers: container " + shortId(id) + ": " + e.getMessage());
+            }
         }
     }
 
@@ -272,12 +288,13 @@ public final class AttachAgent implements AutoCloseable {
             markSkipped(container, reason.get());
             return;
         }
-        markAttached(container, address);
+        // Said before the status shows it: whoever sees it attached can see whether it was late.
         if (container.startedAt() != null && container.startedAt().isBefore(connected)) {
-            logLate(container, address, "it started before the connect at create was done");
+            logLate(container, address, "its start came before the connect at create was done");
         } else {
             LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
         }
+        markAttached(container, address);
     }
 
     private void consider(String id, Trigger trigger) throws IOException {
@@ -303,8 +320,9 @@ public final class AttachAgent implements AutoCloseable {
         try {
             address = allocator.allocate(id, inUse());
         } catch (SubnetExhaustedException e) {
-            LOG.warning("containers: " + container.name() + " runs without the overlay: " + e.getMessage());
-            markSkipped(container, e.getMessage());
+            if (markSkipped(container, e.getMessage())) {
+                LOG.warning("containers: " + container.name() + " runs without the overlay: " + e.getMessage());
+            }
             return;
         }
         try {
@@ -315,11 +333,11 @@ public final class AttachAgent implements AutoCloseable {
                 forget(id);
                 return;
             }
-            LOG.warning("containers: " + container.name() + " runs without the overlay: connecting it failed: " + e.getMessage());
-            markSkipped(container, "connecting it failed: " + e.getMessage());
+            if (markSkipped(container, "connecting it failed: " + e.getMessage())) {
+                LOG.warning("containers: " + container.name() + " runs without the overlay: connecting it failed: " + e.getMessage());
+            }
             return;
         }
-        markAttached(container, address);
         if (trigger == Trigger.START) {
             logLate(container, address, "missed at create, connected when it started");
         } else if (container.state().equals("running")) {
@@ -327,6 +345,7 @@ public final class AttachAgent implements AutoCloseable {
         } else {
             LOG.info("containers: " + container.name() + " attached at " + address.getHostAddress());
         }
+        markAttached(container, address);
     }
 
     private static void logLate(ContainerInfo container, InetAddress address, String why) {
@@ -350,18 +369,22 @@ public final class AttachAgent implements AutoCloseable {
         }
     }
 
-    private void markSkipped(ContainerInfo container, String reason) {
+    /** True when this is news: the container was not skipped, or for another reason. */
+    private boolean markSkipped(ContainerInfo container, String reason) {
         attached.remove(container.id());
         ContainersStatus.Skipped had = skipped.get(container.id());
-        if (had == null || !had.reason().equals(reason)) {
-            skipped.put(container.id(), new ContainersStatus.Skipped(container.name(), container.id(), reason, now()));
+        if (had != null && had.reason().equals(reason)) {
+            return false;
         }
+        skipped.put(container.id(), new ContainersStatus.Skipped(container.name(), container.id(), reason, now()));
+        return true;
     }
 
+    /** The address is freed first: once the status no longer shows the container, its address is free. */
     private void forget(String id) throws IOException {
+        allocator.release(id);
         attached.remove(id);
         skipped.remove(id);
-        allocator.release(id);
     }
 
     private long now() {

@@ -301,7 +301,7 @@ public final class DockerClient implements AutoCloseable {
             throw new IOException("connecting to dockerd at " + socket + " timed out");
         }
         if (!connect.isSuccess()) {
-            throw new IOException("cannot connect to dockerd at " + socket + ": " + describe(connect.cause()));
+            throw new IOException("cannot connect to dockerd at " + socket + ": " + whyNot(connect.cause()));
         }
         return connect.channel();
     }
@@ -338,6 +338,24 @@ public final class DockerClient implements AutoCloseable {
     /** Ids and names are Docker's own, but a name is whatever the user typed. */
     private static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * Netty's text repeats the path and the syscall: ENOENT comes as a FileNotFoundException, and
+     * a refused or denied connect as an annotated copy with the errno only in its text.
+     */
+    private static String whyNot(Throwable t) {
+        String text = describe(t);
+        if (t instanceof java.io.FileNotFoundException) {
+            return "no such socket (dockerd is not running?)";
+        }
+        if (text.contains("Connection refused")) {
+            return "connection refused (dockerd is not running)";
+        }
+        if (text.contains("Permission denied")) {
+            return "permission denied (overlayd must run as root)";
+        }
+        return text;
     }
 
     private static String describe(Throwable t) {

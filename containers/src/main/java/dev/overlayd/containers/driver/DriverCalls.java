@@ -47,9 +47,7 @@ final class DriverCalls {
             return error(NOT_FOUND, path, e.getMessage());
         } catch (JacksonException e) {
             return error(BAD_REQUEST, path, "malformed JSON: " + e.getOriginalMessage());
-        } catch (DriverException e) {
-            return error(FAILED, path, e.getMessage());
-        } catch (IOException e) {
+        } catch (DriverException | IOException e) {
             return error(FAILED, path, e.getMessage());
         }
     }

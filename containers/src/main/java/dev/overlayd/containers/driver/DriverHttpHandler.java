@@ -54,7 +54,7 @@ final class DriverHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         reply(ctx, HttpResponseStatus.valueOf(answer.status()), answer.body(), keepAlive);
     }
 
-    private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, boolean keepAlive) {
+    static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, boolean keepAlive) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, RemoteApi.CONTENT_TYPE);
         HttpUtil.setContentLength(response, body.length);

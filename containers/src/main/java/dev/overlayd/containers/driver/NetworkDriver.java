@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * What the driver's calls do. A network is accepted only on this node's container subnet with the
@@ -51,29 +52,46 @@ final class NetworkDriver {
     }
 
     /**
-     * Makes the host agree with the saved state after a restart: endpoints whose veth is still there
-     * get their route and sysctls again (their containers keep running, attached); joined endpoints
-     * whose veth is gone belonged to containers that died meanwhile and are forgotten; container veths
-     * no endpoint owns are deleted.
+     * Makes the host agree with the saved state after a restart: endpoints still attached get their
+     * route and sysctls again (their containers keep running); joined endpoints that are not
+     * attached any more belonged to containers that went away meanwhile and are forgotten, their
+     * veth deleted if Docker gave it back; container veths no endpoint owns are deleted.
      */
     synchronized void restore() throws IOException {
-        Set<String> present = host.links(HOST_END_PREFIX);
+        Links links = links();
         for (Endpoint endpoint : state.endpoints().values()) {
-            if (present.contains(endpoint.hostEnd())) {
+            if (links.attached(endpoint)) {
                 host.route(endpoint.hostEnd(), address(endpoint));
             } else if (endpoint.joined()) {
-                LOG.log(Level.INFO, "network driver: forgetting endpoint {0} ({1}): its veth is gone",
+                LOG.log(Level.INFO, "network driver: forgetting endpoint {0} ({1}): its container is gone",
                         shortId(endpoint.id()), endpoint.address());
+                host.deleteLink(endpoint.hostEnd());
                 state.removeEndpoint(endpoint.id());
             }
         }
-        Set<String> owned = state.endpoints().values().stream().map(Endpoint::hostEnd).collect(java.util.stream.Collectors.toSet());
-        for (String link : present) {
+        Set<String> owned = state.endpoints().values().stream().map(Endpoint::hostEnd).collect(Collectors.toSet());
+        for (String link : links.hostEnds()) {
             if (!owned.contains(link)) {
                 LOG.log(Level.INFO, "network driver: deleting {0}, a container veth no endpoint owns", link);
                 host.deleteLink(link);
             }
         }
+    }
+
+    /**
+     * The veth ends in the host's namespace. An endpoint is attached while its host end is here
+     * and its container end is not: when a container goes away without a Leave reaching the driver
+     * (dockerd stopped while the driver was down), Docker moves the container end back here, and
+     * when its namespace is destroyed, both ends go.
+     */
+    private record Links(Set<String> hostEnds, Set<String> containerEnds) {
+        boolean attached(Endpoint endpoint) {
+            return hostEnds.contains(endpoint.hostEnd()) && !containerEnds.contains(endpoint.containerEnd());
+        }
+    }
+
+    private Links links() throws IOException {
+        return new Links(host.links(HOST_END_PREFIX), host.links(CONTAINER_END_PREFIX));
     }
 
     synchronized void createNetwork(CreateNetwork call) throws DriverException, IOException {
@@ -99,6 +117,28 @@ final class NetworkDriver {
         }
         state.put(new Network(id, pool.toString(), self.address().getHostAddress()));
         LOG.log(Level.INFO, "network driver: network {0} on {1}", shortId(id), pool);
+    }
+
+    /**
+     * Docker's IPAM never hands out a live endpoint's address, so another endpoint holding it is one
+     * whose container went away without a Leave: forgotten (and its veth deleted, if Docker gave
+     * it back), unless it is still attached, since routing the address to a second veth would take
+     * it from the first.
+     */
+    private void forgetStale(String address) throws DriverException, IOException {
+        Links links = null;
+        for (Endpoint other : state.endpoints().values()) {
+            if (other.address().equals(address)) {
+                links = links == null ? links() : links;
+                if (links.attached(other)) {
+                    throw new DriverException("address " + address + " is still in use by endpoint " + shortId(other.id()));
+                }
+                LOG.log(Level.INFO, "network driver: forgetting endpoint {0}: {1} was given to a new one",
+                        shortId(other.id()), address);
+                host.deleteLink(other.hostEnd());
+                state.removeEndpoint(other.id());
+            }
+        }
     }
 
     synchronized void deleteNetwork(String networkId) throws DriverException, IOException {
@@ -134,6 +174,7 @@ final class NetworkDriver {
                 throw new DriverException("endpoint " + shortId(id) + " shares its first 8 digits with " + shortId(other.id()));
             }
         }
+        forgetStale(address.getHostAddress());
         state.put(new Endpoint(id, network.id(), address.getHostAddress(), hostEnd,
                 CONTAINER_END_PREFIX + id.substring(0, 8), false));
     }

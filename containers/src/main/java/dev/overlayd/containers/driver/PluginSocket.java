@@ -10,7 +10,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -98,7 +97,7 @@ final class PluginSocket implements AutoCloseable {
 
     /** The handlers of one connection, apart so tests can drive them without a socket. */
     static void pipeline(Channel ch, DriverCalls calls) {
-        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new DriverHttpHandler(calls));
+        ch.pipeline().addLast(new HttpServerCodec(), new RequestAggregator(MAX_REQUEST), new DriverHttpHandler(calls));
     }
 
     private static void refuseLiveSocket(Path path) throws IOException {

@@ -1,10 +1,12 @@
 package dev.overlayd.containers.host;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** A program run to its end (ip, nft): its output, or an IOException that carries its error output. */
 record Command(List<String> argv) {
@@ -32,7 +34,7 @@ record Command(List<String> argv) {
     Result tryRun(String input) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(argv);
         if (input == null) {
-            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
         Process process = builder.start();
         if (input != null) {
@@ -41,7 +43,7 @@ record Command(List<String> argv) {
             }
         }
         // Errors are short; read them on a second thread so a long output cannot block the program.
-        var stderr = new java.util.concurrent.CompletableFuture<String>();
+        var stderr = new CompletableFuture<String>();
         Thread.ofVirtual().start(() -> {
             try {
                 stderr.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
@@ -52,13 +54,11 @@ record Command(List<String> argv) {
         String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             int status = process.waitFor();
-            return new Result(status, stdout, stderr.get());
+            return new Result(status, stdout, stderr.join());
         } catch (InterruptedException e) {
             process.destroy();
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted waiting for " + String.join(" ", argv));
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

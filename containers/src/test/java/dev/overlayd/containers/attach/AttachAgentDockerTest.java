@@ -93,12 +93,17 @@ class AttachAgentDockerTest {
     }
 
     private AttachAgent agent(AttachMode mode) throws IOException {
+        AttachAgent agent = startAgent(mode, NETWORK);
+        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
+        return agent;
+    }
+
+    private AttachAgent startAgent(AttachMode mode, OverlayNetwork network) throws IOException {
         Logger.getLogger(AttachAgent.class.getName()).addHandler(capture);
-        AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), NETWORK,
-                new AddressAllocator(SUBNET, NETWORK.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
+        AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), network,
+                new AddressAllocator(network.subnet(), network.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
         agents.add(agent);
         agent.start();
-        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
         return agent;
     }
 
@@ -110,14 +115,37 @@ class AttachAgentDockerTest {
     }
 
     @Test
-    void aContainersFirstCommandAlreadySeesItsOverlayAddress() throws IOException {
+    void aContainerCreatedThenStartedSeesItsOverlayAddressInItsFirstCommand() throws IOException {
         AttachAgent agent = agent(AttachMode.ALL);
-        String output = host.docker("run", "--name", "first", BUSYBOX, "ip", "-4", "-o", "addr", "show");
+        // As the ECS agent does: create, then start once the create has returned.
+        host.docker("create", "--name", "first", BUSYBOX, "ip", "-4", "-o", "addr", "show");
         ContainersStatus.Attached first = attached(agent, "first");
-        assertNotNull(first.address());
         assertTrue(SUBNET.contains(InetAddresses.forString(first.address()).getAddress()), first.address());
+        String output = host.docker("start", "-a", "first");
         assertTrue(output.contains("eth1    inet " + first.address() + "/24"), output);
         assertTrue(lines(Level.WARNING, "late").isEmpty(), "attached at create, not late: " + lines(Level.WARNING, ""));
+    }
+
+    /**
+     * docker run starts a container within a millisecond or two of its create, less than Docker
+     * takes for a connect (7-10 ms here), so the start may take the container first; the interface
+     * is then added to the running process. That must never pass silently.
+     */
+    @Test
+    void dockerRunAttachesBeforeTheProcessStartsOrSaysItWasLate() throws IOException {
+        AttachAgent agent = agent(AttachMode.ALL);
+        for (int i = 0; i < 4; i++) {
+            String name = "run" + i;
+            String output = host.docker("run", i % 2 == 0 ? "-i" : "-d", "--name", name, BUSYBOX, "ip", "-4", "-o", "addr", "show");
+            String address = attached(agent, name).address();
+            if (i % 2 == 1) {
+                host.docker("wait", name);
+                output = host.docker("logs", name);
+            }
+            boolean onTime = output.contains("eth1    inet " + address + "/24");
+            assertEquals(!onTime, !lines(Level.WARNING, name + " attached late").isEmpty(),
+                    name + (onTime ? " saw its address but was said late" : " started without its address unsaid") + ": " + output);
+        }
     }
 
     @Test
@@ -146,18 +174,18 @@ class AttachAgentDockerTest {
     @Test
     void aRestartKeepsTheAddressAndARemovalFreesIt() throws IOException {
         AttachAgent agent = agent(AttachMode.ALL);
-        host.docker("run", "-d", "--init", "--name", "r", BUSYBOX, "sleep", "600");
-        String address = attached(agent, "r").address();
-        assertTrue(overlayAddressIn("r").contains(address));
-        host.docker("restart", "-t", "0", "r");
-        assertTrue(overlayAddressIn("r").contains(address), "the same address after a restart");
-        await(() -> "running".equals(attached(agent, "r").state()), "r is running again");
-        String id = attached(agent, "r").id();
+        host.docker("run", "-d", "--init", "--name", "restarted", BUSYBOX, "sleep", "600");
+        String address = attached(agent, "restarted").address();
+        assertTrue(overlayAddressIn("restarted").contains(address));
+        host.docker("restart", "-t", "0", "restarted");
+        assertTrue(overlayAddressIn("restarted").contains(address), "the same address after a restart");
+        await(() -> "running".equals(attached(agent, "restarted").state()), "restarted is running again");
+        String id = attached(agent, "restarted").id();
         assertTrue(Files.readString(state.resolve("allocations.json")).contains(id));
 
-        host.docker("rm", "-f", "r");
-        await(() -> find(agent.status().attached(), "r").isEmpty(), "r is gone from the status");
-        assertFalse(Files.readString(state.resolve("allocations.json")).contains(id), "r's address is freed");
+        host.docker("rm", "-f", "restarted");
+        await(() -> find(agent.status().attached(), "restarted").isEmpty(), "restarted is gone from the status");
+        assertFalse(Files.readString(state.resolve("allocations.json")).contains(id), "its address is freed");
         host.docker("create", "--name", "next", BUSYBOX);
         assertEquals(address, attached(agent, "next").address(), "the freed address is handed out again");
     }
@@ -168,7 +196,7 @@ class AttachAgentDockerTest {
         host.docker("create", "--name", "before", BUSYBOX);
         String before = attached(agent, "before").address();
         host.stopDaemon();
-        await(() -> agent.status().docker().startsWith("unreachable"), "the agent sees dockerd gone");
+        await(() -> agent.status().docker().startsWith("retrying"), "the agent sees dockerd gone");
         host.startDaemon();
         await(() -> lines(Level.INFO, "reconnected").size() == 1, "the agent reconnects");
         assertEquals(1, lines(Level.WARNING, "retrying with backoff").size(),
@@ -182,12 +210,16 @@ class AttachAgentDockerTest {
     @Test
     void containersCreatedWhileTheAgentWasDownAreAttachedAndRunningOnesKept() throws IOException {
         AttachAgent first = agent(AttachMode.ALL);
-        host.docker("run", "-d", "--init", "--name", "kept", BUSYBOX, "sleep", "600");
+        host.docker("create", "--init", "--name", "kept", BUSYBOX, "sleep", "600");
         String kept = attached(first, "kept").address();
+        host.docker("start", "kept");
         String startedAt = host.docker("inspect", "--format", "{{.State.StartedAt}}", "kept");
         first.close();
         agents.remove(first);
         host.docker("create", "--name", "meanwhile", BUSYBOX);
+        synchronized (logged) {
+            logged.clear();
+        }
 
         AttachAgent second = agent(AttachMode.ALL);
         ContainersStatus.Attached again = attached(second, "kept");
@@ -205,6 +237,34 @@ class AttachAgentDockerTest {
         agent(AttachMode.ALL);
         assertTrue(host.docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "overlay")
                 .contains("100.64.1.0/24"));
+    }
+
+    @Test
+    void aWrongNetworkOfTheNameInUseIsAClearErrorAndNothingIsTouched() throws IOException {
+        host.docker("network", "create", "--subnet", "100.64.2.0/24", "overlay");
+        host.docker("run", "-d", "--init", "--name", "user", "--network", "overlay", BUSYBOX, "sleep", "600");
+        AttachAgent agent = startAgent(AttachMode.ALL, NETWORK);
+        await(() -> agent.status().docker().contains("containers are on it"), "the agent says what is wrong: " + agent.status());
+        assertTrue(agent.status().docker().contains("docker network rm overlay"), agent.status().docker());
+        assertTrue(host.docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "overlay")
+                .contains("100.64.2.0/24"), "the operator's network is left alone");
+    }
+
+    @Test
+    void aFullSubnetLeavesTheContainerRunningWithoutTheOverlayAndSaysWhy() throws IOException {
+        // A /29: .0 the network, .1 the node, .7 broadcast; five for containers.
+        OverlayNetwork small = new OverlayNetwork("small", "bridge", IpPrefix.parse("100.64.3.0/29"),
+                InetAddresses.forString("100.64.3.1"));
+        AttachAgent agent = startAgent(AttachMode.ALL, small);
+        await(() -> agent.status().docker().startsWith("connected"), "the agent connects to dockerd");
+        for (int i = 0; i < 5; i++) {
+            host.docker("create", "--name", "c" + i, BUSYBOX);
+            attached(agent, "c" + i);
+        }
+        host.docker("run", "-d", "--init", "--name", "sixth", BUSYBOX, "sleep", "600");
+        assertTrue(skipped(agent, "sixth").reason().contains("100.64.3.0/29 is exhausted"), agent.status().toString());
+        assertEquals("true", host.docker("inspect", "--format", "{{.State.Running}}", "sixth").strip());
+        assertEquals(1, lines(Level.WARNING, "sixth runs without the overlay").size(), lines(Level.WARNING, "").toString());
     }
 
     private String overlayAddressIn(String container) throws IOException {

@@ -134,7 +134,7 @@ class DriverCallsTest {
         assertTrue(join.body().get("DisableGatewayService").asBoolean());
         assertFalse(join.body().has("Gateway"), "no gateway: the default route stays on Docker's bridge");
         assertEquals(1380, host.links.get("ovc01234567"));
-        assertEquals(1380, host.links.get("ovp01234567"));
+        assertEquals(1380, host.inSandbox.get("ovp01234567"));
         assertEquals(InetAddress.ofLiteral("100.64.1.7"), host.routes.get("ovc01234567"));
         assertEquals("{\"Value\":{}}", post("/NetworkDriver.EndpointOperInfo", call(ENDPOINT)).body().toString());
         assertEquals("{}", post("/NetworkDriver.ProgramExternalConnectivity", call(ENDPOINT)).body().toString());
@@ -208,6 +208,14 @@ class DriverCallsTest {
     }
 
     @Test
+    void aRequestTooLargeIsAnsweredInJsonAndClosed() {
+        assertErr(send("POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: plugin\r\nContent-Length: 2000000\r\n\r\n{"),
+                413, "request over 1048576 bytes");
+        channel.runPendingTasks();
+        assertFalse(channel.isActive());
+    }
+
+    @Test
     void aRequestThatIsNotHttpIsAnsweredAndClosed() {
         assertErr(send("\u0001\u0002 nonsense\r\n\r\n"), 400, "malformed HTTP");
         channel.runPendingTasks();
@@ -231,13 +239,35 @@ class DriverCallsTest {
         joined(ENDPOINT, "100.64.1.7/24");
         String second = "fedcba98".repeat(8);
         assertEquals(200, post("/NetworkDriver.CreateEndpoint", endpoint(second, "100.64.1.8/24")).status());
-        // The joined container died while the driver was away (its veth went with its namespace),
-        // and a veth of an endpoint the driver never saved is left over.
-        host.deleteLink("ovc01234567");
+        String third = "77777777".repeat(8);
+        assertEquals(200, post("/NetworkDriver.CreateEndpoint", endpoint(third, "100.64.1.9/24")).status());
+        assertEquals(200, post("/NetworkDriver.Join", call(third)).status());
+        // While the driver was away: the first container died (its veth went with its namespace),
+        // the third went when dockerd stopped, which gave its veth back unanswered; and a veth of an
+        // endpoint the driver never saved is left over.
+        host.destroySandbox("ovp01234567");
+        host.giveBack("ovp77777777");
         host.createVeth("ovc99999999", "ovp99999999", 1420);
         channel = driverChannel();
-        assertTrue(host.links.isEmpty(), host.links.toString());
+        assertTrue(host.links.isEmpty() && host.inSandbox.isEmpty(), host.links + " " + host.inSandbox);
+        assertErr(post("/NetworkDriver.Join", call(third)), 500, "unknown endpoint");
         assertErr(post("/NetworkDriver.Join", call(ENDPOINT)), 500, "unknown endpoint");
         assertEquals(200, post("/NetworkDriver.Join", call(second)).status(), "a created, not yet joined endpoint is kept");
+    }
+
+    @Test
+    void anAddressGivenAgainReplacesAnEndpointThatNeverGotItsLeave() {
+        joined(ENDPOINT, "100.64.1.7/24");
+        String next = "fedcba98".repeat(8);
+        assertErr(post("/NetworkDriver.CreateEndpoint", endpoint(next, "100.64.1.7/24")), 500,
+                "100.64.1.7 is still in use by endpoint 0123456789ab");
+        assertEquals(InetAddress.ofLiteral("100.64.1.7"), host.routes.get("ovc01234567"), "the attached one keeps its route");
+        // Its container went while dockerd was down and the driver away: no Leave, the veth given back.
+        host.giveBack("ovp01234567");
+        assertEquals(200, post("/NetworkDriver.CreateEndpoint", endpoint(next, "100.64.1.7/24")).status());
+        assertErr(post("/NetworkDriver.EndpointOperInfo", call(ENDPOINT)), 500, "unknown endpoint");
+        assertEquals(200, post("/NetworkDriver.Join", call(next)).status());
+        assertEquals(InetAddress.ofLiteral("100.64.1.7"), host.routes.get("ovcfedcba98"));
+        assertFalse(host.links.containsKey("ovc01234567"), "the stale endpoint's veth is deleted");
     }
 }

@@ -8,10 +8,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The host's links and routes as the driver sees them, in memory; a failure can be set for the next route. */
+/**
+ * The host's links and routes as the driver sees them, in memory; a failure can be set for the
+ * next route. A veth's container end goes straight into a sandbox, as Docker moves it after the Join.
+ */
 final class FakeHostNetwork implements HostNetwork {
-    /** Link name to MTU: both ends of every veth. */
+    /** Links in the host's namespace, name to MTU. */
     final Map<String, Integer> links = new LinkedHashMap<>();
+    /** Container ends that Docker moved into containers' namespaces. */
+    final Map<String, Integer> inSandbox = new LinkedHashMap<>();
     /** Host end to the container address routed through it. */
     final Map<String, Inet4Address> routes = new LinkedHashMap<>();
     int prepared;
@@ -25,7 +30,7 @@ final class FakeHostNetwork implements HostNetwork {
     @Override
     public void createVeth(String hostEnd, String containerEnd, int mtu) {
         links.put(hostEnd, mtu);
-        links.put(containerEnd, mtu);
+        inSandbox.put(containerEnd, mtu);
     }
 
     @Override
@@ -46,10 +51,23 @@ final class FakeHostNetwork implements HostNetwork {
         if (links.remove(name) != null) {
             // Either end takes its peer along, and the route through the pair.
             String suffix = name.substring(3);
-            links.remove("ovc" + suffix);
-            links.remove("ovp" + suffix);
+            for (String end : new String[] {"ovc" + suffix, "ovp" + suffix}) {
+                links.remove(end);
+                inSandbox.remove(end);
+            }
             routes.remove("ovc" + suffix);
         }
+    }
+
+    /** What Docker does with a container end when the container goes and no Leave was answered. */
+    void giveBack(String containerEnd) {
+        links.put(containerEnd, inSandbox.remove(containerEnd));
+    }
+
+    /** What the kernel does when a container's namespace goes: the pair and its route are gone. */
+    void destroySandbox(String containerEnd) {
+        inSandbox.remove(containerEnd);
+        deleteLink("ovc" + containerEnd.substring(3));
     }
 
     @Override

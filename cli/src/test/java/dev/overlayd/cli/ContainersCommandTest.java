@@ -1,0 +1,86 @@
+package dev.overlayd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** `overlayctl containers` against a control socket that answers as the containers plugin does. */
+class ContainersCommandTest {
+    @TempDir
+    Path temp;
+
+    private final StringWriter out = new StringWriter();
+
+    /** Serves one request on wg0.sock with {@code reply}; completes with the command line it was sent. */
+    private CompletableFuture<String> daemon(String reply) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(temp.resolve("wg0.sock")));
+        return CompletableFuture.supplyAsync(() -> {
+            try (server; SocketChannel client = server.accept()) {
+                ByteBuffer line = ByteBuffer.allocate(256);
+                while (client.read(line) > 0 && line.get(line.position() - 1) != '\n') {
+                    // until the end of the command line
+                }
+                client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+                return new String(line.array(), 0, line.position(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    private int run(String... args) {
+        Overlayctl overlayctl = new Overlayctl();
+        overlayctl.controlDirectory = temp;
+        CommandLine cli = Overlayctl.commandLine(overlayctl);
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(new StringWriter()));
+        return cli.execute(args);
+    }
+
+    private static String reply(long since) {
+        return """
+                {"network": "overlay", "subnet": "100.64.1.0/24", "docker": "connected (API 1.41)",
+                 "attached": [{"name": "web", "id": "0123456789abcdef0123", "address": "100.64.1.2", "state": "running", "since": %d}],
+                 "skipped": [{"name": "db", "id": "fedcba9876543210", "reason": "opted out by label dev.overlayd.attach=false", "since": %d}]}
+                """.formatted(since, since);
+    }
+
+    @Test
+    void aTableOfTheAttachedThenTheSkippedWithTheirReasons() throws Exception {
+        CompletableFuture<String> asked = daemon(reply(Instant.now().getEpochSecond() - 300));
+        assertEquals(0, run("containers"));
+        assertEquals("containers\n", asked.get());
+        String table = out.toString();
+        assertTrue(table.startsWith("wg0: network overlay (100.64.1.0/24), docker connected (API 1.41), 1 attached, 1 skipped\n"), table);
+        assertTrue(table.matches("(?s).*\n  NAME +ID +ADDRESS +STATE +SINCE\n  web +0123456789ab +100\\.64\\.1\\.2 +running +5m ago\n.*"), table);
+        assertTrue(table.matches("(?s).*  skipped:\n  NAME +ID +SINCE +REASON\n  db +fedcba987654 +5m ago +opted out by label dev.overlayd.attach=false\n"), table);
+    }
+
+    @Test
+    void jsonKeepsEveryFieldWithTheInterface() throws Exception {
+        daemon(reply(1700000000));
+        assertEquals(0, run("containers", "--json"));
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertEquals("wg0", json.get(0).get("interfaceName").asText());
+        assertEquals("0123456789abcdef0123", json.get(0).get("attached").get(0).get("id").asText());
+        assertEquals(1700000000, json.get(0).get("skipped").get(0).get("since").asLong());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.overlayd.containers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import dev.overlayd.containers.attach.AddressAllocator;
+import dev.overlayd.containers.attach.AttachAgent;
+import dev.overlayd.containers.attach.AttachPolicy;
+import dev.overlayd.containers.attach.OverlayNetwork;
+import dev.overlayd.containers.docker.DockerClient;
+import dev.overlayd.containers.driver.Driver;
+import dev.overlayd.node.plugin.NodeIdentity;
+import dev.overlayd.node.plugin.Plugin;
+import dev.overlayd.node.plugin.PluginContext;
+
+/**
+ * Containers on the overlay: overlayd's Docker network driver, and the agent that connects this
+ * host's containers to the network it serves. The driver starts first, so that dockerd finds it
+ * when the agent makes the network (and when dockerd restarts); {@code overlayctl containers} shows
+ * what the agent did.
+ */
+public final class ContainersPlugin implements Plugin {
+    private final ContainersConfig config;
+    private Driver driver;
+    private AttachAgent agent;
+
+    public ContainersPlugin(ContainersConfig config) {
+        this.config = config;
+    }
+
+    public ContainersConfig config() {
+        return config;
+    }
+
+    @Override
+    public void start(PluginContext context) throws IOException {
+        NodeIdentity self = context.self();
+        if (self.containerSubnet() == null) {
+            throw new IOException("containers: node " + self.name() + " has no container subnet in its certificate,"
+                    + " so its containers have no addresses: issue it a certificate with one, or remove the containers section");
+        }
+        Path state = context.stateDirectory();
+        driver = Driver.start(Driver.DEFAULT_SOCKET, state.resolve("driver"), self, context::mtu);
+        try {
+            Files.createDirectories(state.resolve("agent"));
+            AddressAllocator allocator = new AddressAllocator(self.containerSubnet(), self.address(),
+                    state.resolve("agent").resolve("allocations.json"));
+            agent = new AttachAgent(new DockerClient(config.docker()), new AttachPolicy(config.attach()),
+                    new OverlayNetwork(config.network(), Driver.NAME, self.containerSubnet(), self.address()),
+                    allocator, Clock.systemUTC());
+            agent.start();
+            context.addCommand("containers", argument -> agent.status());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (agent != null) {
+            agent.close();
+            agent = null;
+        }
+        if (driver != null) {
+            driver.close();
+            driver = null;
+        }
+    }
+}

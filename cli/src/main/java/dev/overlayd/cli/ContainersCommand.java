@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
-import dev.overlayd.cli.control.Durations;
+import dev.overlayd.node.control.Durations;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;

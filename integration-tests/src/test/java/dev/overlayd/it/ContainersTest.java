@@ -33,8 +33,9 @@ class ContainersTest {
     private static final Duration CONVERGE = Duration.ofSeconds(30);
     private static final Pattern OVERLAY_ADDRESS = Pattern.compile("inet (100\\.64\\.\\d+\\.\\d+)/\\d+");
 
+    /** Static: the class's hosts are made in @BeforeAll, before any instance field would be injected. */
     @TempDir
-    Path dir;
+    static Path dir;
     private Cluster cluster;
     private DockerHost d1;
     private DockerHost d2;

@@ -28,7 +28,7 @@ public final class LinuxHostNetwork implements HostNetwork {
 
     public LinuxHostNetwork(String overlayInterface) {
         this.overlayInterface = link(overlayInterface);
-        this.dockerForward = new IptablesForward(overlayInterface);
+        this.dockerForward = new IptablesForward(this.overlayInterface);
     }
 
     @Override

@@ -61,7 +61,13 @@ final class NetworkDriver {
         Links links = links();
         for (Endpoint endpoint : state.endpoints().values()) {
             if (links.attached(endpoint)) {
-                host.route(endpoint.hostEnd(), address(endpoint));
+                try {
+                    host.route(endpoint.hostEnd(), address(endpoint));
+                } catch (IOException e) {
+                    // One container's trouble must not keep the driver, and so every container, from starting.
+                    LOG.log(Level.WARNING, "network driver: cannot restore the route of endpoint {0} ({1}): {2}",
+                            shortId(endpoint.id()), endpoint.address(), e.getMessage());
+                }
             } else if (endpoint.joined()) {
                 LOG.log(Level.INFO, "network driver: forgetting endpoint {0} ({1}): its container is gone",
                         shortId(endpoint.id()), endpoint.address());

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,6 +15,20 @@ record Command(List<String> argv) {
 
     static Command of(String... argv) {
         return new Command(List.of(argv));
+    }
+
+    /** Whether {@code program} is an executable in a directory of PATH, where running it would find it. */
+    static boolean onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String directory : path.split(":")) {
+            if (!directory.isEmpty() && Files.isExecutable(Path.of(directory, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs it with nothing on its input. */

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * touched; the table is replaced in one transaction.
  */
 final class ContainerFilter {
-    static final String VETH_PATTERN = "ovc*";
+    static final String VETH_PREFIX = "ovc";
+    static final String VETH_PATTERN = VETH_PREFIX + "*";
     /** Ports of this node offered to containers, as {@code protocol . port} (e.g. {@code udp . 53}). */
     static final String OFFERED_SET = "offered_to_containers";
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");

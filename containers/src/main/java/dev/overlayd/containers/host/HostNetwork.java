@@ -13,7 +13,8 @@ public interface HostNetwork {
 
     /**
      * Enables forwarding on the overlay interface only and (re)places overlayd's own filter, which
-     * confines what containers' veths may send; idempotent.
+     * confines what containers' veths may send; where another firewall on the host (dockerd's
+     * iptables) would drop the containers' overlay traffic, accepts exactly that there; idempotent.
      */
     void prepare() throws IOException;
 
@@ -22,7 +23,8 @@ public interface HostNetwork {
 
     /**
      * Brings {@code hostEnd} up as a routed point-to-point link to {@code container}: its sysctls
-     * (forwarding, proxy ARP, strict reverse-path filter) and a /32 route; idempotent, so a restarted
+     * (forwarding, proxy ARP, strict reverse-path filter) and a /32 route, and the accept of
+     * {@link #prepare} checked again (dockerd may have started since); idempotent, so a restarted
      * driver can re-ensure what it finds.
      */
     void route(String hostEnd, Inet4Address container) throws IOException;

@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * {@link HostNetwork} on Linux, in the calling thread's network namespace: links and routes through
  * iproute2's {@code ip}, the filter through {@code nft -f -}, and sysctls written to /proc/sys.
  * Forwarding is enabled per interface (the overlay interface and each container veth), never
- * through net.ipv4.ip_forward, which would turn it on for every interface of the host.
+ * through net.ipv4.ip_forward, which would turn it on for every interface of the host. Where
+ * dockerd's iptables FORWARD chain would drop the containers' traffic, {@link IptablesForward}
+ * accepts it there, checked again with every routed veth since dockerd may start after overlayd.
  */
 public final class LinuxHostNetwork implements HostNetwork {
     private static final Path CONF = Path.of("/proc/sys/net/ipv4/conf");
@@ -22,15 +24,18 @@ public final class LinuxHostNetwork implements HostNetwork {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String overlayInterface;
+    private final IptablesForward dockerForward;
 
     public LinuxHostNetwork(String overlayInterface) {
         this.overlayInterface = link(overlayInterface);
+        this.dockerForward = new IptablesForward(this.overlayInterface);
     }
 
     @Override
     public void prepare() throws IOException {
         sysctl(overlayInterface, "forwarding", "1");
         Command.of("nft", "-f", "-").run(ContainerFilter.ruleset(overlayInterface));
+        dockerForward.ensure();
     }
 
     @Override
@@ -51,6 +56,7 @@ public final class LinuxHostNetwork implements HostNetwork {
         sysctl(name, "rp_filter", "1");
         Command.of("ip", "link", "set", "dev", name, "up").run();
         Command.of("ip", "route", "replace", container.getHostAddress() + "/32", "dev", name).run();
+        dockerForward.ensure();
     }
 
     @Override

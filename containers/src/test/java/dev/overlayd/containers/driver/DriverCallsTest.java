@@ -256,6 +256,15 @@ class DriverCallsTest {
     }
 
     @Test
+    void anEndpointWhoseRouteCannotBeRestoredDoesNotStopTheDriver() throws IOException {
+        joined(ENDPOINT, "100.64.1.7/24");
+        host.failNextRoute = "RTNETLINK answers: No buffer space available";
+        channel = driverChannel();
+        assertEquals(200, post("/Plugin.Activate", "null").status());
+        assertEquals(200, post("/NetworkDriver.Leave", call(ENDPOINT)).status());
+    }
+
+    @Test
     void anAddressGivenAgainReplacesAnEndpointThatNeverGotItsLeave() {
         joined(ENDPOINT, "100.64.1.7/24");
         String next = "fedcba98".repeat(8);

@@ -14,18 +14,23 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The host side of container networking for real, in throwaway namespaces: a node whose overlay
  * interface ovt1 leads to a "remote" namespace (another node's containers, 100.64.2.5) and whose
  * ovx0 leads "outside" (198.18.9.2); and two container sandboxes, into which the test moves the
- * veths' container ends and configures them as Docker would after a Join.
+ * veths' container ends and configures them as Docker would after a Join. The node's filter table
+ * for iptables is either absent or as dockerd makes it with its default --iptables=true.
  */
 class LinuxHostNetworkTest {
     private static final String A = "ovc0000000a";
@@ -65,6 +70,68 @@ class LinuxHostNetworkTest {
         for (Netns ns : new Netns[] {sandboxB, sandboxA, outside, remote, node}) {
             if (ns != null) {
                 ns.close();
+            }
+        }
+    }
+
+    /** The iptables FORWARD chain that dockerd leaves on a host, made in the node's namespace exactly as dockerd makes it. */
+    enum DockerRules {
+        NONE(false, false),
+        /** dockerd found ip_forward already on, so left the policy alone. */
+        USER_CHAIN(true, false),
+        /** dockerd turned ip_forward on itself, and so set the policy to DROP: the usual ECS host. */
+        USER_CHAIN_AND_DROP(true, true),
+        /** Someone else's policy of DROP, with no dockerd. */
+        DROP(false, true);
+
+        final boolean userChain;
+        final boolean drop;
+
+        DockerRules(boolean userChain, boolean drop) {
+            this.userChain = userChain;
+            this.drop = drop;
+        }
+
+        void make(Netns ns) throws IOException {
+            if (userChain) {
+                ns.exec("iptables", "-N", "DOCKER-USER");
+                ns.exec("iptables", "-A", "DOCKER-USER", "-j", "RETURN");
+                ns.exec("iptables", "-I", "FORWARD", "-j", "DOCKER-USER");
+            }
+            if (drop) {
+                ns.exec("iptables", "-P", "FORWARD", "DROP");
+            }
+        }
+    }
+
+    /** overlayd's accepts as iptables -S lists them: once each, inserted above whatever was there. */
+    private static List<String> accepts(String chain) {
+        return List.of(
+                "-A " + chain + " -i ovc+ -o ovc+ -m comment --comment overlayd -j ACCEPT",
+                "-A " + chain + " -i ovt1 -o ovc+ -m comment --comment overlayd -j ACCEPT",
+                "-A " + chain + " -i ovc+ -o ovt1 -m comment --comment overlayd -j ACCEPT");
+    }
+
+    private List<String> iptables(String chain) throws IOException {
+        return node.exec("iptables", "-S", chain).lines().toList();
+    }
+
+    private void assertOnlyOverlaydsAccepts(DockerRules rules) throws IOException {
+        switch (rules) {
+            case NONE -> assertFalse(node.exec("nft", "list", "tables").contains("table ip filter"),
+                    "no filter table is made where there was none");
+            case DROP -> {
+                List<String> expected = new ArrayList<>(List.of("-P FORWARD DROP"));
+                expected.addAll(accepts("FORWARD"));
+                assertEquals(expected, iptables("FORWARD"));
+            }
+            default -> {
+                List<String> expected = new ArrayList<>(List.of("-N DOCKER-USER"));
+                expected.addAll(accepts("DOCKER-USER"));
+                expected.add("-A DOCKER-USER -j RETURN");
+                assertEquals(expected, iptables("DOCKER-USER"));
+                assertEquals(List.of("-P FORWARD " + (rules.drop ? "DROP" : "ACCEPT"), "-A FORWARD -j DOCKER-USER"),
+                        iptables("FORWARD"), "FORWARD itself is left to dockerd");
             }
         }
     }
@@ -117,8 +184,10 @@ class LinuxHostNetworkTest {
         return node.exec("cat", "/proc/sys/net/ipv4/" + path).strip();
     }
 
-    @Test
-    void containersReachTheNodeEachOtherAndTheOverlayButNothingElse() throws IOException {
+    @ParameterizedTest
+    @EnumSource(DockerRules.class)
+    void containersReachTheNodeEachOtherAndTheOverlayButNothingElse(DockerRules rules) throws IOException {
+        rules.make(node);
         node.exec("nft", "add", "table", "inet", "bystander");
         node.exec("nft", "add", "chain", "inet", "bystander", "c", "{ type filter hook forward priority 10; policy accept; }");
         inNode(host::prepare);
@@ -143,19 +212,47 @@ class LinuxHostNetworkTest {
         assertTrue(pings(sandboxA, "100.64.1.8"), "and a container on the same node, through proxy ARP");
         assertTrue(pings(sandboxA, "100.64.2.5"), "and the overlay beyond its node");
         assertTrue(pings(remote, "100.64.1.8"), "and the overlay reaches it");
+        assertOnlyOverlaydsAccepts(rules);
 
         sandboxA.ip("route", "add", "198.18.9.0/24", "via", "100.64.1.1", "dev", "eth1");
         long elsewhere = counter("container to elsewhere");
         assertFalse(pings(sandboxA, "198.18.9.2"), "a container's traffic goes to the overlay only");
-        assertTrue(counter("container to elsewhere") > elsewhere);
         long overlayElsewhere = counter("overlay to elsewhere");
         remote.ip("route", "add", "198.18.9.0/24", "via", "100.64.1.1", "dev", "ovr");
         assertFalse(pings(remote, "198.18.9.2"), "the overlay is forwarded to containers only");
-        assertTrue(counter("overlay to elsewhere") > overlayElsewhere);
+        // Under a policy of DROP iptables drops these too, and which of two chains of one priority
+        // sees a packet first is the kernel's business; where iptables accepts them (with or
+        // without dockerd's chain), overlayd's table must be what drops them.
+        if (!rules.drop) {
+            assertTrue(counter("container to elsewhere") > elsewhere);
+            assertTrue(counter("overlay to elsewhere") > overlayElsewhere);
+        }
     }
 
     @Test
-    void aContainerCannotSpoofItsSourceNorReachTheNodesPorts() throws IOException {
+    void dockerdStartedAfterOverlaydIsHandledWhenTheNextVethIsRouted() throws IOException {
+        inNode(host::prepare);
+        container(A, sandboxA, "100.64.1.7");
+        assertTrue(pings(sandboxA, "100.64.2.5"));
+        DockerRules.USER_CHAIN_AND_DROP.make(node);
+        // What the product met on Docker's hosts: dockerd's FORWARD drops the containers' traffic
+        // although overlayd's own table accepts it.
+        assertFalse(pings(sandboxA, "100.64.2.5"), "container to overlay dropped by dockerd's FORWARD");
+        assertFalse(pings(remote, "100.64.1.7"), "overlay to container dropped by dockerd's FORWARD");
+
+        container(B, sandboxB, "100.64.1.8");
+        assertTrue(pings(sandboxA, "100.64.2.5"), "container to overlay");
+        assertTrue(pings(remote, "100.64.1.7"), "overlay to container");
+        assertTrue(pings(sandboxB, "100.64.1.7"), "container to container on the node");
+        inNode(host::prepare);
+        inNode(() -> host.route(A, (Inet4Address) InetAddress.ofLiteral("100.64.1.7")));
+        assertOnlyOverlaydsAccepts(DockerRules.USER_CHAIN_AND_DROP);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DockerRules.class)
+    void aContainerCannotSpoofItsSourceNorReachTheNodesPorts(DockerRules rules) throws IOException {
+        rules.make(node);
         inNode(host::prepare);
         container(A, sandboxA, "100.64.1.7");
         // Its own source first, which also makes the container know the node's MAC address: spoofed

@@ -28,14 +28,14 @@ done
 dir=$(mktemp -d /tmp/overlayd-containers.XXXXXX)
 docker_root=$dir
 . "$top/bin/.docker-hosts"
-sw=ovc-sw
+sw=ovk-sw
 cleanup() {
   docker_hosts_down
-  for ns in $(ip netns list | awk '/^ovc/{print $1}'); do
+  for ns in $(ip netns list | awk '/^ovk/{print $1}'); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
-  rm -f /var/run/wireguard/ovc?.sock /var/run/overlayd/ovc?.sock
+  rm -f /var/run/wireguard/ovk?.sock /var/run/overlayd/ovk?.sock
   rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
@@ -44,11 +44,11 @@ ip netns add $sw
 ip -n $sw link add br0 type bridge && ip -n $sw link set br0 up
 "$top/bin/overlayctl" ca init --dir "$dir/ca" --name bench --overlay 100.64.0.0/16 >/dev/null
 for h in 1 2; do
-  ns=ovc$h
+  ns=ovk$h
   ip netns add $ns
-  ip link add ovc-u$h netns $ns type veth peer name p$h netns $sw
+  ip link add ovk-u$h netns $ns type veth peer name p$h netns $sw
   ip -n $sw link set p$h master br0 up
-  ip -n $ns addr add 198.18.3.$h/24 dev ovc-u$h && ip -n $ns link set ovc-u$h up && ip -n $ns link set lo up
+  ip -n $ns addr add 198.18.3.$h/24 dev ovk-u$h && ip -n $ns link set ovk-u$h up && ip -n $ns link set lo up
   mkdir -p "$dir/$ns"
   "$top/bin/overlayctl" cert issue h$h --ca "$dir/ca" --out "$dir/$ns" >/dev/null
   cat >"$dir/$ns/overlay.yaml" <<YAML
@@ -62,9 +62,9 @@ containers:
   docker: unix://$dir/d$h/docker.sock
 YAML
   docker_host_up $h $ns 198.19.$h.1/24
-  docker_inside $h $ns env OVERLAYD_LOG="$dir/ovc$h.log" "$top/bin/overlayd" --config "$dir/$ns/overlay.yaml"
+  docker_inside $h $ns env OVERLAYD_LOG="$dir/ovk$h.log" "$top/bin/overlayd" --config "$dir/$ns/overlay.yaml"
 done
-until [ "$(ip netns exec ovc1 wg show ovc1 peers | wc -l)" = 1 ]; do sleep 0.1; done
+until [ "$(ip netns exec ovk1 wg show ovk1 peers | wc -l)" = 1 ]; do sleep 0.1; done
 until docker_on 2 network inspect overlay >/dev/null 2>&1; do sleep 0.1; done
 docker_on 2 run -d --init --name target local/busybox sleep 3600 >/dev/null
 target=
@@ -102,6 +102,6 @@ measure() {
   printf '%-34s %8s Mbit/s   rtt %s ms\n' "$name" "$tp" "$rtt"
 }
 printf '%-34s median %s s, worst %s s of %s\n' "docker run → reaches node 2's container" "$median" "$worst" "$runs"
-measure "host to host (underlay)" "ip netns exec ovc1" "ip netns exec ovc2" 198.18.3.2
-measure "node to node (overlay)" "ip netns exec ovc1" "ip netns exec ovc2" 100.64.1.1
+measure "host to host (underlay)" "ip netns exec ovk1" "ip netns exec ovk2" 198.18.3.2
+measure "node to node (overlay)" "ip netns exec ovk1" "ip netns exec ovk2" 100.64.1.1
 measure "container to container (overlay)" "nsenter --net=/proc/$src_pid/ns/net" "nsenter --net=/proc/$dst_pid/ns/net" "$target"

@@ -32,6 +32,9 @@ public interface HostNetwork {
     /** Deletes the link (and with a veth, its peer and the route through it); a link that is already gone is no error. */
     void deleteLink(String name) throws IOException;
 
-    /** The names of this namespace's links that start with {@code prefix}. */
+    /**
+     * The veths of this namespace named {@code prefix} and 8 hex digits, as the driver names its
+     * own: no other link (the overlay interface, an underlay veth) is ever taken for a container's.
+     */
     Set<String> links(String prefix) throws IOException;
 }

@@ -27,6 +27,11 @@ public final class LinuxHostNetwork implements HostNetwork {
     private final IptablesForward dockerForward;
 
     public LinuxHostNetwork(String overlayInterface) {
+        if (overlayInterface.startsWith(ContainerFilter.VETH_PREFIX)) {
+            // The filter tells containers' veths from the overlay interface by this prefix.
+            throw new IllegalArgumentException("the overlay interface " + overlayInterface + " starts with "
+                    + ContainerFilter.VETH_PREFIX + ", the prefix of containers' veths: name it otherwise to run containers");
+        }
         this.overlayInterface = link(overlayInterface);
         this.dockerForward = new IptablesForward(this.overlayInterface);
     }
@@ -70,9 +75,10 @@ public final class LinuxHostNetwork implements HostNetwork {
     @Override
     public Set<String> links(String prefix) throws IOException {
         Set<String> names = new LinkedHashSet<>();
-        for (JsonNode link : JSON.readTree(Command.of("ip", "-j", "link", "show").run())) {
+        Pattern ours = Pattern.compile(Pattern.quote(prefix) + "[0-9a-f]{8}");
+        for (JsonNode link : JSON.readTree(Command.of("ip", "-j", "link", "show", "type", "veth").run())) {
             String name = link.path("ifname").asText();
-            if (name.startsWith(prefix)) {
+            if (ours.matcher(name).matches()) {
                 names.add(name);
             }
         }

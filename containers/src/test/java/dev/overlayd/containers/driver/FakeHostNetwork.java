@@ -74,7 +74,7 @@ final class FakeHostNetwork implements HostNetwork {
     public Set<String> links(String prefix) {
         Set<String> names = new TreeSet<>();
         for (String name : links.keySet()) {
-            if (name.startsWith(prefix)) {
+            if (name.matches(java.util.regex.Pattern.quote(prefix) + "[0-9a-f]{8}")) {
                 names.add(name);
             }
         }

@@ -311,6 +311,18 @@ class LinuxHostNetworkTest {
         assertFalse(node.ip("link", "show").contains("ovp"));
     }
 
+    /** The driver deletes the links this lists that no endpoint owns: it must never list another's. */
+    @Test
+    void onlyTheDriversOwnVethsAreListedNotLinksWhoseNamesMerelyStartAlike() throws IOException {
+        node.ip("link", "add", "ovc-u1", "type", "veth", "peer", "name", "ovc-u1p");
+        node.ip("link", "add", "ovc00000001", "type", "dummy");
+        node.ip("link", "add", "ovc0000000cd", "type", "veth", "peer", "name", "ovc0000000cp");
+        inNode(() -> host.createVeth(A, "ovp0000000a", 1420));
+        assertEquals(Set.of(A), node.call(() -> host.links("ovc")));
+        assertThrows(IllegalArgumentException.class, () -> new LinuxHostNetwork("ovc1"),
+                "an overlay interface named like containers' veths would pass the filter as one");
+    }
+
     @Test
     void aVethLeftOverFromACrashIsReplaced() throws IOException {
         inNode(() -> {

@@ -79,6 +79,10 @@ final class PeersTable {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
+        if (cluster) {
+            out.append("\nallowed IPs of a node: its container subnet (from its certificate; the node's overlay address and "
+                    + "its containers' addresses are in it), routed to it through the tunnel\n");
+        }
         List<PeerStatus> dropping = status.peers().stream().filter(p -> !p.drops().isEmpty()).toList();
         if (!dropping.isEmpty()) {
             out.append('\n');

@@ -87,7 +87,7 @@ class ContainersTest {
 
         Path pcap = dir.resolve("underlay.pcap");
         cluster.exec(1, "sysctl", "-qw", "net.ipv6.conf.ovt-u1.disable_ipv6=1");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(1), "tcpdump", "-i", "ovt-u1",
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(1), "tcpdump", "--immediate-mode", "-i", "ovt-u1",
                 "-U", "-n", "-w", pcap.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
         try {
@@ -95,14 +95,15 @@ class ContainersTest {
             d1.docker("exec", "talk-a", "ping", "-c", "3", "-W", "5", b);
             d2.docker("exec", "talk-b", "ping", "-c", "1", "-W", "5", a);
 
-            d2.docker("exec", "-d", "talk-b", "sh", "-c", "nc -l -p 7000 > /tmp/received");
+            // busybox's nc stops reading the socket once its own input ends: keep that open.
+            d2.docker("exec", "-d", "talk-b", "sh", "-c", "sleep 120 | nc -l -p 7000 > /received");
             Await.until("the listener in talk-b", CONVERGE,
                     () -> d2.docker("exec", "talk-b", "netstat", "-ltn").contains(":7000"));
             String sent = "(echo overlayd-container-marker; seq 1 60000)";
             d1.docker("exec", "talk-a", "sh", "-c", sent + " | nc -w 5 " + b + " 7000");
             String expected = d1.docker("exec", "talk-a", "sh", "-c", sent + " | md5sum").strip();
             Await.until("the whole stream in talk-b", CONVERGE,
-                    () -> d2.docker("exec", "talk-b", "sh", "-c", "md5sum < /tmp/received").strip().equals(expected));
+                    () -> d2.docker("exec", "talk-b", "sh", "-c", "md5sum < /received").strip().equals(expected));
         } finally {
             tcpdump.destroy();
             tcpdump.waitFor(10, TimeUnit.SECONDS);
@@ -204,7 +205,7 @@ class ContainersTest {
         String spoofed = "100.64.0.250";
         d1.docker("exec", "guard-spoofer", "ip", "addr", "add", spoofed + "/32", "dev", "eth1");
         Path pcap = dir.resolve("spoof.pcap");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(2), "tcpdump", "-i", Cluster.iface(2),
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(2), "tcpdump", "--immediate-mode", "-i", Cluster.iface(2),
                 "-U", "-n", "-w", pcap.toString(), "icmp").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("spoof.log").toFile()).start();
         try {
@@ -218,7 +219,7 @@ class ContainersTest {
         }
         String seen = Sh.ok("tcpdump", "-r", pcap.toString(), "-n");
         assertFalse(seen.contains(spoofed), "a packet with a forged source reached the other node:\n" + seen);
-        assertTrue(seen.contains("echo request"), seen);
+        assertTrue(seen.contains("echo request"), seen + Files.readString(dir.resolve("spoof.log")));
 
         Process service = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(1), "nc", "-k", "-l", "7777").start();
         try {

@@ -315,7 +315,7 @@ class LinuxHostNetworkTest {
     @Test
     void onlyTheDriversOwnVethsAreListedNotLinksWhoseNamesMerelyStartAlike() throws IOException {
         node.ip("link", "add", "ovc-u1", "type", "veth", "peer", "name", "ovc-u1p");
-        node.ip("link", "add", "ovc00000001", "type", "dummy");
+        node.ip("link", "add", "ovc00000001", "type", "bridge");
         node.ip("link", "add", "ovc0000000cd", "type", "veth", "peer", "name", "ovc0000000cp");
         inNode(() -> host.createVeth(A, "ovp0000000a", 1420));
         assertEquals(Set.of(A), node.call(() -> host.links("ovc")));

@@ -142,16 +142,23 @@ public final class DockerHost implements AutoCloseable {
 
     /**
      * Makes the running dockerd (and every later start of it) ask authorization plugin
-     * {@code plugin}, which must already answer in {@link #pluginDirectory}: dockerd checks it
-     * when it loads the setting and dies if it cannot reach it. daemon.json gets
+     * {@code plugin}, which must answer in {@link #pluginDirectory} (waited for): dockerd checks
+     * it when it loads the setting and dies if it cannot reach it. daemon.json gets
      * "authorization-plugins", which dockerd reloads on SIGHUP; returns once a request has gone
      * through the reloaded daemon with the plugin in place.
      */
     public void enableAuthorization(String plugin) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // A legacy plugin is found by its socket's name in the plugin directory.
+        while (!Files.exists(pluginDirectory().resolve(plugin + ".sock"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no plugin " + plugin + " in " + pluginDirectory() + " to authorize dockerd's requests");
+            }
+            sleep(100);
+        }
         authorizationPlugin = plugin;
         writeConfig();
         ok(List.of("kill", "-HUP", Long.toString(daemon.pid())));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         // docker info shows the daemon's authorization plugins: once it names this one, it is in use.
         while (!tryDocker("info", "--format", "{{json .Plugins.Authorization}}").output().contains("\"" + plugin + "\"")) {
             if (!daemon.isAlive() || System.nanoTime() > deadline) {

@@ -158,14 +158,20 @@ public final class DockerHost implements AutoCloseable {
         }
         authorizationPlugin = plugin;
         writeConfig();
+        long reloads = reloads();
         ok(List.of("kill", "-HUP", Long.toString(daemon.pid())));
-        // docker info shows the daemon's authorization plugins: once it names this one, it is in use.
-        while (!tryDocker("info", "--format", "{{json .Plugins.Authorization}}").output().contains("\"" + plugin + "\"")) {
+        // dockerd 20.10 takes the plugins on, then logs the reload (docker info does not show them
+        // until a restart); a request that passes after that line has gone through the plugin.
+        while (reloads() == reloads || tryDocker("version", "--format", "{{.Server.APIVersion}}").status() != 0) {
             if (!daemon.isAlive() || System.nanoTime() > deadline) {
                 throw new IOException("dockerd of " + name + " did not take authorization plugin " + plugin + ": " + log());
             }
             sleep(100);
         }
+    }
+
+    private long reloads() {
+        return log().lines().filter(l -> l.contains("Reloaded configuration")).count();
     }
 
     private void writeConfig() throws IOException {

@@ -14,7 +14,7 @@ final class AuthZApi {
 
     private AuthZApi() {}
 
-    record Request(@JsonProperty("RequestMethod") String requestMethod, @JsonProperty("RequestURI") String requestUri) {}
+    record Request(@JsonProperty("RequestMethod") String requestMethod, @JsonProperty("RequestUri") String requestUri) {}
 
     /** Allow with Msg and Err empty: Docker takes a non-empty Err as the plugin failing. */
     @JsonInclude(JsonInclude.Include.ALWAYS)

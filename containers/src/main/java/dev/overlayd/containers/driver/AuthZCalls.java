@@ -95,7 +95,7 @@ final class AuthZCalls {
             return Optional.empty();
         }
         if (request == null || request.requestMethod() == null || request.requestUri() == null) {
-            LOG.log(Level.WARNING, "authorization: request without RequestMethod or RequestURI allowed (overlayd only"
+            LOG.log(Level.WARNING, "authorization: request without RequestMethod or RequestUri allowed (overlayd only"
                     + " orders starts, it guards nothing)");
             return Optional.empty();
         }

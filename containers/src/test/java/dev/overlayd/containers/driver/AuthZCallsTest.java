@@ -58,7 +58,7 @@ class AuthZCallsTest {
     }
 
     private static byte[] request(String method, String uri) {
-        return ("{\"User\":\"\",\"UserAuthNMethod\":\"\",\"RequestMethod\":\"" + method + "\",\"RequestURI\":\"" + uri
+        return ("{\"User\":\"\",\"UserAuthNMethod\":\"\",\"RequestMethod\":\"" + method + "\",\"RequestUri\":\"" + uri
                 + "\",\"RequestBody\":\"e30=\",\"RequestHeaders\":{\"Content-Type\":\"application/json\"}}")
                 .getBytes(StandardCharsets.UTF_8);
     }
@@ -109,7 +109,7 @@ class AuthZCallsTest {
     void aMalformedRequestIsAllowedAndSaidOnce() {
         AuthZCalls calls = calls(Duration.ofSeconds(10));
         assertEquals(ALLOW, body(calls.request("not json".getBytes(StandardCharsets.UTF_8))));
-        assertEquals(ALLOW, body(calls.request("{\"RequestURI\":\"/containers/web/start\"}".getBytes(StandardCharsets.UTF_8))));
+        assertEquals(ALLOW, body(calls.request("{\"RequestUri\":\"/containers/web/start\"}".getBytes(StandardCharsets.UTF_8))));
         assertEquals(ALLOW, body(calls.request(new byte[0])));
         assertEquals(3, logged.size(), logged.toString());
         assertTrue(logged.stream().allMatch(l -> l.contains("allowed (overlayd only orders starts")

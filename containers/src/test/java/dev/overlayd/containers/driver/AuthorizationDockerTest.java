@@ -121,7 +121,13 @@ class AuthorizationDockerTest {
         if (h != null) {
             h.complete(null);
         }
-        host.removeContainersAndNetworks();
+        // The containers only: the agent's network stays for the next test.
+        String containers = host.docker("ps", "-aq").strip();
+        if (!containers.isEmpty()) {
+            List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+            rm.addAll(List.of(containers.split("\\s+")));
+            host.docker(rm.toArray(String[]::new));
+        }
         synchronized (logged) {
             logged.clear();
         }

@@ -3,7 +3,8 @@
 # with its own dockerd (docker.io) whose network plugin is its node's overlayd. It measures, in one run:
 #   attach:     from `docker run -d` of a container on node 1 until that container's first ping of a
 #               container on node 2 is answered (dockerd's FinishedAt of a container whose command is
-#               that ping loop), RUNS times (default 20): median and worst;
+#               that ping loop), RUNS times (default 20): median and worst; with overlayd as each
+#               dockerd's authorization plugin, so every start waits for the attach;
 #   RTT:        ping (50 × 10 ms) container to container across the nodes, beside node to node over
 #               the overlay and host to host on the bare underlay;
 #   throughput: iperf3 TCP (SECONDS, default 5) on the same three paths (iperf3 runs in the
@@ -66,6 +67,8 @@ YAML
 done
 until [ "$(ip netns exec ovk1 wg show ovk1 peers | wc -l)" = 1 ]; do sleep 0.1; done
 until docker_on 2 network inspect overlay >/dev/null 2>&1; do sleep 0.1; done
+# The guaranteed path: each dockerd holds a container's start until its overlayd has attached it.
+for h in 1 2; do docker_authz_on $h; done
 docker_on 2 run -d --init --name target local/busybox sleep 3600 >/dev/null
 target=
 until [ -n "$target" ]; do

@@ -17,8 +17,9 @@ import dev.overlayd.node.plugin.PluginContext;
 /**
  * Containers on the overlay: overlayd's Docker network driver, and the agent that connects this
  * host's containers to the network it serves. The driver starts first, so that dockerd finds it
- * when the agent makes the network (and when dockerd restarts); {@code overlayctl containers} shows
- * what the agent did.
+ * when the agent makes the network (and when dockerd restarts); its socket is also the
+ * authorization plugin that holds each container's start until the agent is done with it.
+ * {@code overlayctl containers} shows what the agent did.
  */
 public final class ContainersPlugin implements Plugin {
     private final ContainersConfig config;
@@ -41,7 +42,6 @@ public final class ContainersPlugin implements Plugin {
                     + " so its containers have no addresses: issue it a certificate with one, or remove the containers section");
         }
         Path state = context.stateDirectory();
-        driver = Driver.start(Driver.DEFAULT_SOCKET, state.resolve("driver"), self, context::mtu);
         try {
             Files.createDirectories(state.resolve("agent"));
             AddressAllocator allocator = new AddressAllocator(self.containerSubnet(), self.address(),
@@ -49,6 +49,8 @@ public final class ContainersPlugin implements Plugin {
             agent = new AttachAgent(new DockerClient(config.docker()), new AttachPolicy(config.attach()),
                     new OverlayNetwork(config.network(), Driver.NAME, self.containerSubnet(), self.address()),
                     allocator, Clock.systemUTC());
+            // The agent is made first (it does nothing until started): the socket's starts wait for it.
+            driver = Driver.start(Driver.DEFAULT_SOCKET, state.resolve("driver"), self, context::mtu, agent::ready);
             agent.start();
             context.addCommand("containers", argument -> agent.status());
         } catch (IOException | RuntimeException e) {

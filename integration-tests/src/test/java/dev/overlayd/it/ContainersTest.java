@@ -55,6 +55,9 @@ class ContainersTest {
         cluster.start(2, yaml2, d2.inside());
         awaitPeers(1, 1);
         awaitPeers(2, 1);
+        // As operators are told to: once overlayd runs, dockerd takes it as its authorization plugin.
+        d1.enableAuthorization("overlayd");
+        d2.enableAuthorization("overlayd");
     }
 
     /** The dockerds go first, while their plugins still answer; then the daemons and namespaces. */
@@ -122,6 +125,9 @@ class ContainersTest {
 
     @Test
     void aContainerReachesItsNeighbourTheNodesAndAStaticHost() throws Exception {
+        // docker run starts sooner than a connect at create: the authorization plugin holds the start.
+        String first = d1.docker("run", "--rm", "--init", DockerHost.IMAGE, "ip", "-4", "-o", "addr", "show", "dev", "eth1");
+        assertTrue(OVERLAY_ADDRESS.matcher(first).find(), "docker run's first command sees its overlay address: " + first);
         String a = run(d1, "reach-a");
         String c = run(d1, "reach-c");
         d1.docker("exec", "reach-a", "ping", "-c", "1", "-W", "5", c);

@@ -34,6 +34,7 @@ public final class DockerHost implements AutoCloseable {
     private final Path mountNamespace;
     private final Path execRoot;
     private Process daemon;
+    private String authorizationPlugin;
 
     private DockerHost(String name, String netns, Path dir, String bridge) {
         this.name = name;
@@ -121,8 +122,7 @@ public final class DockerHost implements AutoCloseable {
         Files.createDirectories(dir.resolve("root"));
         Files.createDirectories(execRoot);
         Path config = dir.resolve("daemon.json");
-        // Without a key path of its own, every daemon would read /etc/docker/key.json and share one engine ID.
-        Files.writeString(config, "{\"deprecated-key-path\": \"" + dir.resolve("key.json") + "\"}\n");
+        writeConfig();
         List<String> command = inside(DOCKERD.toString(),
                 "--data-root", dir.resolve("root").toString(), "--exec-root", execRoot.toString(),
                 "--pidfile", dir.resolve("docker.pid").toString(), "-H", "unix://" + socket(),
@@ -138,6 +138,47 @@ public final class DockerHost implements AutoCloseable {
             }
             sleep(100);
         }
+    }
+
+    /**
+     * Makes the running dockerd (and every later start of it) ask authorization plugin
+     * {@code plugin}, which must answer in {@link #pluginDirectory} (waited for): dockerd checks
+     * it when it loads the setting and dies if it cannot reach it. daemon.json gets
+     * "authorization-plugins", which dockerd reloads on SIGHUP; returns once a request has gone
+     * through the reloaded daemon with the plugin in place.
+     */
+    public void enableAuthorization(String plugin) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // A legacy plugin is found by its socket's name in the plugin directory.
+        while (!Files.exists(pluginDirectory().resolve(plugin + ".sock"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no plugin " + plugin + " in " + pluginDirectory() + " to authorize dockerd's requests");
+            }
+            sleep(100);
+        }
+        authorizationPlugin = plugin;
+        writeConfig();
+        long reloads = reloads();
+        ok(List.of("kill", "-HUP", Long.toString(daemon.pid())));
+        // dockerd 20.10 takes the plugins on, then logs the reload (docker info does not show them
+        // until a restart); a request that passes after that line has gone through the plugin.
+        while (reloads() == reloads || tryDocker("version", "--format", "{{.Server.APIVersion}}").status() != 0) {
+            if (!daemon.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException("dockerd of " + name + " did not take authorization plugin " + plugin + ": " + log());
+            }
+            sleep(100);
+        }
+    }
+
+    private long reloads() {
+        return log().lines().filter(l -> l.contains("Reloaded configuration")).count();
+    }
+
+    private void writeConfig() throws IOException {
+        // Without a key path of its own, every daemon would read /etc/docker/key.json and share one engine ID.
+        String config = "{\"deprecated-key-path\": \"" + dir.resolve("key.json") + "\""
+                + (authorizationPlugin == null ? "" : ", \"authorization-plugins\": [\"" + authorizationPlugin + "\"]") + "}\n";
+        Files.writeString(dir.resolve("daemon.json"), config);
     }
 
     /** Stops dockerd (SIGTERM, then SIGKILL after 30 s); its containerd stops with it. */

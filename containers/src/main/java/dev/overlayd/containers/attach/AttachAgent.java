@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -33,7 +35,8 @@ import dev.overlayd.containers.docker.NetworkInfo;
  * takes for the connect (7-10 ms), as with the ECS agent's create, then start; docker run's start
  * comes sooner and may take the container first, and then the interface comes just after the
  * process starts: such a container, and one missed at create and connected when it starts, is
- * logged as late. Addresses come from the {@link AddressAllocator}, which frees them when a
+ * logged as late. When overlayd is also dockerd's authorization plugin, a start waits for
+ * {@link #ready}, and no container starts before the agent has dealt with it. Addresses come from the {@link AddressAllocator}, which frees them when a
  * container is removed. When dockerd is absent or restarting, that is said once and retried with a
  * backoff (0.5 s doubling to 30 s); the overlay itself does not depend on dockerd.
  *
@@ -258,6 +261,10 @@ public final class AttachAgent implements AutoCloseable {
      */
     private void attachCreated(DockerEvent event) throws IOException {
         String id = event.id();
+        if (dealtWith(id)) {
+            // A start held by the authorization plugin came first, and had it attached (or skipped).
+            return;
+        }
         // A create event's attributes are the container's labels, plus its name and image.
         ContainerInfo fromEvent = new ContainerInfo(id, event.attributes().getOrDefault("name", id), event.attributes(),
                 "default", "created", Map.of(), null);
@@ -297,13 +304,57 @@ public final class AttachAgent implements AutoCloseable {
         markAttached(container, address);
     }
 
+    /**
+     * Completes once this agent has dealt with the container named (its id or name, as a start
+     * request has it): connected it, found it skipped, or failed at it (the stage fails). One not
+     * yet seen, because its create event is still to come, is considered now, as at its create;
+     * the event, handled later on the same thread, then finds it done: the agent's one thread is
+     * what keeps a container from being attached twice. A name that is no container completes at
+     * once (dockerd refuses that start itself).
+     */
+    public CompletionStage<Void> ready(String idOrName) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    settle(idOrName);
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new IOException("the attach agent is closed"));
+        }
+        return done;
+    }
+
+    private void settle(String idOrName) throws IOException {
+        if (events == null) {
+            throw new IOException("not watching dockerd (" + dockerState + ")");
+        }
+        Optional<ContainerInfo> found = docker.container(idOrName);
+        if (found.isPresent() && !dealtWith(found.get().id())) {
+            // Not started yet: the start waits for this.
+            consider(found.get(), Trigger.CREATE);
+        }
+    }
+
+    private boolean dealtWith(String id) {
+        return attached.containsKey(id) || skipped.containsKey(id);
+    }
+
     private void consider(String id, Trigger trigger) throws IOException {
         Optional<ContainerInfo> found = docker.container(id);
         if (found.isEmpty()) {
             forget(id);
             return;
         }
-        ContainerInfo container = found.get();
+        consider(found.get(), trigger);
+    }
+
+    private void consider(ContainerInfo container, Trigger trigger) throws IOException {
+        String id = container.id();
         if (container.networks().containsKey(network.name())) {
             InetAddress address = container.networks().get(network.name());
             allocator.adopt(id, address);

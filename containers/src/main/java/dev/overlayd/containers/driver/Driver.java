@@ -9,7 +9,8 @@ import java.util.function.IntSupplier;
 
 /**
  * overlayd's Docker network driver (a legacy remote driver, "overlayd"), serving dockerd on a
- * root-only Unix socket. Containers joined to its network get a routed veth to this node with the
+ * root-only Unix socket; the same socket serves the authorization plugin "overlayd", which
+ * dockerd uses when its daemon.json names it (see {@link AuthZCalls}). Containers joined to its network get a routed veth to this node with the
  * overlay's range routed through it; the host side allows them the overlay and nothing wider.
  */
 public final class Driver implements AutoCloseable {
@@ -23,17 +24,22 @@ public final class Driver implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Prepares the host (forwarding, filter) and serves the driver on socket; state kept in stateDirectory. */
-    public static Driver start(Path socket, Path stateDirectory, NodeIdentity self, IntSupplier mtu) throws IOException {
-        return start(socket, stateDirectory, self, mtu, new LinuxHostNetwork(self.interfaceName()));
+    /**
+     * Prepares the host (forwarding, filter) and serves the driver on socket, state kept in
+     * stateDirectory, and the authorization plugin, whose container starts wait for startGate.
+     */
+    public static Driver start(Path socket, Path stateDirectory, NodeIdentity self, IntSupplier mtu, StartGate startGate)
+            throws IOException {
+        return start(socket, stateDirectory, self, mtu, new LinuxHostNetwork(self.interfaceName()), startGate);
     }
 
-    static Driver start(Path socket, Path stateDirectory, NodeIdentity self, IntSupplier mtu, HostNetwork host)
-            throws IOException {
+    static Driver start(Path socket, Path stateDirectory, NodeIdentity self, IntSupplier mtu, HostNetwork host,
+                        StartGate startGate) throws IOException {
         host.prepare();
         NetworkDriver driver = new NetworkDriver(self, mtu, host, DriverState.load(stateDirectory));
         driver.restore();
-        return new Driver(PluginSocket.serve(socket, new DriverCalls(driver)));
+        return new Driver(PluginSocket.serve(socket, new PluginCalls(new DriverCalls(driver),
+                new AuthZCalls(startGate, AuthZCalls.START_WAIT))));
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.overlayd.containers.driver;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.overlayd.containers.driver.RemoteApi.Activate;
 import dev.overlayd.containers.driver.RemoteApi.Capabilities;
 import dev.overlayd.containers.driver.RemoteApi.CreateEndpoint;
 import dev.overlayd.containers.driver.RemoteApi.CreateNetwork;
@@ -14,11 +13,10 @@ import dev.overlayd.containers.driver.RemoteApi.OperInfo;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The remote driver protocol's calls by path: each request body read into its type, the call made
+ * The remote network driver protocol's calls by path: each request body read into its type, the call made
  * on the {@link NetworkDriver}, and the answer: a reply body, or {@code {"Err": ...}} with one log
  * line for anything malformed, unknown or failed. Nothing here touches HTTP itself.
  */
@@ -26,13 +24,9 @@ final class DriverCalls {
     private static final Logger LOG = System.getLogger(DriverCalls.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    static final int OK = 200;
     static final int BAD_REQUEST = 400;
     static final int NOT_FOUND = 404;
     static final int FAILED = 500;
-
-    /** An answer: an HTTP status and the JSON body. */
-    record Answer(int status, byte[] body) {}
 
     private final NetworkDriver driver;
 
@@ -40,9 +34,9 @@ final class DriverCalls {
         this.driver = driver;
     }
 
-    Answer answer(String path, byte[] body) {
+    PluginCalls.Answer answer(String path, byte[] body) {
         try {
-            return new Answer(OK, JSON.writeValueAsBytes(call(path, body)));
+            return new PluginCalls.Answer(PluginCalls.OK, JSON.writeValueAsBytes(call(path, body)));
         } catch (UnknownCall e) {
             return error(NOT_FOUND, path, e.getMessage());
         } catch (JacksonException e) {
@@ -54,7 +48,6 @@ final class DriverCalls {
 
     private Object call(String path, byte[] body) throws IOException, DriverException, UnknownCall {
         return switch (path) {
-            case "/Plugin.Activate" -> new Activate(List.of("NetworkDriver"));
             case "/NetworkDriver.GetCapabilities" -> new Capabilities("local", "local");
             case "/NetworkDriver.CreateNetwork" -> {
                 driver.createNetwork(read(body, CreateNetwork.class));
@@ -113,11 +106,11 @@ final class DriverCalls {
         return value;
     }
 
-    private static Answer error(int status, String path, String raw) {
+    private static PluginCalls.Answer error(int status, String path, String raw) {
         String message = LogText.message(raw);
         LOG.log(Level.WARNING, "network driver: {0} refused: {1}", LogText.printable(path), message);
         try {
-            return new Answer(status, JSON.writeValueAsBytes(new RemoteApi.Error(message)));
+            return new PluginCalls.Answer(status, JSON.writeValueAsBytes(new RemoteApi.Error(message)));
         } catch (JacksonException e) {
             throw new IllegalStateException("a string always serializes", e);
         }

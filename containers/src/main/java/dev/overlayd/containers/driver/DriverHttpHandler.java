@@ -19,18 +19,19 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One HTTP exchange of the plugin protocol: dockerd POSTs a call's JSON to /Plugin.Activate or
- * /NetworkDriver.*, and gets the answer with the plugin content type. A request that is not even
+ * One HTTP exchange of the plugin protocol: dockerd POSTs a call's JSON to /Plugin.Activate,
+ * /NetworkDriver.* or /AuthZPlugin.*, and gets the answer with the plugin content type. A request that is not even
  * HTTP gets a 400 and the connection closed; the channel never sees an exception escape.
  */
 final class DriverHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = System.getLogger(DriverHttpHandler.class.getName());
     private static final byte[] NOT_HTTP = "{\"Err\":\"malformed HTTP request\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FAILED = "{\"Err\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NOT_POST = "{\"Err\":\"plugin calls are POSTs\"}".getBytes(StandardCharsets.UTF_8);
 
-    private final DriverCalls calls;
+    private final PluginCalls calls;
 
-    DriverHttpHandler(DriverCalls calls) {
+    DriverHttpHandler(PluginCalls calls) {
         this.calls = calls;
     }
 
@@ -50,8 +51,16 @@ final class DriverHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
-        DriverCalls.Answer answer = calls.answer(path, ByteBufUtil.getBytes(request.content()));
-        reply(ctx, HttpResponseStatus.valueOf(answer.status()), answer.body(), keepAlive);
+        // An answer may come later (a held start) and from another thread: Netty hands the write to
+        // the channel's loop. dockerd's Go client never pipelines, so replies cannot cross.
+        calls.answer(path, ByteBufUtil.getBytes(request.content())).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                LOG.log(Level.ERROR, "plugin: {0} failed: {1}", LogText.printable(path), failure.toString());
+                reply(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, FAILED, false);
+            } else {
+                reply(ctx, HttpResponseStatus.valueOf(answer.status()), answer.body(), keepAlive);
+            }
+        });
     }
 
     static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, boolean keepAlive) {

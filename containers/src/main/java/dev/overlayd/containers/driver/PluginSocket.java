@@ -52,14 +52,14 @@ final class PluginSocket implements AutoCloseable {
         this.fileKey = fileKey;
     }
 
-    static PluginSocket serve(Path path, DriverCalls calls) throws IOException {
+    static PluginSocket serve(Path path, PluginCalls calls) throws IOException {
         Epoll.ensureAvailability();
         Path directory = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         refuseLiveSocket(path);
-        // One thread: the calls are few and serialized by the driver anyway.
+        // One thread: the calls are few and serialized by the driver anyway, and a held start waits off it.
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("network-driver", true),
                 EpollIoHandler.newFactory());
         Path privateDirectory = Files.createTempDirectory(directory, ".overlayd-driver.",
@@ -96,7 +96,7 @@ final class PluginSocket implements AutoCloseable {
     }
 
     /** The handlers of one connection, apart so tests can drive them without a socket. */
-    static void pipeline(Channel ch, DriverCalls calls) {
+    static void pipeline(Channel ch, PluginCalls calls) {
         ch.pipeline().addLast(new HttpServerCodec(), new RequestAggregator(MAX_REQUEST), new DriverHttpHandler(calls));
     }
 

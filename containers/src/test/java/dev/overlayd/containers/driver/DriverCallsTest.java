@@ -55,7 +55,7 @@ class DriverCallsTest {
         NetworkDriver driver = new NetworkDriver(SELF, mtu::get, host, DriverState.load(state));
         driver.restore();
         EmbeddedChannel ch = new EmbeddedChannel();
-        PluginSocket.pipeline(ch, new DriverCalls(driver));
+        PluginSocket.pipeline(ch, new PluginCalls(new DriverCalls(driver), new AuthZCalls(StartGate.OPEN, AuthZCalls.START_WAIT)));
         return ch;
     }
 
@@ -116,7 +116,7 @@ class DriverCallsTest {
         Reply activate = post("/Plugin.Activate", "null");
         assertEquals(200, activate.status());
         assertEquals("application/vnd.docker.plugins.v1.2+json", activate.contentType());
-        assertEquals("{\"Implements\":[\"NetworkDriver\"]}", activate.body().toString());
+        assertEquals("{\"Implements\":[\"NetworkDriver\",\"authz\"]}", activate.body().toString());
         assertEquals("{\"Scope\":\"local\",\"ConnectivityScope\":\"local\"}",
                 post("/NetworkDriver.GetCapabilities", "").body().toString());
     }

@@ -21,7 +21,7 @@ public final class DriverProcess {
         NodeIdentity self = new NodeIdentity("node", InetAddress.ofLiteral(args[1]), IpPrefix.parse(args[2]),
                 List.of(), IpPrefix.parse(args[3]), args[4]);
         int mtu = Integer.parseInt(args[5]);
-        try (Driver driver = Driver.start(Driver.DEFAULT_SOCKET, Path.of(args[0]), self, () -> mtu)) {
+        try (Driver driver = Driver.start(Driver.DEFAULT_SOCKET, Path.of(args[0]), self, () -> mtu, StartGate.OPEN)) {
             System.out.println("ready");
             System.out.flush();
             while (System.in.read() >= 0) {

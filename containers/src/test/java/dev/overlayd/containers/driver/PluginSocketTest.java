@@ -24,7 +24,7 @@ class PluginSocketTest {
     final FakeHostNetwork host = new FakeHostNetwork();
 
     private Driver start(Path socket) throws IOException {
-        return Driver.start(socket, dir.resolve("state"), DriverCallsTest.SELF, new AtomicInteger(1420)::get, host);
+        return Driver.start(socket, dir.resolve("state"), DriverCallsTest.SELF, new AtomicInteger(1420)::get, host, StartGate.OPEN);
     }
 
     static String curl(Path socket, String path, String body) throws IOException, InterruptedException {
@@ -43,7 +43,7 @@ class PluginSocketTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
             assertEquals(1, host.prepared);
-            assertEquals("{\"Implements\":[\"NetworkDriver\"]}", curl(socket, "/Plugin.Activate", "null"));
+            assertEquals("{\"Implements\":[\"NetworkDriver\",\"authz\"]}", curl(socket, "/Plugin.Activate", "null"));
             assertEquals("{\"Err\":\"no such call: /Nope\"}", curl(socket, "/Nope", "{}"));
             try (var left = Files.list(socket.getParent())) {
                 assertEquals(1, left.count(), "the private name used while binding is gone");

@@ -53,6 +53,8 @@ class PeersTableTest {
                 PEER  MEMBER       CERTIFICATE        PUBLIC KEY                                    ENDPOINT          ALLOWED IPS     HANDSHAKE  RECEIVED  SENT      DROPS  STATUS
                 h2    node         expires in 364d3h  %s  198.18.1.2:51820  10.40.1.0/24    4s ago     2.00 KiB  2.00 KiB  0      healthy
                 db1   static host  expired 2h ago     %s  198.18.1.9:51820  10.40.255.1/32  never      0 B       148 B     0      never connected
+
+                allowed IPs of a node: its container subnet (from its certificate; the node's overlay address and its containers' addresses are in it), routed to it through the tunnel
                 """.formatted(KEY_A, KEY_B, KEY_A), out);
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,13 +12,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import com.google.common.net.InetAddresses;
+import dev.overlayd.containers.Await;
 import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.peers.IpPrefix;
@@ -294,18 +293,7 @@ class AttachAgentDockerTest {
     }
 
     private static void await(Supplier<Boolean> condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("never happened: " + what + "\ndockerd log tail: " + tail(host.log()));
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
-        }
+        Await.until(condition, () -> what + "\ndockerd log tail: " + tail(host.log()));
     }
 
     private static String tail(String log) {

@@ -3,9 +3,9 @@ package dev.overlayd.containers.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.common.net.InetAddresses;
+import dev.overlayd.containers.Await;
 import dev.overlayd.containers.attach.AddressAllocator;
 import dev.overlayd.containers.attach.AttachAgent;
 import dev.overlayd.containers.attach.AttachMode;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -88,7 +87,7 @@ class AuthorizationDockerTest {
                     return h == null ? agent.ready(idOrName) : h.thenCompose(x -> agent.ready(idOrName));
                 });
         agent.start();
-        await(() -> agent.status().docker().startsWith("connected"), () -> "the agent connects: " + agent.status());
+        Await.until(() -> agent.status().docker().startsWith("connected"), () -> "the agent connects: " + agent.status());
         host.enableAuthorization(Driver.NAME);
     }
 
@@ -153,7 +152,7 @@ class AuthorizationDockerTest {
         hold = new CompletableFuture<>();
         Process start = new ProcessBuilder("/usr/bin/docker", "-H", "unix://" + host.socket(), "start", "held")
                 .redirectErrorStream(true).start();
-        await(() -> {
+        Await.until(() -> {
             synchronized (asked) {
                 return asked.contains("held");
             }
@@ -187,21 +186,6 @@ class AuthorizationDockerTest {
     private static List<String> lines(String containing) {
         synchronized (logged) {
             return logged.stream().filter(l -> l.contains(containing)).toList();
-        }
-    }
-
-    private static void await(Supplier<Boolean> condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("never happened: " + what.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.net.InetAddresses;
 import dev.overlayd.containers.Await;
+import dev.overlayd.containers.LogCapture;
 import dev.overlayd.containers.attach.AddressAllocator;
 import dev.overlayd.containers.attach.AttachAgent;
 import dev.overlayd.containers.attach.AttachMode;
@@ -23,10 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,21 +50,7 @@ class AuthorizationDockerTest {
     /** While set, starts wait for it before they go to the agent. */
     private static volatile CompletableFuture<Void> hold;
     private static final List<String> asked = new ArrayList<>();
-    private static final List<String> logged = new ArrayList<>();
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (logged) {
-                logged.add(new SimpleFormatter().formatMessage(record));
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private static final LogCapture CAPTURE = new LogCapture();
 
     @BeforeAll
     static void start() throws IOException {
@@ -127,9 +111,7 @@ class AuthorizationDockerTest {
             rm.addAll(List.of(containers.split("\\s+")));
             host.docker(rm.toArray(String[]::new));
         }
-        synchronized (logged) {
-            logged.clear();
-        }
+        CAPTURE.clear();
     }
 
     /**
@@ -184,8 +166,6 @@ class AuthorizationDockerTest {
     }
 
     private static List<String> lines(String containing) {
-        synchronized (logged) {
-            return logged.stream().filter(l -> l.contains(containing)).toList();
-        }
+        return CAPTURE.lines(containing);
     }
 }

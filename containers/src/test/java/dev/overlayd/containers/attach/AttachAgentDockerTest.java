@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,13 +12,12 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import com.google.common.net.InetAddresses;
+import dev.overlayd.containers.Await;
+import dev.overlayd.containers.LogCapture;
 import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.peers.IpPrefix;
@@ -50,21 +48,7 @@ class AttachAgentDockerTest {
     @TempDir
     Path state;
     private final List<AttachAgent> agents = new ArrayList<>();
-    private final List<LogRecord> logged = new ArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (logged) {
-                logged.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private final LogCapture capture = new LogCapture();
 
     @BeforeAll
     static void startDockerd() throws IOException {
@@ -217,9 +201,7 @@ class AttachAgentDockerTest {
         first.close();
         agents.remove(first);
         host.docker("create", "--name", "meanwhile", BUSYBOX);
-        synchronized (logged) {
-            logged.clear();
-        }
+        capture.clear();
 
         AttachAgent second = agent(AttachMode.ALL);
         ContainersStatus.Attached again = attached(second, "kept");
@@ -287,25 +269,11 @@ class AttachAgentDockerTest {
     }
 
     private List<String> lines(Level level, String containing) {
-        synchronized (logged) {
-            return logged.stream().filter(r -> r.getLevel().equals(level) && r.getMessage().contains(containing))
-                    .map(LogRecord::getMessage).toList();
-        }
+        return capture.lines(level, containing);
     }
 
     private static void await(Supplier<Boolean> condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("never happened: " + what + "\ndockerd log tail: " + tail(host.log()));
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
-        }
+        Await.until(condition, () -> what + "\ndockerd log tail: " + tail(host.log()));
     }
 
     private static String tail(String log) {

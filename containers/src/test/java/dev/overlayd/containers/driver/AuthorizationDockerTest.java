@@ -3,9 +3,10 @@ package dev.overlayd.containers.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.common.net.InetAddresses;
+import dev.overlayd.containers.Await;
+import dev.overlayd.containers.LogCapture;
 import dev.overlayd.containers.attach.AddressAllocator;
 import dev.overlayd.containers.attach.AttachAgent;
 import dev.overlayd.containers.attach.AttachMode;
@@ -23,11 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,21 +50,7 @@ class AuthorizationDockerTest {
     /** While set, starts wait for it before they go to the agent. */
     private static volatile CompletableFuture<Void> hold;
     private static final List<String> asked = new ArrayList<>();
-    private static final List<String> logged = new ArrayList<>();
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (logged) {
-                logged.add(new SimpleFormatter().formatMessage(record));
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private static final LogCapture CAPTURE = new LogCapture();
 
     @BeforeAll
     static void start() throws IOException {
@@ -88,7 +71,7 @@ class AuthorizationDockerTest {
                     return h == null ? agent.ready(idOrName) : h.thenCompose(x -> agent.ready(idOrName));
                 });
         agent.start();
-        await(() -> agent.status().docker().startsWith("connected"), () -> "the agent connects: " + agent.status());
+        Await.until(() -> agent.status().docker().startsWith("connected"), () -> "the agent connects: " + agent.status());
         host.enableAuthorization(Driver.NAME);
     }
 
@@ -128,9 +111,7 @@ class AuthorizationDockerTest {
             rm.addAll(List.of(containers.split("\\s+")));
             host.docker(rm.toArray(String[]::new));
         }
-        synchronized (logged) {
-            logged.clear();
-        }
+        CAPTURE.clear();
     }
 
     /**
@@ -153,7 +134,7 @@ class AuthorizationDockerTest {
         hold = new CompletableFuture<>();
         Process start = new ProcessBuilder("/usr/bin/docker", "-H", "unix://" + host.socket(), "start", "held")
                 .redirectErrorStream(true).start();
-        await(() -> {
+        Await.until(() -> {
             synchronized (asked) {
                 return asked.contains("held");
             }
@@ -185,23 +166,6 @@ class AuthorizationDockerTest {
     }
 
     private static List<String> lines(String containing) {
-        synchronized (logged) {
-            return logged.stream().filter(l -> l.contains(containing)).toList();
-        }
-    }
-
-    private static void await(Supplier<Boolean> condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("never happened: " + what.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
-        }
+        return CAPTURE.lines(containing);
     }
 }

@@ -3,15 +3,11 @@ package dev.overlayd.containers.driver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.testing.DockerHost;
 import dev.overlayd.testing.Netns;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,74 +23,23 @@ import org.junit.jupiter.api.io.TempDir;
  * start.
  */
 class DockerDriverTest {
-    private static final IpPrefix OVERLAY = IpPrefix.parse("100.64.0.0/16");
-
     @TempDir
     Path dir;
+    private DockerNode node;
     private Netns netns;
     private DockerHost docker;
-    private Process driver;
 
     @BeforeEach
     void startHost() throws IOException {
-        netns = Netns.create("ovdd-");
-        // A veth whose far end stays unused: the machine's kernel has no dummy links.
-        netns.ip("link", "add", "ovt1", "type", "veth", "peer", "name", "ovt1peer");
-        netns.ip("address", "add", "100.64.1.1/16", "dev", "ovt1");
-        netns.ip("link", "set", "ovt1", "up");
-        netns.ip("link", "set", "ovt1peer", "up");
-        docker = DockerHost.start(netns.name(), netns.name(), dir.resolve("docker"), "198.19.1.1/24");
-        startDriver();
+        node = DockerNode.start("ovdd-", dir, "198.19.1.1/24");
+        netns = node.netns();
+        docker = node.docker();
     }
 
     @AfterEach
     void stopHost() throws IOException {
-        try {
-            if (docker != null) {
-                // While the driver still runs, so dockerd's Leave calls are answered.
-                docker.close();
-            }
-        } finally {
-            try {
-                stopDriver();
-            } finally {
-                netns.close();
-            }
-        }
-    }
-
-    private void startDriver() throws IOException {
-        Path log = dir.resolve("driver.log");
-        driver = new ProcessBuilder(docker.inside(DriverProcess.command(dir.resolve("state").toString(), "100.64.1.1",
-                "100.64.1.0/24", OVERLAY.toString(), "ovt1", "1400").toArray(String[]::new)))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        String line = new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (!"ready".equals(line)) {
-            fail("the driver did not start: " + line + "\n" + Files.readString(log));
-        }
-    }
-
-    private void stopDriver() throws IOException {
-        if (driver != null) {
-            driver.getOutputStream().close();
-            waitFor(driver);
-            driver = null;
-        }
-    }
-
-    /** As a crash would: no close, the socket file stays behind. */
-    private void killDriver() throws IOException {
-        driver.destroyForcibly();
-        waitFor(driver);
-        driver = null;
-    }
-
-    private static void waitFor(Process process) throws IOException {
-        try {
-            process.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -126,7 +71,7 @@ class DockerDriverTest {
         assertTrue(routes.contains("100.64.0.0/16 via 100.64.1.1 dev eth1"), String.join("\n", routes));
         for (String route : routes) {
             if (route.contains("dev eth1")) {
-                assertTrue(OVERLAY.covers(IpPrefix.parse(route.split("\\s+")[0])), "outside the overlay: " + route);
+                assertTrue(DockerNode.OVERLAY.covers(IpPrefix.parse(route.split("\\s+")[0])), "outside the overlay: " + route);
             }
         }
     }
@@ -152,9 +97,9 @@ class DockerDriverTest {
         assertEquals(2, containerVeths().size(), "the old endpoint's veth went with its Leave: " + containerVeths());
 
         // overlayd killed and started again while the containers run.
-        killDriver();
+        node.killDriver();
         assertTrue(pings("c1", "100.64.1.1"), "the kernel keeps carrying traffic without the driver");
-        startDriver();
+        node.startDriver();
         assertEquals(2, containerVeths().size(), "the restarted driver adopted the veths it had: " + containerVeths());
         assertTrue(pings("c2", address("c1")));
         docker.docker("stop", "-t", "0", "c1");
@@ -170,17 +115,17 @@ class DockerDriverTest {
     void dockerdRestartedWhileTheDriverWasDownStartsItsContainersOnTheOverlayAgain() throws IOException {
         docker.docker("network", "create", "-d", Driver.NAME, "--subnet", "100.64.1.0/24", "--gateway", "100.64.1.1", "overlay");
         container("c1");
-        killDriver();
+        node.killDriver();
         // Its Leave calls go unanswered: the endpoint stays in the driver's saved state.
         docker.stopDaemon();
-        startDriver();
+        node.startDriver();
         docker.startDaemon();
         assertEquals(List.of(), containerVeths());
         docker.docker("start", "c1");
         assertOverlayRoutesOnly("c1");
         assertTrue(pings("c1", "100.64.1.1"));
         assertEquals(1, containerVeths().size());
-        String saved = Files.readString(dir.resolve("state").resolve(DriverState.FILE_NAME));
+        String saved = Files.readString(node.stateDirectory().resolve(DriverState.FILE_NAME));
         assertEquals(1, saved.split("\"hostEnd\"", -1).length - 1, "only the new endpoint is kept: " + saved);
     }
 

@@ -36,10 +36,9 @@ trap cleanup EXIT INT TERM
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
-ip netns add $sw
-ip -n $sw link add br0 type bridge && ip -n $sw link set br0 up && ip -n $sw link set lo up
+. "$top/bench/.switch-hosts"
+switch_up
 ip -n $sw addr add 198.18.2.254/24 dev br0
-"$top/bin/overlayctl" ca init --dir "$dir/ca" --name bench --overlay 100.64.0.0/16 >/dev/null
 if [ "$backend" = etcd ]; then
   ip netns exec $sw etcd --name ovb --data-dir "$dir/etcd" --listen-client-urls http://198.18.2.254:2379 \
     --advertise-client-urls http://198.18.2.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
@@ -55,18 +54,8 @@ else
 fi
 for i in $(seq 1 "$n"); do
   ns=ovb$i
-  ip netns add $ns
-  ip link add ovb-u$i netns $ns type veth peer name p$i netns $sw
-  ip -n $sw link set p$i master br0 up
-  ip -n $ns addr add 198.18.2.$i/24 dev ovb-u$i && ip -n $ns link set ovb-u$i up && ip -n $ns link set lo up
-  mkdir -p "$dir/$ns"
-  "$top/bin/overlayctl" cert issue h$i --ca "$dir/ca" --out "$dir/$ns" >/dev/null
-  cat >"$dir/$ns/overlay.yaml" <<YAML
-interface: $ns
-ca: ../ca/ca.crt
-certificate: h$i.crt
-key: h$i.key
-state: state
+  switch_host $ns $i 198.18.2
+  cat >>"$dir/$ns/overlay.yaml" <<YAML
 seeds: $([ "$i" = 1 ] && [ "$backend" = embedded ] && echo "[]" || echo "$seeds")
 membership:
 $membership

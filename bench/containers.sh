@@ -41,23 +41,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ip netns add $sw
-ip -n $sw link add br0 type bridge && ip -n $sw link set br0 up
-"$top/bin/overlayctl" ca init --dir "$dir/ca" --name bench --overlay 100.64.0.0/16 >/dev/null
+. "$top/bench/.switch-hosts"
+switch_up
 for h in 1 2; do
   ns=ovk$h
-  ip netns add $ns
-  ip link add ovk-u$h netns $ns type veth peer name p$h netns $sw
-  ip -n $sw link set p$h master br0 up
-  ip -n $ns addr add 198.18.3.$h/24 dev ovk-u$h && ip -n $ns link set ovk-u$h up && ip -n $ns link set lo up
-  mkdir -p "$dir/$ns"
-  "$top/bin/overlayctl" cert issue h$h --ca "$dir/ca" --out "$dir/$ns" >/dev/null
-  cat >"$dir/$ns/overlay.yaml" <<YAML
-interface: $ns
-ca: ../ca/ca.crt
-certificate: h$h.crt
-key: h$h.key
-state: state
+  switch_host $ns $h 198.18.3
+  cat >>"$dir/$ns/overlay.yaml" <<YAML
 seeds: $([ "$h" = 1 ] && echo "[]" || echo '["198.18.3.1:51820"]')
 containers:
   docker: unix://$dir/d$h/docker.sock

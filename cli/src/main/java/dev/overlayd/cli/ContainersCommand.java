@@ -84,13 +84,8 @@ final class ContainersCommand implements Callable<Integer> {
 
     /** Columns as wide as their widest cell; the last one as it is. */
     private static void table(PrintWriter out, List<String[]> rows) {
-        int columns = rows.getFirst().length;
-        int[] width = new int[columns];
-        for (String[] row : rows) {
-            for (int i = 0; i < columns; i++) {
-                width[i] = Math.max(width[i], row[i].length());
-            }
-        }
+        int[] width = Columns.widths(rows);
+        int columns = width.length;
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder(" ");
             for (int i = 0; i < columns; i++) {

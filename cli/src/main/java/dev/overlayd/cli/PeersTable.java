@@ -61,12 +61,7 @@ final class PeersTable {
         for (PeerStatus peer : status.peers()) {
             rows.add(cluster ? clusterRow(peer) : row(peer));
         }
-        int[] widths = new int[header.length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
+        int[] widths = Columns.widths(rows);
         out.append('\n');
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);

@@ -1,5 +1,6 @@
 package dev.overlayd.membership;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,12 @@ public final class ClusterPeers implements MembershipListener {
 
         /** A configured member is removed: it left, timed out, or is no longer admitted. */
         void removed(Configured member, String why);
+
+        /**
+         * The records of a configured member or of this node (by name), all of them, replacing the
+         * last call's; a member's records are reported empty before it is removed.
+         */
+        default void records(String member, Map<String, byte[]> records) {}
     }
 
     /** Stops a watcher; closing twice is harmless. */
@@ -56,6 +63,11 @@ public final class ClusterPeers implements MembershipListener {
     /** Admitted members refused for an overlap, by name, in the order they came. */
     private final Map<String, Member> waiting = new LinkedHashMap<>();
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    /**
+     * Every member's records as the backend last reported them, kept also for members not configured
+     * (yet): a backend may report the records before the member, and they are told once it is.
+     */
+    private final Map<String, Map<String, byte[]>> records = new HashMap<>();
 
     /** @param self this node's certificate: its allowed IPs are no member's */
     public ClusterPeers(Device device, CaAdmission admission, NodeCertificate self) {
@@ -102,6 +114,10 @@ public final class ClusterPeers implements MembershipListener {
         Configured now = new Configured(member, cert);
         configured.put(member.name(), now);
         tell(w -> w.configured(now));
+        Map<String, byte[]> held = records.get(member.name());
+        if (was == null && held != null) {
+            tell(w -> w.records(member.name(), held));
+        }
         if (added && member.endpoint() != null && cert.kind() == NodeCertificate.Kind.NODE) {
             // The tunnel is made now, not on the first packet: a new member is reachable at once. Not
             // to a static host, published before it runs: unanswered, the handshake would be retried
@@ -118,9 +134,13 @@ public final class ClusterPeers implements MembershipListener {
     public synchronized void absent(Member member, String why) {
         waiting.remove(member.name());
         Configured was = configured.remove(member.name());
+        Map<String, byte[]> held = records.remove(member.name());
         if (was != null) {
             device.removePeer(was.certificate().publicKey());
             LOG.info("member " + member.name() + " removed: " + why);
+            if (held != null && !held.isEmpty()) {
+                tell(w -> w.records(member.name(), Map.of()));
+            }
             tell(w -> w.removed(was, why));
             for (Member next : List.copyOf(waiting.values())) {
                 present(next);
@@ -128,10 +148,34 @@ public final class ClusterPeers implements MembershipListener {
         }
     }
 
-    /** {@code watcher} hears every configured member now, then each change until the watch is closed. */
+    /**
+     * Records reported by the backend: told to the watchers if they are this node's or a configured
+     * member's, else kept until the member is configured. Records of a member that goes are dropped.
+     */
+    @Override
+    public synchronized void records(String member, Map<String, byte[]> now) {
+        Map<String, byte[]> copy = Map.copyOf(now);
+        records.put(member, copy);
+        if (member.equals(self.name()) || configured.containsKey(member)) {
+            tell(w -> w.records(member, copy));
+        }
+    }
+
+    /**
+     * {@code watcher} hears every configured member now, with its records and this node's, then
+     * each change until the watch is closed.
+     */
     public synchronized Watch watch(Watcher watcher) {
         for (Configured c : configured.values()) {
             tell(watcher, w -> w.configured(c));
+            Map<String, byte[]> held = records.get(c.member().name());
+            if (held != null) {
+                tell(watcher, w -> w.records(c.member().name(), held));
+            }
+        }
+        Map<String, byte[]> own = records.get(self.name());
+        if (own != null) {
+            tell(watcher, w -> w.records(self.name(), own));
         }
         watchers.add(watcher);
         return () -> watchers.remove(watcher);

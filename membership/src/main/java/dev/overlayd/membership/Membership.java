@@ -9,6 +9,10 @@ import java.util.Map;
  * etcd. A node publishes its own record, follows everyone else's, and hears about revocations.
  */
 public interface Membership extends AutoCloseable {
+    /** The longest record key, in characters (printable ASCII, no spaces), and the largest record value, in bytes. */
+    int MAX_RECORD_KEY = 200;
+    int MAX_RECORD_VALUE = 1024;
+
     /** Publishes {@code self} and starts following the cluster; events go to {@code listener}. */
     void start(Member self, MembershipListener listener) throws IOException;
 
@@ -20,6 +24,26 @@ public interface Membership extends AutoCloseable {
      * makes it a peer, and it stays until its certificate is revoked or expires.
      */
     void host(Member host) throws IOException;
+
+    /**
+     * Publishes one of this node's records: small state that plugins share (a container's service
+     * instance), which every node hears and which goes with this node's membership (leaving, a TTL
+     * running out, a revocation: its records are gone everywhere). Only this node can write its
+     * records: the backend signs them with its key and every node checks them against its
+     * certificate. A null {@code value} withdraws the record. Returns once the change is on its way
+     * (embedded) or written (etcd); a backend that is not started yet keeps it for the start.
+     *
+     * @throws IllegalArgumentException for a key or value past the limits above
+     */
+    void publish(String key, byte[] value) throws IOException;
+
+    /**
+     * The members whose records this node knows it does not hold as they are yet (a newer version
+     * announced, a watch down), each with why, for {@code overlayctl}; empty when settled.
+     */
+    default Map<String, String> unsettled() {
+        return Map.of();
+    }
 
     /** Spreads a CA-signed revocation list (DER) to every node. */
     void revoke(byte[] revocationList) throws IOException;

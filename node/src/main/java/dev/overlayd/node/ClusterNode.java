@@ -61,6 +61,7 @@ final class ClusterNode implements AutoCloseable {
     private final CaAdmission admission;
     private final ClusterPeers peers;
     private final Membership membership;
+    private final PluginServices services = new PluginServices();
     private final List<Started> started = new ArrayList<>();
 
     /** Configures the device for this node and adds the cluster's commands; membership starts with {@link #join}. */
@@ -117,14 +118,17 @@ final class ClusterNode implements AutoCloseable {
 
     /** A plugin that fails to start is said in one line and left out; the node runs on without it. */
     private void start(ConfiguredPlugin plugin) {
-        NodeContext context;
+        NodeContext context = null;
         try {
-            context = new NodeContext(self(), peers, device, control,
+            context = new NodeContext(plugin.section(), self(), peers, membership, device, control, services,
                     NodeContext.stateDirectory(config.state(), plugin.section()));
             plugin.plugin().start(context);
         } catch (IOException | RuntimeException e) {
             LOG.warning("plugin " + plugin.section() + " did not start (" + e.getMessage() + "): the node runs without it");
             closeQuietly(plugin);
+            if (context != null) {
+                context.release();
+            }
             return;
         }
         started.add(new Started(plugin, context));

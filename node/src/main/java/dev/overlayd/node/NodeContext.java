@@ -6,9 +6,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import dev.overlayd.membership.ClusterPeers;
+import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.node.control.ControlProtocol;
 import dev.overlayd.node.plugin.ClusterMember;
@@ -17,6 +24,7 @@ import dev.overlayd.node.plugin.MemberListener;
 import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.node.plugin.PeerHealth;
 import dev.overlayd.node.plugin.PluginContext;
+import dev.overlayd.node.plugin.RecordListener;
 import dev.overlayd.node.plugin.Subscription;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.Peer;
@@ -27,19 +35,28 @@ import dev.overlayd.peers.Peer;
  * it added are undone with {@link #release}, when the plugin is closed or failed to start.
  */
 final class NodeContext implements PluginContext {
+    private final String section;
     private final NodeIdentity self;
     private final ClusterPeers peers;
+    private final Membership membership;
     private final Device device;
     private final ControlProtocol control;
+    private final PluginServices services;
     private final Path stateDirectory;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final List<String> commands = new ArrayList<>();
+    private final List<Class<?>> provided = new ArrayList<>();
 
-    NodeContext(NodeIdentity self, ClusterPeers peers, Device device, ControlProtocol control, Path stateDirectory) {
+    /** The plugin's records are the node's whose keys start with {@code <section>/}. */
+    NodeContext(String section, NodeIdentity self, ClusterPeers peers, Membership membership, Device device,
+                ControlProtocol control, PluginServices services, Path stateDirectory) {
+        this.section = section;
         this.self = self;
         this.peers = peers;
+        this.membership = membership;
         this.device = device;
         this.control = control;
+        this.services = services;
         this.stateDirectory = stateDirectory;
     }
 
@@ -64,7 +81,7 @@ final class NodeContext implements PluginContext {
 
     @Override
     public Subscription onMembers(MemberListener listener) {
-        ClusterPeers.Watch watch = peers.watch(new ClusterPeers.Watcher() {
+        return watch(new ClusterPeers.Watcher() {
             @Override
             public void configured(ClusterPeers.Configured member) {
                 if (other(member)) {
@@ -79,11 +96,81 @@ final class NodeContext implements PluginContext {
                 }
             }
         });
-        Subscription subscription = watch::close;
+    }
+
+    @Override
+    public void publish(String key, byte[] value) throws IOException {
+        membership.publish(prefix() + key, value);
+    }
+
+    @Override
+    public Subscription onRecords(RecordListener listener) {
+        Map<String, Map<String, byte[]>> told = new HashMap<>();
+        return watch(new ClusterPeers.Watcher() {
+            @Override
+            public void configured(ClusterPeers.Configured member) {}
+
+            @Override
+            public void removed(ClusterPeers.Configured member, String why) {}
+
+            @Override
+            public void records(String member, Map<String, byte[]> records) {
+                Map<String, byte[]> own = new TreeMap<>();
+                records.forEach((key, value) -> {
+                    if (key.startsWith(prefix())) {
+                        own.put(key.substring(prefix().length()), value);
+                    }
+                });
+                // Another plugin's records changing is no news to this one.
+                if (!same(told.getOrDefault(member, Map.of()), own)) {
+                    told.put(member, own);
+                    listener.records(member, Collections.unmodifiableMap(own));
+                }
+            }
+        });
+    }
+
+    @Override
+    public Map<String, String> unsettled() {
+        return membership.unsettled();
+    }
+
+    @Override
+    public <T> void provide(Class<T> type, T service) {
+        services.provide(type, service);
         synchronized (this) {
-            subscriptions.add(subscription);
+            provided.add(type);
         }
+    }
+
+    @Override
+    public <T> Subscription use(Class<T> type, Consumer<? super T> user) {
+        return keep(services.use(type, user));
+    }
+
+    private Subscription watch(ClusterPeers.Watcher watcher) {
+        return keep(peers.watch(watcher)::close);
+    }
+
+    private synchronized Subscription keep(Subscription subscription) {
+        subscriptions.add(subscription);
         return subscription;
+    }
+
+    private String prefix() {
+        return section + "/";
+    }
+
+    private static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (Map.Entry<String, byte[]> e : a.entrySet()) {
+            if (!Arrays.equals(e.getValue(), b.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -116,12 +203,14 @@ final class NodeContext implements PluginContext {
         return stateDirectory;
     }
 
-    /** Closes the plugin's subscriptions and withdraws its commands. */
+    /** Closes the plugin's subscriptions and withdraws its commands and the services it provided. */
     synchronized void release() {
         subscriptions.forEach(Subscription::close);
         subscriptions.clear();
         commands.forEach(control::remove);
         commands.clear();
+        provided.forEach(services::withdraw);
+        provided.clear();
     }
 
     private boolean other(ClusterPeers.Configured c) {

@@ -1,6 +1,8 @@
 package dev.overlayd.node;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.MembershipListener;
@@ -9,6 +11,8 @@ import dev.overlayd.membership.MembershipListener;
 final class RecordingMembership implements Membership {
     private final List<String> events;
     volatile MembershipListener listener;
+    private volatile String self;
+    private final Map<String, byte[]> records = new TreeMap<>();
 
     RecordingMembership(List<String> events) {
         this.events = events;
@@ -17,6 +21,7 @@ final class RecordingMembership implements Membership {
     @Override
     public void start(Member self, MembershipListener listener) {
         this.listener = listener;
+        this.self = self.name();
         events.add("joined as " + self.name());
     }
 
@@ -28,6 +33,17 @@ final class RecordingMembership implements Membership {
 
     @Override
     public void revoke(byte[] revocationList) {}
+
+    /** Reports this node's records back at once, as a backend does once it has them. */
+    @Override
+    public synchronized void publish(String key, byte[] value) {
+        if (value == null) {
+            records.remove(key);
+        } else {
+            records.put(key, value);
+        }
+        listener.records(self, Map.copyOf(records));
+    }
 
     @Override
     public List<Member> members() {

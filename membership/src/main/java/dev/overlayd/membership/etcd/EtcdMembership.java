@@ -142,6 +142,11 @@ public final class EtcdMembership implements Membership {
 
     /** Writes the revocation list; every node, this one included, hears of it through its watch. */
     @Override
+    public void publish(String key, byte[] value) throws IOException {
+        throw new IOException("records are not carried by this backend yet");
+    }
+
+    @Override
     public void revoke(byte[] revocationList) throws IOException {
         putForever(settings.revocationsKey(), revocationList.clone());
     }

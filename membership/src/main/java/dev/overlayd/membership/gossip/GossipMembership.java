@@ -167,6 +167,11 @@ public final class GossipMembership implements Membership {
     }
 
     @Override
+    public void publish(String key, byte[] value) throws IOException {
+        throw new IOException("records are not carried by this backend yet");
+    }
+
+    @Override
     public void revoke(byte[] revocationList) throws IOException {
         call(() -> {
             if (!node.revoke(revocationList)) {

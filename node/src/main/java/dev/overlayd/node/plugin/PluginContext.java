@@ -1,8 +1,11 @@
 package dev.overlayd.node.plugin;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * All a plugin sees of the running node. It is thread-safe; listeners are called from the node's
@@ -36,4 +39,33 @@ public interface PluginContext {
 
     /** A directory of this plugin's own that outlives restarts of the node (mode 0700). */
     Path stateDirectory();
+
+    /**
+     * Publishes one of this node's records for this plugin (a null value withdraws it). Every node
+     * hears it, through the membership backend, until this node withdraws it or leaves the cluster;
+     * only this node can write it (it is signed with the node's key). Records are small: a key of
+     * at most 200 printable ASCII characters without spaces, a value of at most 1024 bytes.
+     *
+     * @throws IllegalArgumentException for a key or value past those limits
+     */
+    void publish(String key, byte[] value) throws IOException;
+
+    /**
+     * Follows this plugin's records on every node, this one included: {@code listener} first hears
+     * each member's records as they are now, then every change, each call with all of that member's
+     * records (an empty map: none, or the member is gone).
+     */
+    Subscription onRecords(RecordListener listener);
+
+    /** The members whose records this node knows it does not hold as they are yet, each with why; empty when settled. */
+    Map<String, String> unsettled();
+
+    /** Offers a service to the other plugins of this node (the service discovery's catalog, say), by its type. */
+    <T> void provide(Class<T> type, T service);
+
+    /**
+     * {@code user} gets the service of that type as soon as a plugin provides it (at once when one
+     * has), whichever plugin starts first.
+     */
+    <T> Subscription use(Class<T> type, Consumer<? super T> user);
 }

@@ -5,11 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A node for plugins' tests: the test says who it is, adds and removes members, sets peers' health,
@@ -22,6 +25,11 @@ public final class FakePluginContext implements PluginContext {
     private final Map<String, PeerHealth> health = new LinkedHashMap<>();
     private final Map<String, ControlCommand> commands = new LinkedHashMap<>();
     private final List<MemberListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Map<String, byte[]>> records = new TreeMap<>();
+    private final List<RecordListener> recordListeners = new CopyOnWriteArrayList<>();
+    private final Map<String, String> unsettled = new TreeMap<>();
+    private final Map<Class<?>, Object> services = new HashMap<>();
+    private final Map<Class<?>, List<Consumer<Object>>> users = new HashMap<>();
     private volatile int mtu = 1420;
 
     public FakePluginContext(NodeIdentity self, Path stateDirectory) {
@@ -108,5 +116,70 @@ public final class FakePluginContext implements PluginContext {
     @Override
     public Path stateDirectory() {
         return stateDirectory;
+    }
+
+    /** Keeps this node's record and tells every record listener, as the backend would. */
+    @Override
+    public synchronized void publish(String key, byte[] value) {
+        Map<String, byte[]> own = new TreeMap<>(records.getOrDefault(self.name(), Map.of()));
+        if (value == null) {
+            own.remove(key);
+        } else {
+            own.put(key, value.clone());
+        }
+        records(self.name(), own);
+    }
+
+    /** A member's records as the test says they are now (empty: none, or gone). */
+    public synchronized void records(String member, Map<String, byte[]> now) {
+        Map<String, byte[]> copy = Map.copyOf(now);
+        records.put(member, copy);
+        recordListeners.forEach(l -> l.records(member, copy));
+    }
+
+    /** What this node published, as the others would hear it. */
+    public synchronized Map<String, byte[]> published() {
+        return records.getOrDefault(self.name(), Map.of());
+    }
+
+    @Override
+    public synchronized Subscription onRecords(RecordListener listener) {
+        records.forEach(listener::records);
+        recordListeners.add(listener);
+        return () -> recordListeners.remove(listener);
+    }
+
+    @Override
+    public synchronized Map<String, String> unsettled() {
+        return Map.copyOf(unsettled);
+    }
+
+    public synchronized void setUnsettled(String member, String why) {
+        if (why == null) {
+            unsettled.remove(member);
+        } else {
+            unsettled.put(member, why);
+        }
+    }
+
+    @Override
+    public synchronized <T> void provide(Class<T> type, T service) {
+        services.put(type, service);
+        users.getOrDefault(type, List.of()).forEach(u -> u.accept(service));
+    }
+
+    @Override
+    public synchronized <T> Subscription use(Class<T> type, Consumer<? super T> user) {
+        Consumer<Object> typed = service -> user.accept(type.cast(service));
+        users.computeIfAbsent(type, t -> new ArrayList<>()).add(typed);
+        Object service = services.get(type);
+        if (service != null) {
+            typed.accept(service);
+        }
+        return () -> {
+            synchronized (this) {
+                users.get(type).remove(typed);
+            }
+        };
     }
 }

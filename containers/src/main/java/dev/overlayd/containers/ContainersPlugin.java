@@ -53,6 +53,7 @@ public final class ContainersPlugin implements Plugin {
             driver = Driver.start(Driver.DEFAULT_SOCKET, state.resolve("driver"), self, context::mtu, agent::ready);
             agent.start();
             context.addCommand("containers", argument -> agent.status());
+            context.provide(ContainerPorts.class, driver);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.overlayd.containers.driver;
 
+import dev.overlayd.containers.ContainerPorts;
 import dev.overlayd.containers.host.HostNetwork;
 import dev.overlayd.containers.host.LinuxHostNetwork;
 import dev.overlayd.node.plugin.NodeIdentity;
@@ -13,15 +14,17 @@ import java.util.function.IntSupplier;
  * dockerd uses when its daemon.json names it (see {@link AuthZCalls}). Containers joined to its network get a routed veth to this node with the
  * overlay's range routed through it; the host side allows them the overlay and nothing wider.
  */
-public final class Driver implements AutoCloseable {
+public final class Driver implements ContainerPorts, AutoCloseable {
     /** Docker finds a legacy plugin by its socket's name: /run/docker/plugins/overlayd.sock → driver "overlayd". */
     public static final String NAME = "overlayd";
     public static final Path DEFAULT_SOCKET = Path.of("/run/docker/plugins/" + NAME + ".sock");
 
     private final PluginSocket socket;
+    private final HostNetwork host;
 
-    private Driver(PluginSocket socket) {
+    private Driver(PluginSocket socket, HostNetwork host) {
         this.socket = socket;
+        this.host = host;
     }
 
     /**
@@ -39,7 +42,18 @@ public final class Driver implements AutoCloseable {
         NetworkDriver driver = new NetworkDriver(self, mtu, host, DriverState.load(stateDirectory));
         driver.restore();
         return new Driver(PluginSocket.serve(socket, new PluginCalls(new DriverCalls(driver),
-                new AuthZCalls(startGate, AuthZCalls.START_WAIT))));
+                new AuthZCalls(startGate, AuthZCalls.START_WAIT))), host);
+    }
+
+    /** Through the filter {@link HostNetwork#prepare} placed: containers reach nothing else of the node. */
+    @Override
+    public void offer(String protocol, int port) throws IOException {
+        host.offer(protocol, port);
+    }
+
+    @Override
+    public void withdraw(String protocol, int port) throws IOException {
+        host.withdraw(protocol, port);
     }
 
     /**

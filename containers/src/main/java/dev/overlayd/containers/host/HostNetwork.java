@@ -37,4 +37,10 @@ public interface HostNetwork {
      * own: no other link (the overlay interface, an underlay veth) is ever taken for a container's.
      */
     Set<String> links(String prefix) throws IOException;
+
+    /** Lets containers reach this node's {@code protocol} ({@code tcp}, {@code udp}) {@code port}; idempotent. */
+    void offer(String protocol, int port) throws IOException;
+
+    /** Takes an offer back; one not made is no error. */
+    void withdraw(String protocol, int port) throws IOException;
 }

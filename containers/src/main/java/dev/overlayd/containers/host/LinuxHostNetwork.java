@@ -85,6 +85,31 @@ public final class LinuxHostNetwork implements HostNetwork {
         return names;
     }
 
+    @Override
+    public void offer(String protocol, int port) throws IOException {
+        Command.of("nft", "add", "element", "inet", ContainerFilter.tableName(overlayInterface), ContainerFilter.OFFERED_SET,
+                element(protocol, port)).run();
+    }
+
+    @Override
+    public void withdraw(String protocol, int port) throws IOException {
+        Command.Result result = Command.of("nft", "delete", "element", "inet", ContainerFilter.tableName(overlayInterface),
+                ContainerFilter.OFFERED_SET, element(protocol, port)).tryRun(null);
+        if (result.status() != 0 && !result.stderr().contains("No such file")) {
+            throw new IOException("nft delete element failed (exit " + result.status() + "): " + result.stderr());
+        }
+    }
+
+    private static String element(String protocol, int port) {
+        if (!protocol.equals("tcp") && !protocol.equals("udp")) {
+            throw new IllegalArgumentException("a port offered to containers is tcp or udp, not " + protocol);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("not a port: " + port);
+        }
+        return "{ " + protocol + " . " + port + " }";
+    }
+
     private static void sysctl(String link, String key, String value) throws IOException {
         Files.writeString(CONF.resolve(link).resolve(key), value);
     }

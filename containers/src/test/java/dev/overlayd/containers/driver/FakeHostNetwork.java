@@ -19,6 +19,8 @@ final class FakeHostNetwork implements HostNetwork {
     final Map<String, Integer> inSandbox = new LinkedHashMap<>();
     /** Host end to the container address routed through it. */
     final Map<String, Inet4Address> routes = new LinkedHashMap<>();
+    /** Ports offered to containers, as {@code udp/53}. */
+    final Set<String> offered = new TreeSet<>();
     int prepared;
     String failNextRoute;
 
@@ -57,6 +59,16 @@ final class FakeHostNetwork implements HostNetwork {
             }
             routes.remove("ovc" + suffix);
         }
+    }
+
+    @Override
+    public void offer(String protocol, int port) {
+        offered.add(protocol + "/" + port);
+    }
+
+    @Override
+    public void withdraw(String protocol, int port) {
+        offered.remove(protocol + "/" + port);
     }
 
     /** What Docker does with a container end when the container goes and no Leave was answered. */

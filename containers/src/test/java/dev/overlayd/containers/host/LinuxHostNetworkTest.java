@@ -295,6 +295,46 @@ class LinuxHostNetworkTest {
     }
 
     @Test
+    void aPortOfferedToContainersIsReachableUntilItIsWithdrawn() throws IOException {
+        inNode(host::prepare);
+        container(A, sandboxA, "100.64.1.7");
+        DatagramChannel listener = node.open(() -> DatagramChannel.open().bind(new InetSocketAddress("100.64.1.1", 0)));
+        InetSocketAddress port = (InetSocketAddress) listener.getLocalAddress();
+        inNode(() -> host.offer("udp", port.getPort()));
+        inNode(() -> host.offer("udp", port.getPort()));
+        sendFromContainer(port, "offered");
+        listener.socket().setSoTimeout(30_000);
+        DatagramPacket received = new DatagramPacket(new byte[64], 64);
+        listener.socket().receive(received);
+        assertEquals("offered", new String(received.getData(), 0, received.getLength(), StandardCharsets.UTF_8));
+
+        inNode(() -> host.withdraw("udp", port.getPort()));
+        inNode(() -> host.withdraw("udp", port.getPort()));
+        long refused = counter("node port not offered to containers");
+        sendFromContainer(port, "withdrawn");
+        node.call(() -> {
+            try (DatagramChannel send = DatagramChannel.open()) {
+                send.send(ByteBuffer.wrap("from node".getBytes(StandardCharsets.UTF_8)), port);
+            }
+            return null;
+        });
+        listener.socket().receive(received);
+        assertEquals("from node", new String(received.getData(), 0, received.getLength(), StandardCharsets.UTF_8),
+                "the container's datagram, sent first, was dropped");
+        assertTrue(counter("node port not offered to containers") > refused);
+        assertThrows(IllegalArgumentException.class, () -> host.offer("sctp", 53));
+    }
+
+    private void sendFromContainer(InetSocketAddress to, String text) throws IOException {
+        sandboxA.call(() -> {
+            try (DatagramChannel send = DatagramChannel.open()) {
+                send.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), to);
+            }
+            return null;
+        });
+    }
+
+    @Test
     void deletingTheHostEndLeavesNothingBehind() throws IOException {
         inNode(host::prepare);
         container(A, sandboxA, "100.64.1.7");

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
@@ -86,7 +84,6 @@ public record ClusterConfig(
             .filter(java.util.Objects::nonNull)
             .map(JsonProperty::value)
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
     /** The file as written: every field optional to Jackson, checked by {@link #parse}. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -360,16 +357,11 @@ public record ClusterConfig(
     }
 
     private static Duration duration(String file, String text) throws ConfigException {
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            throw new ConfigException(file, 0, "membership.ttl '" + text + "' is not a duration such as 10s, 500ms or 2m");
+        try {
+            return DurationText.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file, 0, "membership.ttl " + e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        };
     }
 
     private static int line(JsonProcessingException e) {

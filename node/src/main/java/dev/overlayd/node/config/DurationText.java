@@ -1,0 +1,26 @@
+package dev.overlayd.node.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as overlay.yaml writes them, for the node and its plugins alike: {@code 500ms}, {@code 10s}, {@code 2m}. */
+public final class DurationText {
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
+
+    private DurationText() {}
+
+    /** @throws IllegalArgumentException saying what a duration looks like */
+    public static Duration parse(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration such as 10s, 500ms or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+}

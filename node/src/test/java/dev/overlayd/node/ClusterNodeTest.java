@@ -2,6 +2,7 @@ package dev.overlayd.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.overlayd.membership.Member;
@@ -180,6 +182,56 @@ class ClusterNodeTest {
         assertEquals(List.of("joined h2", "joined h3", "left h2 (left)"), a);
         assertEquals(List.of("joined h2", "joined h3"), b, "a closed subscription hears nothing more");
         assertEquals(List.of("h3"), context.members().stream().map(ClusterMember::name).toList());
+    }
+
+    @Test
+    void aPluginHearsItsOwnRecordsOfEveryAdmittedMemberAndThisNodeAndNoneOfAMemberThatLeft() throws Exception {
+        join("first: {greeting: hello}\nsecond: {greeting: hi}\n");
+        PluginContext context = first.made.context;
+        NodeCertificate h2 = issue("h2");
+        // Records before the member: held until it is admitted, as a backend may report them first.
+        membership.listener.records("h2", Map.of("first/web", bytes("a"), "second/web", bytes("b")));
+        List<String> heard = new CopyOnWriteArrayList<>();
+        context.onRecords((member, records) -> heard.add(member + " " + text(records)));
+        assertEquals(List.of(), heard);
+        membership.listener.present(member(h2));
+        assertEquals(List.of("h2 {web=a}"), heard, "only this plugin's keys, without its section");
+
+        context.publish("db", bytes("own"));
+        assertEquals(List.of("h2 {web=a}", "h1 {db=own}"), heard);
+        assertEquals(Map.of("first/db", "own"), text(membership.published()), "namespaced by the plugin's section");
+        second.made.context.publish("x", bytes("y"));
+        assertEquals(2, heard.size(), "another plugin's records are no news to this one");
+
+        List<String> late = new CopyOnWriteArrayList<>();
+        context.onRecords((member, records) -> late.add(member + " " + text(records)));
+        assertEquals(List.of("h2 {web=a}", "h1 {db=own}"), late, "a new listener hears what is there now");
+
+        membership.listener.absent(member(h2), "left");
+        assertEquals("h2 {}", heard.getLast(), "a member that leaves takes its records with it");
+        membership.listener.records("h2", Map.of("first/web", bytes("late")));
+        assertEquals("h2 {}", heard.getLast(), "records of a member that is not admitted are not told");
+    }
+
+    @Test
+    void aServiceOneProvidesReachesTheOtherWhicheverStartedFirstAndGoesWithItsPlugin() throws Exception {
+        join("first: {greeting: hello}\nsecond: {greeting: hi}\n");
+        List<String> got = new CopyOnWriteArrayList<>();
+        first.made.context.use(CharSequence.class, s -> got.add("early " + s));
+        second.made.context.provide(CharSequence.class, "catalog");
+        first.made.context.use(CharSequence.class, s -> got.add("late " + s));
+        assertEquals(List.of("early catalog", "late catalog"), got);
+        assertThrows(IllegalArgumentException.class, () -> first.made.context.provide(CharSequence.class, "another"));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, String> text(Map<String, byte[]> records) {
+        Map<String, String> text = new java.util.TreeMap<>();
+        records.forEach((k, v) -> text.put(k, new String(v, StandardCharsets.UTF_8)));
+        return text;
     }
 
     @Test

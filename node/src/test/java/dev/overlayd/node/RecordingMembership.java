@@ -34,6 +34,10 @@ final class RecordingMembership implements Membership {
     @Override
     public void revoke(byte[] revocationList) {}
 
+    synchronized Map<String, byte[]> published() {
+        return Map.copyOf(records);
+    }
+
     /** Reports this node's records back at once, as a backend does once it has them. */
     @Override
     public synchronized void publish(String key, byte[] value) {

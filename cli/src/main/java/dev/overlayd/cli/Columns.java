@@ -1,5 +1,6 @@
 package dev.overlayd.cli;
 
+import java.io.PrintWriter;
 import java.util.List;
 
 /** Text tables for people: each column as wide as its widest cell. */
@@ -14,5 +15,18 @@ final class Columns {
             }
         }
         return widths;
+    }
+
+    /** The rows indented by two spaces, each column as wide as its widest cell, the last one as it is. */
+    static void print(PrintWriter out, List<String[]> rows) {
+        int[] width = widths(rows);
+        int columns = width.length;
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder(" ");
+            for (int i = 0; i < columns; i++) {
+                line.append(' ').append(i == columns - 1 ? row[i] : String.format("%-" + width[i] + "s ", row[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
     }
 }

@@ -53,7 +53,7 @@ final class ContainersCommand implements Callable<Integer> {
                     rows.add(new String[] {a.name(), shortId(a.id()), a.address() == null ? "-" : a.address(), a.state(),
                             ago(now, a.since())});
                 }
-                table(out, rows);
+                Columns.print(out, rows);
                 if (!c.skipped().isEmpty()) {
                     out.println("  skipped:");
                     rows = new ArrayList<>();
@@ -61,7 +61,7 @@ final class ContainersCommand implements Callable<Integer> {
                     for (Skipped s : c.skipped()) {
                         rows.add(new String[] {s.name(), shortId(s.id()), ago(now, s.since()), s.reason()});
                     }
-                    table(out, rows);
+                    Columns.print(out, rows);
                 }
             }
         }
@@ -80,18 +80,5 @@ final class ContainersCommand implements Callable<Integer> {
 
     private static String ago(long now, long since) {
         return Durations.coarse(Math.max(0, now - since)) + " ago";
-    }
-
-    /** Columns as wide as their widest cell; the last one as it is. */
-    private static void table(PrintWriter out, List<String[]> rows) {
-        int[] width = Columns.widths(rows);
-        int columns = width.length;
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder(" ");
-            for (int i = 0; i < columns; i++) {
-                line.append(' ').append(i == columns - 1 ? row[i] : String.format("%-" + width[i] + "s ", row[i]));
-            }
-            out.println(line.toString().stripTrailing());
-        }
     }
 }

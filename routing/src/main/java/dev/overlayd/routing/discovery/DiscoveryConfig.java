@@ -21,7 +21,7 @@ import dev.overlayd.peers.HostPort;
  * <pre>
  * discovery:
  *   domain: overlay                  # services answer as NAME.service.overlay
- *   docker: unix:///var/run/docker.sock
+ *   docker: unix:///var/run/docker.sock   # or off: this node registers nothing (it has no dockerd)
  *   dns:
  *     listen: overlay                # the node's overlay address (containers use it); an address; or off
  *     port: 53
@@ -31,6 +31,11 @@ import dev.overlayd.peers.HostPort;
  * Every key is optional; {@code discovery: {}} is all the defaults.
  */
 public record DiscoveryConfig(String domain, Path docker, Dns dns) {
+    /** Whether this node registers its containers' services: {@code docker} is null when it does not. */
+    public boolean registers() {
+        return docker != null;
+    }
+
     /**
      * The DNS server: off when {@code enabled} is false; {@code listen} null is the node's overlay
      * address; {@code forward} null is the host's resolvers.
@@ -61,8 +66,11 @@ public record DiscoveryConfig(String domain, Path docker, Dns dns) {
             }
         }
         Path docker = DEFAULTS.docker();
-        String host = text(section, "discovery.docker");
-        if (host != null) {
+        JsonNode d = section.get("docker");
+        String host = d != null && d.isBoolean() && !d.asBoolean() ? "off" : text(section, "discovery.docker");
+        if ("off".equals(host)) {
+            docker = null;
+        } else if (host != null) {
             try {
                 docker = DockerClient.socketOf(host);
             } catch (IllegalArgumentException e) {

@@ -52,6 +52,8 @@ class DiscoveryConfigTest {
     void theDnsServerCanBeTurnedOffAsYamlWritesOff() throws Exception {
         assertFalse(parse("{dns: off}").dns().enabled());
         assertFalse(parse("{dns: {listen: off}}").dns().enabled());
+        assertFalse(parse("{docker: off}").registers(), "a node without dockerd only follows the catalog");
+        assertTrue(parse("{}").registers());
         assertTrue(parse("{dns: {listen: overlay}}").dns().enabled());
     }
 

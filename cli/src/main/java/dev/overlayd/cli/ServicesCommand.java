@@ -1,0 +1,105 @@
+package dev.overlayd.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.overlayd.cli.control.ControlException;
+import dev.overlayd.node.control.Durations;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "services", mixinStandardHelpOptions = true,
+        description = {"List the services every node of the cluster registered, with each instance's node, overlay "
+                + "address and port, health and age, as this node holds them; the containers of this node that "
+                + "registered none, with why; and the members this node does not yet agree with."})
+final class ServicesCommand implements Callable<Integer> {
+    @ParentCommand
+    Overlayctl parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this service.")
+    String service;
+
+    @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
+    String interfaceName;
+
+    @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
+    boolean json;
+
+    /** The discovery plugin's reply to "services", and the interface it came from; times are epoch seconds. */
+    record Services(String interfaceName, String node, String domain, String dns, List<Service> services,
+                    List<Skipped> skipped, Map<String, String> unsettled, Map<String, Long> refused) {}
+
+    record Service(String name, List<Instance> instances) {}
+
+    record Instance(String id, String node, String address, int port, String protocol, String health, List<String> tags,
+                    long since) {}
+
+    record Skipped(String container, String id, String reason, long since) {}
+
+    @Override
+    public Integer call() throws ControlException, JsonProcessingException {
+        List<Services> hosts = parent.askEach(interfaceName, (client, name) -> {
+            Services s = client.request(name, service == null ? "services" : "services " + service, Services.class);
+            return new Services(name, s.node(), s.domain(), s.dns(), orEmpty(s.services()), orEmpty(s.skipped()),
+                    s.unsettled() == null ? Map.of() : s.unsettled(), s.refused() == null ? Map.of() : s.refused());
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Overlayctl.json(hosts));
+            out.flush();
+            return 0;
+        }
+        long now = Instant.now().getEpochSecond();
+        for (Services s : hosts) {
+            int instances = s.services().stream().mapToInt(v -> v.instances().size()).sum();
+            out.printf("%s: node %s, %d service%s, %d instance%s; DNS %s, names NAME.service.%s%n", s.interfaceName(),
+                    s.node(), s.services().size(), s.services().size() == 1 ? "" : "s", instances, instances == 1 ? "" : "s",
+                    s.dns(), s.domain());
+            if (instances > 0) {
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"SERVICE", "NODE", "ADDRESS", "HEALTH", "AGE", "TAGS", "ID"});
+                for (Service service : s.services()) {
+                    for (Instance i : service.instances()) {
+                        rows.add(new String[] {service.name(), i.node(), i.address() + ":" + i.port()
+                                + ("tcp".equals(i.protocol()) ? "" : "/" + i.protocol()), i.health(),
+                                Durations.coarse(Math.max(0, now - i.since())),
+                                i.tags() == null || i.tags().isEmpty() ? "-" : String.join(",", i.tags()), i.id()});
+                    }
+                }
+                Columns.print(out, rows);
+            }
+            if (!s.skipped().isEmpty()) {
+                out.println("  containers of this node that registered nothing:");
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"CONTAINER", "SINCE", "REASON"});
+                for (Skipped k : s.skipped()) {
+                    rows.add(new String[] {k.container(), Durations.coarse(Math.max(0, now - k.since())) + " ago", k.reason()});
+                }
+                Columns.print(out, rows);
+            }
+            if (!s.unsettled().isEmpty()) {
+                out.println("  not yet in agreement with:");
+                s.unsettled().forEach((member, why) -> out.printf("    %s: %s%n", member, why));
+            }
+            if (!s.refused().isEmpty()) {
+                out.println("  instances refused: " + s.refused());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+}

@@ -44,7 +44,7 @@ final class ServicesCommand implements Callable<Integer> {
     record Instance(String id, String node, String address, int port, String protocol, String health, List<String> tags,
                     long since) {}
 
-    record Skipped(String container, String id, String reason, long since) {}
+    record Skipped(String container, String id, String port, String reason, long since) {}
 
     @Override
     public Integer call() throws ControlException, JsonProcessingException {
@@ -81,9 +81,10 @@ final class ServicesCommand implements Callable<Integer> {
             if (!s.skipped().isEmpty()) {
                 out.println("  containers of this node that registered nothing:");
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"CONTAINER", "SINCE", "REASON"});
+                rows.add(new String[] {"CONTAINER", "PORT", "SINCE", "REASON"});
                 for (Skipped k : s.skipped()) {
-                    rows.add(new String[] {k.container(), Durations.coarse(Math.max(0, now - k.since())) + " ago", k.reason()});
+                    rows.add(new String[] {k.container(), k.port() == null ? "-" : k.port(),
+                            Durations.coarse(Math.max(0, now - k.since())) + " ago", k.reason()});
                 }
                 Columns.print(out, rows);
             }

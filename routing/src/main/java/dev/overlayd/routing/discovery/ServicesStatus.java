@@ -27,6 +27,6 @@ public record ServicesStatus(String node, String domain, String dns, List<Servic
         }
     }
 
-    /** A container of this node that registered no instance, and why. */
-    public record Skipped(String container, String id, String reason, long since) {}
+    /** A container of this node, or one of its ports ({@code port} such as 8080/tcp, else null), that registered nothing, and why. */
+    public record Skipped(String container, String id, String port, String reason, long since) {}
 }

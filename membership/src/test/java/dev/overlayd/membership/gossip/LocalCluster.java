@@ -105,7 +105,7 @@ final class LocalCluster {
         void begin(InetSocketAddress advertise) {
             core = new GossipNode(new Member(name, certificate.encoded(), advertise), key, PROLOGUE, admission,
                     new GossipSettings(List.of(), TTL, INTERVAL, GossipSettings.DEFAULT_PORT), clock, this, this, drops,
-                    () -> seeds, LocalCluster::noDns);
+                    () -> seeds, LocalCluster::noDns, new OwnRecordSet(clock));
         }
 
         InetAddress overlay() {

@@ -31,11 +31,6 @@ final class GossipDrops {
         NO_COOKIE,
         /** A join message for no exchange in progress, or a source already answering its share of them. */
         UNEXPECTED_JOIN,
-        /**
-         * Plugin records of a node that is not present (gone, or not joined yet): never taken in, so
-         * that a gone node's late datagrams cannot bring its records back.
-         */
-        NOT_PRESENT,
         /** A node's plugin records past the limits one node may publish (records, bytes). */
         RECORDS_LIMIT
     }

@@ -73,8 +73,8 @@ final class HeldRecordSets {
      * Whether a part with this body could change anything here: what is asked before its signature
      * is checked, as replays and parts already held are common.
      */
-    boolean wanted(RecordSetPart.Body b) {
-        Held h = held.get(b.node());
+    boolean wanted(String node, RecordSetPart.Body b) {
+        Held h = held.get(node);
         if (h == null) {
             return true;
         }
@@ -89,8 +89,8 @@ final class HeldRecordSets {
     }
 
     /** Takes in a part of a present member's, its signature checked; returns whether to pull the member's whole set now. */
-    boolean take(RecordSetPart.Body b, long now) {
-        Held h = held.computeIfAbsent(b.node(), n -> new Held());
+    boolean take(String node, RecordSetPart.Body b, long now) {
+        Held h = held.computeIfAbsent(node, n -> new Held());
         if (b.delta()) {
             if (h.holds && b.base() == h.version) {
                 Map<String, byte[]> next = new TreeMap<>(h.records);
@@ -101,7 +101,7 @@ final class HeldRecordSets {
                         next.put(e.key(), e.value());
                     }
                 }
-                adopt(b.node(), h, b.version(), next);
+                adopt(node, h, b.version(), next);
                 return false;
             }
             note(h, b.version(), now);
@@ -130,7 +130,7 @@ final class HeldRecordSets {
             h.assembly = null;
             Map<String, byte[]> next = new TreeMap<>();
             a.parts.forEach(part -> part.forEach(e -> next.put(e.key(), e.value())));
-            adopt(b.node(), h, a.version, next);
+            adopt(node, h, a.version, next);
         }
         return false;
     }

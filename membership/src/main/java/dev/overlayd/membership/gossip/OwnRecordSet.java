@@ -95,9 +95,9 @@ final class OwnRecordSet {
     }
 
     /** The whole set as signed parts of {@link RecordSetPart#BUDGET} bytes, signed once per version. */
-    synchronized List<RecordSetPart> whole(String node, SigningKey signer) {
+    synchronized List<RecordSetPart> whole(SigningKey signer) {
         if (whole == null) {
-            whole = RecordSetPart.whole(node, version, records, signer);
+            whole = RecordSetPart.whole(version, records, signer);
         }
         return whole;
     }

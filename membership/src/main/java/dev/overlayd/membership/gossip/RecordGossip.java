@@ -20,8 +20,8 @@ import dev.overlayd.membership.identity.VerifyingKey;
  * answered at a bounded rate: one member gets one answer per half interval, all of them
  * {@link #ANSWERS_PER_INTERVAL} together.
  *
- * <p>Only a present node's records are taken in, each part checked against the certificate of the
- * member's record held, whoever relayed it; see {@link HeldRecordSets} for what is kept.
+ * <p>Only a present node's records are taken in, and only from the node itself, each part checked
+ * against the certificate of the member's record held; see {@link HeldRecordSets} for what is kept.
  */
 final class RecordGossip {
     private static final Logger LOG = Logger.getLogger(RecordGossip.class.getName());
@@ -68,7 +68,7 @@ final class RecordGossip {
         if (!own.change(key, value)) {
             return;
         }
-        byte[] delta = RecordSetMessage.part(RecordSetPart.delta(self, own.version(), key, value, signer)).encode();
+        byte[] delta = RecordSetMessage.part(RecordSetPart.delta(own.version(), key, value, signer)).encode();
         for (Member m : table.nodes()) {
             if (held.carries(m.name())) {
                 transport.sendGossip(delta, admission.address(m));
@@ -87,7 +87,7 @@ final class RecordGossip {
         try {
             RecordSetMessage m = RecordSetMessage.decode(datagram);
             switch (m.kind()) {
-                case RecordSetMessage.PART -> part(m.signed(), now);
+                case RecordSetMessage.PART -> part(sender, m.signed(), now);
                 case RecordSetMessage.PULL -> answer(sender, from, m.holds(), now);
                 default -> throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set message of kind " + m.kind());
             }
@@ -118,22 +118,20 @@ final class RecordGossip {
         return held.unsettled(now);
     }
 
-    private void part(RecordSetPart signed, long now) throws Dropped {
+    /** A part from {@code sender}, a present node: its own, or refused. */
+    private void part(String sender, RecordSetPart signed, long now) throws Dropped {
         RecordSetPart.Body b = signed.parse();
-        Record origin = table.alive(b.node());
-        if (origin == null || origin.signed() == null) {
-            throw new Dropped(GossipDrops.Reason.NOT_PRESENT, b.node() + " is no present node");
-        }
-        if (!held.wanted(b)) {
+        if (!held.wanted(sender, b)) {
             return;
         }
-        VerifyingKey key = admission.signingKey(origin.member()).orElseThrow(
-                () -> new Dropped(GossipDrops.Reason.REFUSED, b.node() + ": its certificate signs nothing"));
+        Member origin = table.alive(sender).member();
+        VerifyingKey key = admission.signingKey(origin).orElseThrow(
+                () -> new Dropped(GossipDrops.Reason.REFUSED, sender + ": its certificate signs nothing"));
         if (!signed.signedBy(key)) {
-            throw new Dropped(GossipDrops.Reason.BAD_SIGNATURE, b.node() + ": a record set part not signed by its key");
+            throw new Dropped(GossipDrops.Reason.BAD_SIGNATURE, sender + ": a record set part not signed by its key");
         }
-        if (held.take(b, now)) {
-            pull(origin.member());
+        if (held.take(sender, b, now)) {
+            pull(origin);
         }
     }
 
@@ -156,7 +154,7 @@ final class RecordGossip {
         }
         answered.put(sender, now);
         windowAnswers++;
-        for (RecordSetPart p : own.whole(self, signer)) {
+        for (RecordSetPart p : own.whole(signer)) {
             transport.sendGossip(RecordSetMessage.part(p).encode(), from);
         }
     }

@@ -17,7 +17,10 @@ import dev.overlayd.membership.identity.VerifyingKey;
  * signed and an Ed25519ctx signature ({@link #DOMAIN}) by the key its certificate binds. A body is
  * either a delta, the keys that changed from version {@code base} to {@code version} (a null value
  * withdraws), or part {@code part} of {@code parts} of the node's whole set at {@code version}. Every
- * part is signed on its own, so a receiver checks each as it comes and keeps only its member's own.
+ * part is signed on its own, so a receiver checks each as it comes. Parts travel only from their
+ * node itself (deltas it pushes, the whole set it answers a pull with), so the body does not name
+ * the node: the receiver checks it against the key of the present node it came from, and a part
+ * that anyone else passes on is checked against that one's key, and fails.
  *
  * <p>A whole set is cut into parts of at most {@link #BUDGET} bytes on the wire, so that each fits
  * in one datagram inside the overlay's MTU however large the set; only a part that holds a single
@@ -29,25 +32,25 @@ record RecordSetPart(byte[] body, byte[] signature) {
     /** What a part of a whole set takes on the wire at most, when it holds more than one record. */
     static final int BUDGET = 1200;
     /**
-     * The largest datagram a part makes: one record at the limits, under the longest node name. Below
+     * The largest datagram a part makes: one record at the limits. Below
      * 1392, the UDP payload that the default overlay MTU (1420) carries over IPv4 in one packet.
      */
     static final int MAX_DATAGRAM = 1392;
     /** A whole set in more parts than this is not one a node makes (each part holds a record at least). */
     static final int MAX_PARTS = OwnRecordSet.MAX_RECORDS;
     /**
-     * What a datagram adds around its records, at most: the message's and the body's fields, a node
-     * name of 63 characters, the version numbers, part counters and the signature.
+     * What a datagram adds around its records, at most: the message's and the body's fields, the
+     * version numbers, part counters and the signature.
      */
-    private static final int OVERHEAD = 200;
+    private static final int OVERHEAD = 120;
     /** What CBOR adds to one record: its array, the key's and the value's headers. */
     private static final int PER_RECORD = 8;
 
     private static final ObjectMapper CBOR = new ObjectMapper(new CBORFactory());
 
     @JsonFormat(shape = JsonFormat.Shape.ARRAY)
-    @JsonPropertyOrder({"node", "version", "base", "part", "parts", "entries"})
-    record Body(String node, long version, Long base, int part, int parts, List<Entry> entries) {
+    @JsonPropertyOrder({"version", "base", "part", "parts", "entries"})
+    record Body(long version, Long base, int part, int parts, List<Entry> entries) {
         boolean delta() {
             return base != null;
         }
@@ -59,12 +62,12 @@ record RecordSetPart(byte[] body, byte[] signature) {
     record Entry(String key, byte[] value) {}
 
     /** The change of one key from {@code version - 1} to {@code version}. */
-    static RecordSetPart delta(String node, long version, String key, byte[] value, SigningKey signer) {
-        return sign(new Body(node, version, version - 1, 0, 1, List.of(new Entry(key, value))), signer);
+    static RecordSetPart delta(long version, String key, byte[] value, SigningKey signer) {
+        return sign(new Body(version, version - 1, 0, 1, List.of(new Entry(key, value))), signer);
     }
 
     /** {@code records}, the whole set at {@code version}, cut into parts of at most {@link #BUDGET} bytes each. */
-    static List<RecordSetPart> whole(String node, long version, SortedMap<String, byte[]> records, SigningKey signer) {
+    static List<RecordSetPart> whole(long version, SortedMap<String, byte[]> records, SigningKey signer) {
         List<List<Entry>> groups = new ArrayList<>();
         List<Entry> group = new ArrayList<>();
         int size = OVERHEAD;
@@ -82,7 +85,7 @@ record RecordSetPart(byte[] body, byte[] signature) {
         groups.add(group);
         List<RecordSetPart> parts = new ArrayList<>(groups.size());
         for (int i = 0; i < groups.size(); i++) {
-            parts.add(sign(new Body(node, version, null, i, groups.size(), groups.get(i)), signer));
+            parts.add(sign(new Body(version, null, i, groups.size(), groups.get(i)), signer));
         }
         return parts;
     }
@@ -111,7 +114,7 @@ record RecordSetPart(byte[] body, byte[] signature) {
         } catch (IOException e) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part that is not one");
         }
-        if (b.node() == null || b.entries() == null || b.version() <= 0 || b.parts() < 1 || b.parts() > MAX_PARTS
+        if (b.entries() == null || b.version() <= 0 || b.parts() < 1 || b.parts() > MAX_PARTS
                 || b.part() < 0 || b.part() >= b.parts() || b.delta() && (b.parts() != 1 || b.base() >= b.version())) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part with bad numbers");
         }

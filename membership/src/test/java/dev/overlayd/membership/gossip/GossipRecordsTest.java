@@ -209,6 +209,17 @@ class GossipRecordsTest {
     }
 
     @Test
+    void aRevokedMemberTakesItsRecords() throws Exception {
+        c.core.publish("k", bytes("c"));
+        cluster.deliver();
+        assertEquals("c", text(a, "c", "k"));
+        assertTrue(b.core.revoke(cluster.authority.revoke("c")));
+        cluster.deliver();
+        assertEquals(Map.of(), a.records.get("c"));
+        assertEquals(Map.of(), b.records.get("c"));
+    }
+
+    @Test
     void aRestartedNodesNewSetReplacesItsOldOne() throws Exception {
         b.core.publish("old", bytes("1"));
         b.core.publish("kept", bytes("1"));

@@ -163,6 +163,16 @@ final class HeldRecordSets {
         return h == null || !h.holds ? null : h.version;
     }
 
+    /** The first part missing of the set of {@code node}'s being assembled, or null: where a pull asks the answer to start. */
+    Integer firstMissing(String node) {
+        Held h = held.get(node);
+        if (h == null || h.assembly == null) {
+            return null;
+        }
+        int first = h.assembly.parts.indexOf(null);
+        return first < 0 ? null : first;
+    }
+
     /** Drops the records of a member that went, telling the listener when it had been told any; its version stays as a floor. */
     void forget(String node, long now) {
         Held h = held.get(node);

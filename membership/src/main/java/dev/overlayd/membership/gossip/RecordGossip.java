@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 import dev.overlayd.membership.Admission;
@@ -88,7 +89,7 @@ final class RecordGossip {
             RecordSetMessage m = RecordSetMessage.decode(datagram);
             switch (m.kind()) {
                 case RecordSetMessage.PART -> part(sender, m.signed(), now);
-                case RecordSetMessage.PULL -> answer(sender, from, m.holds(), now);
+                case RecordSetMessage.PULL -> answer(sender, from, m.holds(), m.first(), now);
                 default -> throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set message of kind " + m.kind());
             }
         } catch (Dropped e) {
@@ -136,11 +137,15 @@ final class RecordGossip {
     }
 
     private void pull(Member node) {
-        transport.sendGossip(RecordSetMessage.pull(held.holds(node.name())).encode(), admission.address(node));
+        transport.sendGossip(RecordSetMessage.pull(held.holds(node.name()), held.firstMissing(node.name())).encode(),
+                admission.address(node));
     }
 
-    /** Sends the whole set to a member that pulled it, unless it holds it already or asked too often. */
-    private void answer(String sender, InetAddress from, Long holds, long now) throws Dropped {
+    /**
+     * Sends the whole set to a member that pulled it, unless it holds it already or asked too often,
+     * from part {@code first} on (wrapping around), or from the first.
+     */
+    private void answer(String sender, InetAddress from, Long holds, Integer first, long now) throws Dropped {
         if (holds != null && holds == own.version()) {
             return;
         }
@@ -154,8 +159,10 @@ final class RecordGossip {
         }
         answered.put(sender, now);
         windowAnswers++;
-        for (RecordSetPart p : own.whole(signer)) {
-            transport.sendGossip(RecordSetMessage.part(p).encode(), from);
+        List<RecordSetPart> parts = own.whole(signer);
+        int start = first == null || first < 0 || first >= parts.size() ? 0 : first;
+        for (int i = 0; i < parts.size(); i++) {
+            transport.sendGossip(RecordSetMessage.part(parts.get((start + i) % parts.size())).encode(), from);
         }
     }
 }

@@ -12,15 +12,17 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
  * CBOR array, so that values travel as raw bytes and a part fits in one datagram. {@code part}: a
  * {@link RecordSetPart} as its node signed it; {@code pull}: a request for the receiver's whole set,
  * naming the version the sender holds (null: none), answered with every part unless that is the
- * current one. JSON gossip starts with '{', these with a CBOR array's first byte.
+ * current one, starting at part {@code first}: the first one still missing of a set the sender
+ * is assembling, so that a set larger than what the receiver's queue takes in one burst still
+ * arrives whole over a few pulls. JSON gossip starts with '{', these with a CBOR array's first byte.
  *
  * <p><b>Versions.</b> The first element is this format's version ({@link #VERSION}); a node counts
  * others as dropped. A node sends these only to members whose signed record announces a records
  * version, so that nodes of before plugin records, which read JSON only, never get one.
  */
 @JsonFormat(shape = JsonFormat.Shape.ARRAY)
-@JsonPropertyOrder({"version", "kind", "body", "signature", "holds"})
-record RecordSetMessage(int version, String kind, byte[] body, byte[] signature, Long holds) {
+@JsonPropertyOrder({"version", "kind", "body", "signature", "holds", "first"})
+record RecordSetMessage(int version, String kind, byte[] body, byte[] signature, Long holds, Integer first) {
     static final int VERSION = 1;
     static final String PART = "part";
     static final String PULL = "pull";
@@ -28,11 +30,11 @@ record RecordSetMessage(int version, String kind, byte[] body, byte[] signature,
     private static final ObjectMapper CBOR = new ObjectMapper(new CBORFactory());
 
     static RecordSetMessage part(RecordSetPart part) {
-        return new RecordSetMessage(VERSION, PART, part.body(), part.signature(), null);
+        return new RecordSetMessage(VERSION, PART, part.body(), part.signature(), null, null);
     }
 
-    static RecordSetMessage pull(Long holds) {
-        return new RecordSetMessage(VERSION, PULL, null, null, holds);
+    static RecordSetMessage pull(Long holds, Integer first) {
+        return new RecordSetMessage(VERSION, PULL, null, null, holds, first);
     }
 
     /** Whether {@code datagram} is one of these rather than JSON gossip: it starts as a CBOR array does. */

@@ -23,14 +23,16 @@ final class GossipDrops {
         UNKNOWN_VERSION,
         /** Not a message at all: bad JSON, a missing field, a bad length. */
         MALFORMED,
-        /** A record whose signature is not its member's, or whose certificate or name does not match it. */
+        /** A record (or a part of plugin records) whose signature is not its member's, or whose certificate or name does not match it. */
         BAD_SIGNATURE,
         /** A record or join whose certificate is not admitted (another CA's, expired, revoked) or not a node's. */
         REFUSED,
         /** A first join message without a valid cookie: answered with one, no state kept. */
         NO_COOKIE,
         /** A join message for no exchange in progress, or a source already answering its share of them. */
-        UNEXPECTED_JOIN
+        UNEXPECTED_JOIN,
+        /** A node's plugin records past the limits one node may publish (records, bytes). */
+        RECORDS_LIMIT
     }
 
     private final Map<Reason, LongAdder> counts = new EnumMap<>(Reason.class);

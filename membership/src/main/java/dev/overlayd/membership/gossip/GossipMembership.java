@@ -30,6 +30,8 @@ import dev.overlayd.peers.Device;
  * members gossip inside the overlay: beats to everyone every interval, a full sync with one random
  * member, and news (joins, departures, revocations) flooded at once. Every record is signed by the
  * member it describes ({@link SignedRecord}); the format is versioned ({@link GossipMessage}).
+ * Plugin records travel beside them ({@link RecordGossip}): a change pushed to every member at
+ * once, the set's version in every beat, and the whole set pulled in parts by whoever is behind.
  *
  * <p>One thread owns all state ({@link GossipNode}). The receiving threads hand it copies through
  * a bounded {@link Inbox}, and only of what may matter: gossip from a present node's overlay
@@ -55,6 +57,10 @@ public final class GossipMembership implements Membership {
     private final ScheduledExecutorService loop;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final String name;
+    /** This node's plugin records: what is published before the start waits here for it. */
+    private final OwnRecordSet own;
+    /** Held while the node starts: a record published meanwhile waits for it rather than slip past it. */
+    private final Object starting = new Object();
     private volatile GossipNode node;
     private volatile boolean closed;
 
@@ -79,14 +85,17 @@ public final class GossipMembership implements Membership {
         this.clock = clock;
         this.lookup = lookup;
         this.seeds = new Seeds(settings.seeds(), lookup);
+        this.own = new OwnRecordSet(clock);
         this.inbox = new Inbox(INBOX_CAPACITY, INBOX_BYTES, new RateLimiter(clock, new SecureRandom()), drops);
         this.loop = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name + "-members").daemon().factory());
     }
 
     @Override
     public void start(Member self, MembershipListener listener) throws IOException {
-        node = call(() -> new GossipNode(self, key, prologue, admission, settings, clock, transport, listener, drops,
-                seeds::addresses, lookup));
+        synchronized (starting) {
+            node = call(() -> new GossipNode(self, key, prologue, admission, settings, clock, transport, listener, drops,
+                    seeds::addresses, lookup, own));
+        }
         transport.start(new GossipTransport.Receiver() {
             @Override
             public void gossip(byte[] buf, int off, int len, InetAddress from) {
@@ -168,7 +177,35 @@ public final class GossipMembership implements Membership {
 
     @Override
     public void publish(String key, byte[] value) throws IOException {
-        throw new IOException("records are not carried by this backend yet");
+        byte[] copy = value == null ? null : value.clone();
+        synchronized (starting) {
+            if (node == null) {
+                own.change(key, copy);
+                return;
+            }
+        }
+        // Refused here, in the caller's thread, with the limit it is past.
+        String refusal = OwnRecordSet.refusal(key, copy == null ? new byte[0] : copy);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        call(() -> {
+            node.publish(key, copy);
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, String> unsettled() {
+        GossipNode n = node;
+        if (n == null) {
+            return Map.of();
+        }
+        try {
+            return call(n::unsettled);
+        } catch (IOException e) {
+            return Map.of();
+        }
     }
 
     @Override

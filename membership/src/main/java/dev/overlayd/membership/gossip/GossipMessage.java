@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * knows, to be answered by {@code sync-reply}; {@code news}: what just changed; {@code join}: the
  * join exchange's payloads, the sides' own records, then the whole table. Node records travel as
  * their members signed them ({@link SignedRecord}); static hosts as their certificates alone
- * ({@code hosts}), since a host's endpoint and version are its certificate's.
+ * ({@code hosts}), since a host's endpoint and version are its certificate's. The nodes' plugin
+ * records travel beside these on the same port, in their own format ({@link RecordSetMessage}).
  *
  * <p><b>Versions.</b> Every message names its format version ({@code v}); a node reads only the
  * versions it knows and counts the rest as dropped. Version 1, unsigned and without {@code v}, is

@@ -38,6 +38,9 @@ import dev.overlayd.peers.uapi.UapiValues;
  * signed record under the certificate already held; a static host's record is its certificate,
  * endpoint included. A node publishes the endpoint it was configured with or finds itself, on its
  * route towards the member it first talks to, never one that another node claims for it.
+ *
+ * <p>Beside the members, the nodes' plugin records ({@link RecordGossip}) travel on the same port,
+ * each node's set versioned in its signed record and gone with its member.
  */
 final class GossipNode {
     private static final Logger LOG = Logger.getLogger(GossipNode.class.getName());
@@ -64,6 +67,7 @@ final class GossipNode {
     private final SecureRandom random = new SecureRandom();
     private final JoinCookies cookies;
     private final MemberTable table;
+    private final RecordGossip records;
     private final Map<Integer, Pending> joining = new HashMap<>();
     private final Map<String, Pending> answering = new HashMap<>();
     private final RepeatedWarnings warnings = new RepeatedWarnings();
@@ -78,10 +82,11 @@ final class GossipNode {
      * @param prologue binds joins to one cluster, e.g. its CA certificate's fingerprint
      * @param seeds the members to join through, as last resolved
      * @param lookup resolves a static host's name, once, when its certificate is adopted
+     * @param own this node's plugin records, with those published before the start
      */
     GossipNode(Member self, PrivateKey key, byte[] prologue, Admission admission, GossipSettings settings, Clock clock,
             GossipTransport transport, MembershipListener listener, GossipDrops drops,
-            Supplier<List<InetSocketAddress>> seeds, Seeds.Lookup lookup) {
+            Supplier<List<InetSocketAddress>> seeds, Seeds.Lookup lookup, OwnRecordSet own) {
         this.key = key;
         this.signingKey = SigningKey.derive(key);
         this.prologue = prologue.clone();
@@ -94,8 +99,28 @@ final class GossipNode {
         this.lookup = lookup;
         this.cookies = new JoinCookies(clock, random);
         this.table = new MemberTable(self, clock.epochNanos() / 1_000_000, signingKey, settings.ttl(), settings.interval(),
-                admission, listener);
+                admission, new MembershipListener() {
+                    @Override
+                    public void present(Member member) {
+                        listener.present(member);
+                    }
+
+                    @Override
+                    public void absent(Member member, String why) {
+                        // Its records first, so that nothing of it outlives its membership.
+                        records.forget(member.name(), clock.nanoTime());
+                        listener.absent(member, why);
+                    }
+
+                    @Override
+                    public void revoked(byte[] revocationList) {
+                        listener.revoked(revocationList);
+                    }
+                }, own::version);
+        this.records = new RecordGossip(self.name(), own, signingKey, table, admission, transport, listener, drops,
+                settings.interval(), settings.ttl());
         this.revocations = admission.revocations();
+        records.start();
         publishView();
     }
 
@@ -122,6 +147,16 @@ final class GossipNode {
             throw new IOException(e.getMessage());
         }
         publishView();
+    }
+
+    /** Publishes one of this node's plugin records (null withdraws) to every present node. */
+    void publish(String key, byte[] value) throws IOException {
+        records.publish(key, value);
+    }
+
+    /** The members whose announced records this node does not hold yet, with why. */
+    Map<String, String> unsettled() {
+        return records.unsettled(clock.nanoTime());
     }
 
     /** Adopts and spreads a revocation list the CA signed that is newer than the one held; returns whether it was. */
@@ -261,7 +296,8 @@ final class GossipNode {
             if (joiner == null) {
                 return;
             }
-            flood(table.merge(List.of(joiner), clock.nanoTime(), joiner.name()), from);
+            // Not pulled from yet: the joiner knows this node only once the welcome is in, and beats then.
+            flood(merge(List.of(joiner), clock.nanoTime(), joiner.name(), false), from);
             publishView();
             GossipMessage welcome = GossipMessage.of(GossipMessage.JOIN, table.records(), revocations);
             sendJoin(exchange.welcome(welcome.encode()), from);
@@ -289,7 +325,7 @@ final class GossipNode {
                 }
             }
             long now = clock.nanoTime();
-            List<Record> news = new ArrayList<>(table.merge(records, now, member));
+            List<Record> news = new ArrayList<>(merge(records, now, member, true));
             news.addAll(adoptHosts(welcome.staticHosts(), now));
             LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
             flood(news, from);
@@ -369,6 +405,10 @@ final class GossipNode {
             drops.count(GossipDrops.Reason.NOT_A_MEMBER);
             return;
         }
+        if (RecordSetMessage.is(bytes)) {
+            records.receive(bytes, sender, from, clock.nanoTime());
+            return;
+        }
         GossipMessage m;
         try {
             m = GossipMessage.decode(bytes);
@@ -379,30 +419,52 @@ final class GossipNode {
         }
         long now = clock.nanoTime();
         boolean beat = m.kind().equals(GossipMessage.BEAT);
-        List<Record> records = new ArrayList<>();
+        List<Record> taken = new ArrayList<>();
         for (GossipMessage.WireRecord w : m.signedRecords()) {
             Record r = checked(w, beat ? sender : null);
             if (r != null) {
-                records.add(r);
+                taken.add(r);
             }
         }
         if (beat) {
             // Not news for the others, who hear the sender's beats themselves; news here when it brings the sender back.
-            if (!table.merge(records, now, sender).isEmpty()) {
+            if (!merge(taken, now, sender, true).isEmpty()) {
                 publishView();
             }
             return;
         }
         adoptRevocations(m.revocations());
-        List<Record> news = new ArrayList<>(table.merge(records, now, sender));
+        List<Record> news = new ArrayList<>(merge(taken, now, sender, true));
         news.addAll(adoptHosts(m.staticHosts(), now));
         // Only a sync its sender vouched for is answered: a forged one, from a local process on the
         // sender's node, would otherwise have the whole table sent there for every datagram it sends.
-        if (m.kind().equals(GossipMessage.SYNC) && vouched(m, sender, records)) {
+        if (m.kind().equals(GossipMessage.SYNC) && vouched(m, sender, taken)) {
             transport.sendGossip(GossipMessage.of(GossipMessage.SYNC_REPLY, table.records(), revocations).encode(), from);
         }
         flood(news, null);
         publishView();
+    }
+
+    /**
+     * Merges checked node records into the table ({@link MemberTable#merge}); of those taken in, the
+     * versions of plugin records they announce are noted, and the sender's own may have its set
+     * pulled ({@code mayPull}: when it knows this node).
+     */
+    private List<Record> merge(List<Record> checked, long now, String sender, boolean mayPull) {
+        List<Record> news = table.merge(checked, now, sender);
+        for (Record r : checked) {
+            if (r.signed() != null && table.alive(r.name()) == r) {
+                try {
+                    Long version = r.signed().parse().records();
+                    if (version != null) {
+                        records.announced(r.member(), version, mayPull && r.name().equals(sender), now);
+                    }
+                } catch (Dropped e) {
+                    throw new IllegalStateException("a record checked already did not parse", e);
+                }
+            }
+        }
+        return news;
     }
 
     /**
@@ -530,6 +592,7 @@ final class GossipNode {
                     admission.address(partner));
         }
         dropStaleExchanges(now);
+        records.tick(now);
         if (nodes.isEmpty() || ticks % REJOIN_EVERY == 0) {
             joinSomeone(nodes);
         }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import dev.overlayd.membership.Admission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.MembershipListener;
@@ -20,7 +21,7 @@ import dev.overlayd.membership.identity.SigningKey;
  * members are remembered for {@link #FORGET_AFTER}: their last records keep stale copies from
  * bringing them back, and those that did not leave are where to look when a partition heals.
  * Records come in already checked (a node's signed by itself, a static host's from its certificate);
- * this node's own it signs here, on every change.
+ * this node's own it signs here, on every change, with the version of its plugin records.
  */
 final class MemberTable {
     static final Duration FORGET_AFTER = Duration.ofHours(1);
@@ -37,13 +38,18 @@ final class MemberTable {
     private final Admission admission;
     private final MembershipListener listener;
     private final SigningKey key;
+    private final LongSupplier records;
     private Record self;
 
-    /** @param incarnation this node's start time: later than any earlier life's */
+    /**
+     * @param incarnation this node's start time: later than any earlier life's
+     * @param records the version of this node's plugin records, as it is when the record is signed
+     */
     MemberTable(Member self, long incarnation, SigningKey key, Duration ttl, Duration interval, Admission admission,
-            MembershipListener listener) {
+            MembershipListener listener, LongSupplier records) {
         this.key = key;
-        this.self = SignedRecord.sign(self, incarnation, 0, false, key);
+        this.records = records;
+        this.self = SignedRecord.sign(self, incarnation, 0, false, records.getAsLong(), key);
         this.ttlNanos = ttl.toNanos();
         this.beatsPerTtl = Math.max(1, ttl.toNanos() / interval.toNanos());
         this.admission = admission;
@@ -56,18 +62,18 @@ final class MemberTable {
 
     /** Counts this node's heartbeat up; returns its new record. */
     Record beat() {
-        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, self.left(), key);
+        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, self.left(), records.getAsLong(), key);
         return self;
     }
 
     /** This node's record with a new member (a renewed certificate, its own endpoint found); returns it. */
     Record update(Member member) {
-        self = SignedRecord.sign(member, self.incarnation(), self.heartbeat() + 1, self.left(), key);
+        self = SignedRecord.sign(member, self.incarnation(), self.heartbeat() + 1, self.left(), records.getAsLong(), key);
         return self;
     }
 
     Record leave() {
-        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, true, key);
+        self = SignedRecord.sign(self.member(), self.incarnation(), self.heartbeat() + 1, true, records.getAsLong(), key);
         return self;
     }
 
@@ -79,6 +85,12 @@ final class MemberTable {
         }
         Gone g = gone.get(name);
         return g == null ? null : g.record();
+    }
+
+    /** The record of {@code name} while it is present, or null. */
+    Record alive(String name) {
+        Alive a = alive.get(name);
+        return a == null ? null : a.record();
     }
 
     /**

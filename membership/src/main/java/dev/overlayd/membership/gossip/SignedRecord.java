@@ -34,16 +34,17 @@ record SignedRecord(byte[] body, byte[] signature) {
     /**
      * What is signed. {@code reads} is the highest gossip format version the signer reads, so that
      * others know what to send it during a rolling upgrade; {@code endpoint} is where the node
-     * itself says its WireGuard listens.
+     * itself says its WireGuard listens; {@code records} is the version of its plugin records
+     * ({@link OwnRecordSet}), absent from nodes of before them, which read no {@link RecordSetMessage}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Body(int reads, String name, byte[] certificate, long incarnation, long heartbeat, boolean left,
-            String endpoint) {}
+            String endpoint, Long records) {}
 
     /** This node's record, signed with its key. */
-    static Record sign(Member self, long incarnation, long heartbeat, boolean left, SigningKey key) {
+    static Record sign(Member self, long incarnation, long heartbeat, boolean left, Long records, SigningKey key) {
         Body body = new Body(GossipMessage.VERSION, self.name(), sha256(self.certificate()), incarnation, heartbeat, left,
-                self.endpoint() == null ? null : UapiValues.formatEndpoint(self.endpoint()));
+                self.endpoint() == null ? null : UapiValues.formatEndpoint(self.endpoint()), records);
         byte[] bytes;
         try {
             bytes = JSON.writeValueAsBytes(body);

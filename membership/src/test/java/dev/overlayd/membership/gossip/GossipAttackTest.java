@@ -51,9 +51,9 @@ class GossipAttackTest {
         long incarnation = new SignedRecord(recordBody(a), new byte[64]).parse().incarnation();
         try (SigningKey cKey = SigningKey.derive(c.key)) {
             List<Record> forged = List.of(
-                    SignedRecord.sign(aAsHeld, Long.MAX_VALUE, 0, true, cKey),
-                    SignedRecord.sign(moved, Long.MAX_VALUE, 0, false, cKey),
-                    SignedRecord.sign(moved, incarnation, Long.MAX_VALUE, false, cKey));
+                    SignedRecord.sign(aAsHeld, Long.MAX_VALUE, 0, true, null, cKey),
+                    SignedRecord.sign(moved, Long.MAX_VALUE, 0, false, null, cKey),
+                    SignedRecord.sign(moved, incarnation, Long.MAX_VALUE, false, null, cKey));
             for (Record r : forged) {
                 cluster.sendGossip(GossipMessage.of(GossipMessage.NEWS, List.of(r), null).encode(), c.overlay(), b);
             }
@@ -72,7 +72,7 @@ class GossipAttackTest {
         SignedRecord.Body last = new SignedRecord(recordBody(a), new byte[64]).parse();
         for (int beat = 1; beat <= LocalCluster.TTL.toSeconds() + 1; beat++) {
             byte[] body = JSON.writeValueAsBytes(new SignedRecord.Body(last.reads(), "a", last.certificate(),
-                    last.incarnation(), last.heartbeat() + 10 * beat, false, last.endpoint()));
+                    last.incarnation(), last.heartbeat() + 10 * beat, false, last.endpoint(), last.records()));
             byte[] signature = new byte[64];
             new SecureRandom().nextBytes(signature);
             cluster.sendGossip(JSON.writeValueAsBytes(new GossipMessage(GossipMessage.VERSION, GossipMessage.BEAT,
@@ -85,7 +85,7 @@ class GossipAttackTest {
         // c is alive; a process on c's node says c left, under c's certificate, unsigned.
         Member cAsHeld = b.present.get("c");
         try (SigningKey other = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
-            Record forged = SignedRecord.sign(cAsHeld, Long.MAX_VALUE, 0, true, other);
+            Record forged = SignedRecord.sign(cAsHeld, Long.MAX_VALUE, 0, true, null, other);
             cluster.sendGossip(GossipMessage.of(GossipMessage.NEWS, List.of(forged), null).encode(), c.overlay(), b);
         }
         cluster.deliver();
@@ -97,7 +97,7 @@ class GossipAttackTest {
         int sentBefore = b.sent.size();
         Member aAsHeld = b.present.get("a");
         try (SigningKey other = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
-            Record forged = SignedRecord.sign(aAsHeld, Long.MAX_VALUE, 0, false, other);
+            Record forged = SignedRecord.sign(aAsHeld, Long.MAX_VALUE, 0, false, null, other);
             cluster.sendGossip(GossipMessage.of(GossipMessage.SYNC, List.of(forged), null).encode(), a.overlay(), b);
         }
         cluster.sendGossip(GossipMessage.of(GossipMessage.SYNC, List.of(), null).encode(), a.overlay(), b);
@@ -121,7 +121,7 @@ class GossipAttackTest {
 
         Member moved = new Member("db1", db1.encoded(), new InetSocketAddress("198.18.0.66", 9));
         try (SigningKey cKey = SigningKey.derive(c.key)) {
-            Record signedByC = SignedRecord.sign(moved, Long.MAX_VALUE, 0, false, cKey);
+            Record signedByC = SignedRecord.sign(moved, Long.MAX_VALUE, 0, false, null, cKey);
             cluster.sendGossip(GossipMessage.of(GossipMessage.NEWS, List.of(signedByC), null).encode(), c.overlay(), b);
         }
         // A static host's record is its certificate: there is nothing else in it to change.
@@ -148,7 +148,7 @@ class GossipAttackTest {
         exchange.read(lastJoin(a));
         Record eRecord;
         try (SigningKey eKey = SigningKey.derive(e.key)) {
-            eRecord = SignedRecord.sign(new Member("e", e.certificate.encoded(), e.underlay), 1, 0, false, eKey);
+            eRecord = SignedRecord.sign(new Member("e", e.certificate.encoded(), e.underlay), 1, 0, false, null, eKey);
         }
         // Version 1's field, and any other a joiner might add: the member reads neither.
         ObjectNode payload = (ObjectNode) JSON.readTree(GossipMessage.of(GossipMessage.JOIN, List.of(eRecord), null).encode());

@@ -1,6 +1,7 @@
 package dev.overlayd.membership.gossip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -8,7 +9,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.overlayd.membership.Member;
+import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.MembershipListener;
 import dev.overlayd.noise.RateLimiter;
 import org.junit.jupiter.api.Test;
@@ -66,6 +71,46 @@ class GossipMembershipTest {
             }
             // The test's clock stands still: the source's burst, and nothing after it.
             assertTrue(membership.drops().get("rate-limited") >= 9_990, membership.drops().toString());
+        } finally {
+            membership.close();
+        }
+    }
+
+    @Test
+    void recordsPublishedBeforeTheStartArePublishedAtItAndBadOnesAreRefusedEitherWay() throws Exception {
+        LocalCluster cluster = new LocalCluster(dir);
+        LocalCluster.Node a = cluster.add("a", 1);
+        GossipMembership membership = new GossipMembership("t", new Captured(), a.key, LocalCluster.PROLOGUE, a.admission,
+                new GossipSettings(List.of(), LocalCluster.TTL, LocalCluster.INTERVAL, GossipSettings.DEFAULT_PORT),
+                cluster.clock, host -> new InetAddress[0]);
+        Map<String, Map<String, byte[]>> told = new ConcurrentHashMap<>();
+        try {
+            membership.publish("early", new byte[] {1});
+            membership.publish("withdrawn", new byte[] {2});
+            membership.publish("withdrawn", null);
+            assertThrows(IllegalArgumentException.class, () -> membership.publish("a key", new byte[] {1}));
+            membership.start(new Member("a", a.certificate.encoded(), a.underlay), new MembershipListener() {
+                @Override
+                public void present(Member member) {}
+
+                @Override
+                public void absent(Member member, String why) {}
+
+                @Override
+                public void records(String member, Map<String, byte[]> records) {
+                    told.put(member, records);
+                }
+
+                @Override
+                public void revoked(byte[] revocationList) {}
+            });
+            assertEquals(Set.of("early"), told.get("a").keySet(), "told at the start");
+            membership.publish("late", new byte[] {3});
+            assertEquals(Set.of("early", "late"), told.get("a").keySet());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> membership.publish("late", new byte[Membership.MAX_RECORD_VALUE + 1]));
+            assertEquals("a record value is at most 1024 bytes, not 1025", e.getMessage());
+            assertEquals(Map.of(), membership.unsettled());
         } finally {
             membership.close();
         }

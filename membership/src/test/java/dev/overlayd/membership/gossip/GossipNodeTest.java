@@ -101,13 +101,13 @@ class GossipNodeTest {
         LocalCluster.Node a = nodes[0];
         LocalCluster.Node b = nodes[1];
         Record aNow = b.core.view().stream().filter(m -> m.name().equals("a")).findFirst()
-                .map(m -> SignedRecord.sign(m, Long.MAX_VALUE, 0, true, SigningKey.derive(PrivateKey.generate(new SecureRandom()))))
+                .map(m -> SignedRecord.sign(m, Long.MAX_VALUE, 0, true, null, SigningKey.derive(PrivateKey.generate(new SecureRandom()))))
                 .orElseThrow();
         cluster.sendGossip(GossipMessage.of(GossipMessage.NEWS, List.of(aNow), null).encode(), a.overlay(), b);
         // a's own key, but a body naming c's certificate while the message carries a's.
         Record underOther;
         try (SigningKey aKey = SigningKey.derive(a.key)) {
-            underOther = SignedRecord.sign(new Member("a", nodes[2].certificate.encoded(), null), Long.MAX_VALUE, 0, true, aKey);
+            underOther = SignedRecord.sign(new Member("a", nodes[2].certificate.encoded(), null), Long.MAX_VALUE, 0, true, null, aKey);
         }
         cluster.sendGossip(GossipMessage.of(GossipMessage.NEWS,
                 List.of(new Record(a.self(), Long.MAX_VALUE, 0, true, underOther.signed())), null).encode(), a.overlay(), b);

@@ -88,6 +88,8 @@ final class LocalCluster {
         final List<String> events = new ArrayList<>();
         final List<Sent> sent = new ArrayList<>();
         final Map<String, Member> present = new LinkedHashMap<>();
+        /** Every member's plugin records as last told, this node's own among them. */
+        final Map<String, Map<String, byte[]>> records = new LinkedHashMap<>();
         final List<InetSocketAddress> seeds = new ArrayList<>();
         GossipNode core;
 
@@ -105,7 +107,7 @@ final class LocalCluster {
         void begin(InetSocketAddress advertise) {
             core = new GossipNode(new Member(name, certificate.encoded(), advertise), key, PROLOGUE, admission,
                     new GossipSettings(List.of(), TTL, INTERVAL, GossipSettings.DEFAULT_PORT), clock, this, this, drops,
-                    () -> seeds, LocalCluster::noDns);
+                    () -> seeds, LocalCluster::noDns, new OwnRecordSet(clock));
         }
 
         InetAddress overlay() {
@@ -157,6 +159,11 @@ final class LocalCluster {
         public void absent(Member member, String why) {
             present.remove(member.name());
             events.add("absent " + member.name() + ": " + why);
+        }
+
+        @Override
+        public void records(String member, Map<String, byte[]> records) {
+            this.records.put(member, records);
         }
 
         @Override

@@ -92,7 +92,7 @@ class MemberTableTest {
 
                 @Override
                 public void revoked(byte[] revocationList) {}
-            });
+            }, () -> 1L);
 
     @Test
     void aNewMemberIsPresentOnceAndItsNewsIsPassedOn() {

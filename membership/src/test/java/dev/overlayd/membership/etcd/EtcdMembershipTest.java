@@ -416,9 +416,7 @@ class EtcdMembershipTest {
         try (TcpRelay relay = new TcpRelay(etcd.url())) {
             Node a = join("a", LONG_TTL, relay.url());
             Node b = join("b", LONG_TTL);
-            String value = "{\"service\":\"web\",\"id\":\"3f2a9c1b7d4e:8080/tcp\",\"address\":\"100.64.12.34\","
-                    + "\"port\":8080,\"protocol\":\"tcp\",\"node\":\"node-0042\",\"tags\":[\"blue\",\"v2\"],"
-                    + "\"health\":\"passing\",\"since\":1796183040123}";
+            String value = new String(PublishedRecordTest.INSTANCE, StandardCharsets.UTF_8);
             publish(b, "discovery/warmup", value);
             a.told().awaitRecords("b", Map.of("discovery/warmup", value));
             int changes = 40;

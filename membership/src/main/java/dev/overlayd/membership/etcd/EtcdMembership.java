@@ -177,10 +177,13 @@ public final class EtcdMembership implements Membership {
         deliverOwn();
         if (!unreachable) {
             onControl(() -> {
-                try {
-                    writeRecords();
-                } catch (IOException e) {
-                    lost(e);
+                // etcd may have been found away while this waited: then the next tick writes it.
+                if (!unreachable) {
+                    try {
+                        writeRecords();
+                    } catch (IOException e) {
+                        lost(e);
+                    }
                 }
                 return null;
             });

@@ -306,6 +306,32 @@ class EtcdMembershipTest {
     }
 
     @Test
+    void recordsOfAMemberWithoutARecordAreHeldUntilItHasOneAndToldAgainWhenItComesBack() throws Exception {
+        Node a = join("a", LONG_TTL);
+        Node b = join("b", LONG_TTL);
+        TestCa.Node early = ca.node("early", 51820);
+        try (SigningKey key = early.signingKey()) {
+            writeRecord("early", "svc/web", PublishedRecord.signed("early", "svc/web", 1, bytes("up"), key));
+            // The watch reports in order: once a has b's record, it has had early's.
+            publish(b, "svc/db", "up");
+            a.told().awaitRecords("b", Map.of("svc/db", "up"));
+            assertEquals(List.of(), a.told().recordsHistory("early"), "no member record, nothing told");
+
+            write("early", MemberRecord.signed(early.member(), 2, key));
+            a.told().awaitPresent(early.member());
+            a.told().awaitRecords("early", Map.of("svc/web", "up"));
+
+            deleteMember("early");
+            a.told().awaitAbsent("early");
+            assertEquals(Map.of(), a.told().records("early"));
+            write("early", MemberRecord.signed(early.member(), 3, key));
+            Recorder.await("early's records told again", () -> a.told().recordsHistory("early").size() == 2,
+                    () -> "told " + a.told().recordsHistory("early"));
+            assertEquals(Map.of("svc/web", "up"), a.told().records("early"));
+        }
+    }
+
+    @Test
     void recordsForgedByWhoeverCanWriteEtcdAreIgnoredCountedAndRepairedByTheirMember() throws Exception {
         Node a = join("a", SHORT_TTL);
         Node b = join("b", SHORT_TTL);
@@ -550,6 +576,12 @@ class EtcdMembershipTest {
                 : ByteSequence.from((String) value, StandardCharsets.UTF_8);
         try (Client client = Client.builder().endpoints(etcd.url()).build()) {
             client.getKVClient().put(key(name), bytes).get();
+        }
+    }
+
+    private void deleteMember(String name) throws Exception {
+        try (Client client = Client.builder().endpoints(etcd.url()).build()) {
+            client.getKVClient().delete(key(name)).get();
         }
     }
 

@@ -28,6 +28,11 @@ sealed interface MembershipEvent {
         public void deliverTo(MembershipListener listener) {
             listener.records(member, records);
         }
+
+        @Override
+        public String toString() {
+            return member + "'s records " + records.keySet();
+        }
     }
 
     record Revoked(byte[] revocationList) implements MembershipEvent {

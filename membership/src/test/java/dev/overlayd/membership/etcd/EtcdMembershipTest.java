@@ -433,41 +433,42 @@ class EtcdMembershipTest {
     }
 
     /**
-     * Not a check: what a change of one record costs, for issue 13's estimate. Bytes written per change
-     * (key and value), and what each watching node receives from etcd per change (gRPC, HTTP/2 and
-     * all, as TCP payload through the relay).
+     * Not a check: what a change of one record costs, for issue 13's estimate: the bytes written
+     * (key and value), what the writing node sends and receives, and what every other node receives
+     * from etcd per change, gRPC, HTTP/2 and all, as TCP payload through relays.
      */
     @Test
     void whatARecordCostsPerChange() throws Exception {
-        try (TcpRelay relay = new TcpRelay(etcd.url())) {
-            Node a = join("a", LONG_TTL, relay.url());
-            Node b = join("b", LONG_TTL);
+        try (TcpRelay toA = new TcpRelay(etcd.url()); TcpRelay toB = new TcpRelay(etcd.url())) {
+            Node a = join("a", LONG_TTL, toA.url());
+            Node b = join("b", LONG_TTL, toB.url());
             String value = new String(PublishedRecordTest.INSTANCE, StandardCharsets.UTF_8);
             publish(b, "discovery/warmup", value);
             a.told().awaitRecords("b", Map.of("discovery/warmup", value));
             int changes = 40;
             Map<String, String> expected = new java.util.TreeMap<>(Map.of("discovery/warmup", value));
-            long received = relay.bytesFromTarget();
-            for (int i = 0; i < changes; i++) {
-                String key = String.format("discovery/%012x:8080/tcp", i);
-                publish(b, key, value);
-                expected.put(key, value);
-                a.told().awaitRecords("b", expected);
+            for (String change : List.of("put", "delete")) {
+                long aIn = toA.bytesFromTarget();
+                long bOut = toB.bytesToTarget();
+                long bIn = toB.bytesFromTarget();
+                for (int i = 0; i < changes; i++) {
+                    String key = String.format("discovery/%012x:8080/tcp", i);
+                    publish(b, key, change.equals("put") ? value : null);
+                    if (change.equals("put")) {
+                        expected.put(key, value);
+                    } else {
+                        expected.remove(key);
+                    }
+                    a.told().awaitRecords("b", expected);
+                }
+                System.out.printf("record costs per %s: writer sends %d B, receives %d B; every other node receives %d B%n",
+                        change, (toB.bytesToTarget() - bOut) / changes, (toB.bytesFromTarget() - bIn) / changes,
+                        (toA.bytesFromTarget() - aIn) / changes);
             }
-            long perPut = (relay.bytesFromTarget() - received) / changes;
-            received = relay.bytesFromTarget();
-            for (int i = 0; i < changes; i++) {
-                String key = String.format("discovery/%012x:8080/tcp", i);
-                publish(b, key, null);
-                expected.remove(key);
-                a.told().awaitRecords("b", expected);
-            }
-            long perDelete = (relay.bytesFromTarget() - received) / changes;
             String key = settings(LONG_TTL, etcd.url()).recordKey("b", "discovery/3f2a9c1b7d4e:8080/tcp");
             int stored = readRecord("b", "discovery/warmup").length;
-            System.out.printf("record costs: value %d B; written per change: key %d B + value %d B = %d B;"
-                    + " watch bytes received per node: %d B per put, %d B per delete%n",
-                    value.length(), key.length(), stored, key.length() + stored, perPut, perDelete);
+            System.out.printf("record costs: value %d B; written per put: key %d B + value %d B = %d B%n",
+                    value.length(), key.length(), stored, key.length() + stored);
         }
     }
 

@@ -21,6 +21,7 @@ final class TcpRelay implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong fromTarget = new AtomicLong();
+    private final AtomicLong toTarget = new AtomicLong();
     private volatile boolean cut;
 
     TcpRelay(URI target) throws IOException {
@@ -36,6 +37,11 @@ final class TcpRelay implements AutoCloseable {
     /** The bytes etcd sent through the relay so far, TCP payload only. */
     long bytesFromTarget() {
         return fromTarget.get();
+    }
+
+    /** The bytes sent to etcd through the relay so far, TCP payload only. */
+    long bytesToTarget() {
+        return toTarget.get();
     }
 
     void cut() {
@@ -68,7 +74,7 @@ final class TcpRelay implements AutoCloseable {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 open.add(client);
                 open.add(upstream);
-                Thread.ofVirtual().start(() -> pump(client, upstream, new AtomicLong()));
+                Thread.ofVirtual().start(() -> pump(client, upstream, toTarget));
                 Thread.ofVirtual().start(() -> pump(upstream, client, fromTarget));
             } catch (IOException e) {
                 // Cut off, or etcd refused: the client sees its connection close.

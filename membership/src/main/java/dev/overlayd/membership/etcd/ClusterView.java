@@ -1,6 +1,5 @@
 package dev.overlayd.membership.etcd;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.overlayd.peers.HostPort;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
@@ -12,11 +11,9 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -38,8 +35,6 @@ import java.util.logging.Logger;
  */
 final class ClusterView {
     private static final Logger LOG = Logger.getLogger(ClusterView.class.getName());
-    /** Keys whose ignored records were logged; past this many, the rest are only counted. */
-    private static final int MAX_LOGGED_KEYS = 256;
 
     private final EtcdSettings settings;
     private final String self;
@@ -47,7 +42,9 @@ final class ClusterView {
     private final Map<String, Member> others = new ConcurrentHashMap<>();
     /** The newest version seen of each node, kept after it leaves, so that its old records stay old. */
     private final Map<String, Long> versions = new HashMap<>();
-    private final Set<String> logged = new HashSet<>();
+    /** The key each present node signs with, the one its certificate binds: what its records are checked against. */
+    private final Map<String, VerifyingKey> signingKeys = new HashMap<>();
+    private final IgnoredKeys logged = new IgnoredKeys(LOG);
     private final AtomicLong ignored = new AtomicLong();
     private byte[] revocationList;
 
@@ -64,6 +61,11 @@ final class ClusterView {
     /** How many records were ignored: unreadable, of an unknown format, refused, forged or replayed. */
     long ignored() {
         return ignored.get();
+    }
+
+    /** The signing key of the node {@code name} while its record is held; null for a static host or an absent member. */
+    VerifyingKey signingKey(String name) {
+        return signingKeys.get(name);
     }
 
     boolean isSelf(String key) {
@@ -104,6 +106,7 @@ final class ClusterView {
             return List.of();
         }
         Member gone = others.remove(name);
+        signingKeys.remove(name);
         return gone == null ? List.of() : List.of(new MembershipEvent.Absent(gone, why));
     }
 
@@ -157,6 +160,7 @@ final class ClusterView {
         }
         Member member = new Member(name, read.certificate(), MemberRecord.endpoint(statement.endpoint()));
         versions.put(name, statement.version());
+        signingKeys.put(name, key);
         return member;
     }
 
@@ -168,20 +172,14 @@ final class ClusterView {
         }
         String endpoint = cert.endpoint().orElseThrow(() -> new IOException("static host certificate names no endpoint"));
         // A host name in the certificate is resolved here, once per record: peers are configured with addresses.
-        return new Member(name, read.certificate(), HostPort.parse(endpoint).resolve());
+        Member host = new Member(name, read.certificate(), HostPort.parse(endpoint).resolve());
+        signingKeys.remove(name);
+        return host;
     }
 
     private void ignore(String key, String why) {
         ignored.incrementAndGet();
-        if (logged.size() < MAX_LOGGED_KEYS && logged.add(key)) {
-            // The key and the reason may hold whatever a writer to etcd put there: escaped, one line.
-            LOG.warning("etcd: ignoring the record at " + escaped(key) + ": " + escaped(why)
-                    + " (further records ignored at this key are only counted)");
-        }
-    }
-
-    private static String escaped(String text) {
-        return new String(JsonStringEncoder.getInstance().quoteAsString(text));
+        logged.log("record", key, why);
     }
 
     private static byte[] hex(String text) throws IOException {

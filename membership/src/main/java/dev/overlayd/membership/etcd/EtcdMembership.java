@@ -8,8 +8,12 @@ import dev.overlayd.membership.identity.SigningKey;
 import io.etcd.jetcd.Watch;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,9 +29,10 @@ import java.util.logging.Logger;
 /**
  * Membership kept in etcd. Each node's record, signed by the node, sits at
  * {@code /overlayd/<cluster>/members/<name>} on a lease the node renews, so a node that stops renewing
- * disappears after the TTL; the CRL sits at
- * {@code /overlayd/<cluster>/revocations}. One watch on the cluster's prefix tells every node about
- * every change.
+ * disappears after the TTL; its plugins' records, each signed by it too, sit at
+ * {@code /overlayd/<cluster>/records/<name>/<key>} on the same lease, so they go with it, at once
+ * when it leaves (the lease revoked); the CRL sits at {@code /overlayd/<cluster>/revocations}. One
+ * watch on the cluster's prefix tells every node about every change.
  *
  * <p>etcd going away must not take the overlay down with it: while etcd cannot be reached the node
  * keeps the members it knows and says so once; when etcd answers again it renews or re-creates its
@@ -46,12 +51,19 @@ public final class EtcdMembership implements Membership {
     private final CaAdmission admission;
     private final Clock clock;
 
+    private final OwnRecords own = new OwnRecords();
+
     private volatile Member self;
     private volatile ClusterView view;
+    private volatile RecordsView records;
     private volatile boolean stopped;
     private MembershipListener listener;
-    private ScheduledExecutorService control;
     private ExecutorService callbacks;
+    /** Set once start has made everything the other methods use. */
+    private volatile ScheduledExecutorService control;
+    /** Since when etcd has not answered, and since when the watch has been down; null while they are fine. */
+    private volatile Instant unreachableSince;
+    private volatile Instant watchDownSince;
 
     // Owned by the control thread.
     private EtcdSession session;
@@ -63,7 +75,7 @@ public final class EtcdMembership implements Membership {
     private long revision;
     private Watch.Watcher watcher;
     private int watchGeneration;
-    private boolean unreachable;
+    private volatile boolean unreachable;
     private boolean warnedOverwritten;
 
     /**
@@ -91,14 +103,19 @@ public final class EtcdMembership implements Membership {
         }
         this.self = self;
         this.listener = listener;
-        this.view = new ClusterView(settings, self.name(), admission);
-        control = Executors.newSingleThreadScheduledExecutor(daemon("overlayd-etcd-" + self.name()));
+        ClusterView view = new ClusterView(settings, self.name(), admission);
+        this.view = view;
+        this.records = new RecordsView(settings, view::signingKey);
         callbacks = Executors.newSingleThreadExecutor(daemon("overlayd-etcd-" + self.name() + "-events"));
+        control = Executors.newSingleThreadScheduledExecutor(daemon("overlayd-etcd-" + self.name()));
         try {
             onControl(() -> {
                 connectPatiently();
                 return null;
             });
+            if (!own.values().isEmpty()) {
+                deliverOwn();
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw new IOException("etcd at " + settings.endpoints() + ": cannot join cluster " + settings.cluster()
@@ -122,7 +139,7 @@ public final class EtcdMembership implements Membership {
             this.self = self;
             republish = true;
             try {
-                publish();
+                publishSelf();
             } catch (IOException e) {
                 lost(e);
                 throw new IOException(e.getMessage() + " (the record is written when etcd is back)", e);
@@ -140,12 +157,40 @@ public final class EtcdMembership implements Membership {
         putForever(settings.memberKey(host.name()), MemberRecord.staticHost(host));
     }
 
-    /** Writes the revocation list; every node, this one included, hears of it through its watch. */
+    /**
+     * Writes one of this node's records under its lease, signed, with a version higher than any
+     * before; null deletes it. The listener hears this node's records at once. Before the start the
+     * record is kept for it; while etcd cannot be reached it is kept and written when etcd is back
+     * (see {@link #unsettled}), and this returns without waiting for that.
+     */
     @Override
     public void publish(String key, byte[] value) throws IOException {
-        throw new IOException("records are not carried by this backend yet");
+        if (stopped) {
+            throw new IOException("etcd membership is closed");
+        }
+        if (!own.set(key, value)) {
+            return;
+        }
+        if (control == null) {
+            return;
+        }
+        deliverOwn();
+        if (!unreachable) {
+            onControl(() -> {
+                // etcd may have been found away while this waited: then the next tick writes it.
+                if (!unreachable) {
+                    try {
+                        writeRecords();
+                    } catch (IOException e) {
+                        lost(e);
+                    }
+                }
+                return null;
+            });
+        }
     }
 
+    /** Writes the revocation list; every node, this one included, hears of it through its watch. */
     @Override
     public void revoke(byte[] revocationList) throws IOException {
         putForever(settings.revocationsKey(), revocationList.clone());
@@ -163,10 +208,44 @@ public final class EtcdMembership implements Membership {
         });
     }
 
-    /** How many records this node ignored: see {@link ClusterView}. */
+    /** How many member records this node ignored: see {@link ClusterView}. */
     public long ignoredRecords() {
         ClusterView view = this.view;
         return view == null ? 0 : view.ignored();
+    }
+
+    /** The member records and records ({@link RecordsView.Drop}) this node ignored, by why. */
+    @Override
+    public Map<String, Long> drops() {
+        RecordsView records = this.records;
+        if (records == null) {
+            return Map.of();
+        }
+        Map<String, Long> drops = new LinkedHashMap<>();
+        drops.put("member-record-ignored", ignoredRecords());
+        drops.putAll(records.drops());
+        return drops;
+    }
+
+    /**
+     * While etcd cannot be reached or the watch is down, under "etcd": since when, as of when the
+     * records held are, and how many of this node's record changes are not written yet.
+     */
+    @Override
+    public Map<String, String> unsettled() {
+        Instant unreachable = unreachableSince;
+        Instant down = watchDownSince;
+        if (unreachable == null && down == null) {
+            return Map.of();
+        }
+        StringBuilder why = new StringBuilder();
+        why.append(unreachable != null ? "unreachable since " + unreachable : "watch down since " + down + ", resuming");
+        why.append("; records as of ").append(down != null ? down : unreachable);
+        int pending = own.pendingCount();
+        if (pending > 0) {
+            why.append("; ").append(pending).append(" of this node's record changes not written yet");
+        }
+        return Map.of("etcd", why.toString());
     }
 
     @Override
@@ -269,35 +348,72 @@ public final class EtcdMembership implements Membership {
             }
             lease = session.grant(settings.ttl());
             republish = true;
+            own.lost();
         }
-        publish();
+        publishSelf();
         if (watcher == null) {
             if (reread) {
                 reread(session);
             }
             int generation = ++watchGeneration;
             watcher = session.watch(settings.prefix(), revision + 1, new WatchHandler(generation));
+            watchDownSince = null;
         }
+        writeRecords();
         if (unreachable) {
             unreachable = false;
+            unreachableSince = null;
             LOG.info(self.name() + ": etcd is reachable again, following cluster " + settings.cluster());
         }
     }
 
-    private void publish() throws IOException {
+    private void publishSelf() throws IOException {
         if (republish) {
-            // Each record newer than the last, also one written after a restart: others ignore older ones.
-            version = Math.max(clock.millis(), version + 1);
             publishedRevision = connected().put(settings.memberKey(self.name()),
-                    MemberRecord.signed(self, version, signingKey), lease);
+                    MemberRecord.signed(self, nextVersion(), signingKey), lease);
             republish = false;
         }
+    }
+
+    /** Brings this node's records in etcd in line with what it publishes; only once it has a lease. */
+    private void writeRecords() throws IOException {
+        if (lease == 0) {
+            return;
+        }
+        for (OwnRecords.Pending pending : own.pending()) {
+            String key = settings.recordKey(self.name(), pending.key());
+            if (pending.value() == null) {
+                own.wrote(pending, null, connected().delete(key));
+            } else {
+                byte[] stored = PublishedRecord.signed(self.name(), pending.key(), nextVersion(), pending.value(),
+                        signingKey);
+                own.wrote(pending, stored, connected().put(key, stored, lease));
+            }
+        }
+    }
+
+    /** Each record newer than the last, also one written after a restart: others ignore older ones. */
+    private long nextVersion() {
+        version = Math.max(clock.millis(), version + 1);
+        return version;
     }
 
     /** Replaces the view with the cluster as etcd has it now, reporting the differences. */
     private void reread(EtcdSession session) throws IOException {
         EtcdSession.Snapshot snapshot = session.read(settings.prefix());
-        deliver(view.reread(snapshot.keys(), "its record was gone when the cluster was read again"));
+        List<MembershipEvent> events = new ArrayList<>(
+                members(view.reread(snapshot.keys(), "its record was gone when the cluster was read again")));
+        records.reread(snapshot.keys(), self.name());
+        Map<String, byte[]> mine = new LinkedHashMap<>();
+        snapshot.keys().forEach((key, value) -> {
+            RecordsView.Path path = records.path(key);
+            if (path != null && path.member().equals(self.name())) {
+                mine.put(path.key(), value);
+            }
+        });
+        own.reread(mine);
+        events.addAll(records.report());
+        deliver(events);
         revision = snapshot.revision();
         reread = false;
     }
@@ -306,6 +422,7 @@ public final class EtcdMembership implements Membership {
     private void lost(IOException cause) {
         if (!unreachable && !stopped) {
             unreachable = true;
+            unreachableSince = now();
             LOG.warning(self.name() + ": etcd unreachable, keeping the members known (" + view.others().size()
                     + " besides this node) until it is back: " + cause.getMessage());
         }
@@ -333,14 +450,28 @@ public final class EtcdMembership implements Membership {
         if (watcher != null) {
             watcher.close();
             watcher = null;
+            watchDownSince = now();
         }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
     private void changed(List<EtcdSession.Change> changes) {
         List<MembershipEvent> events = new ArrayList<>();
         for (EtcdSession.Change change : changes) {
             revision = Math.max(revision, change.revision());
-            if (view.isSelf(change.key())) {
+            RecordsView.Path path = records.path(change.key());
+            if (path != null) {
+                if (path.member().equals(self.name())) {
+                    own.observed(path.key(), change.value(), change.revision());
+                } else if (change.value() != null) {
+                    records.put(path, change.key(), change.value());
+                } else {
+                    records.delete(path);
+                }
+            } else if (view.isSelf(change.key())) {
                 // Deleted or overwritten behind this node's back (an operator, a lease lost earlier, an
                 // old record written again): the next tick writes it again. An older change, replayed
                 // after an outage, is already repaired.
@@ -353,12 +484,25 @@ public final class EtcdMembership implements Membership {
                     }
                 }
             } else if (change.value() != null) {
-                events.addAll(view.put(change.key(), change.value()));
+                events.addAll(members(view.put(change.key(), change.value())));
             } else {
-                events.addAll(view.delete(change.key(), "its record was removed (it left, or its TTL ran out)"));
+                events.addAll(members(view.delete(change.key(), "its record was removed (it left, or its TTL ran out)")));
             }
         }
+        events.addAll(records.report());
         deliver(events);
+    }
+
+    /** Has the records of each member that came, changed or went judged again under its record now. */
+    private List<MembershipEvent> members(List<MembershipEvent> events) {
+        for (MembershipEvent event : events) {
+            switch (event) {
+                case MembershipEvent.Present present -> records.refresh(present.member().name());
+                case MembershipEvent.Absent absent -> records.refresh(absent.member().name());
+                default -> {}
+            }
+        }
+        return events;
     }
 
     private void watchLost(Throwable cause, boolean compacted) {
@@ -368,15 +512,29 @@ public final class EtcdMembership implements Membership {
         LOG.fine(() -> self.name() + ": etcd watch ended, resuming next tick: " + cause);
     }
 
-    private void deliver(List<MembershipEvent> events) {
-        for (MembershipEvent event : events) {
+    /** Tells the listener this node's records as they are when it gets to it, so the last change is the last told. */
+    private void deliverOwn() {
+        String name = self.name();
+        deliver(() -> listener.records(name, own.values()), "this node's records");
+    }
+
+    private void deliver(Runnable call, Object what) {
+        try {
             callbacks.execute(() -> {
                 try {
-                    event.deliverTo(listener);
+                    call.run();
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, self.name() + ": membership listener failed on " + event, e);
+                    LOG.log(Level.WARNING, self.name() + ": membership listener failed on " + what, e);
                 }
             });
+        } catch (RejectedExecutionException e) {
+            // Closed meanwhile: nobody listens any more.
+        }
+    }
+
+    private void deliver(List<MembershipEvent> events) {
+        for (MembershipEvent event : events) {
+            deliver(() -> event.deliverTo(listener), event);
         }
     }
 

@@ -102,7 +102,12 @@ final class EtcdSession implements AutoCloseable {
                 .getHeader().getRevision();
     }
 
-    Snapshot read(String prefix) throws IOException {
+    /** Deletes {@code key}; returns the revision etcd is at after it. */
+    long delete(String key) throws IOException {
+        return await("deleting " + key, client.getKVClient().delete(bytes(key))).getHeader().getRevision();
+    }
+
+        Snapshot read(String prefix) throws IOException {
         GetResponse response = await("reading " + prefix,
                 client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
         Map<String, byte[]> keys = new LinkedHashMap<>();

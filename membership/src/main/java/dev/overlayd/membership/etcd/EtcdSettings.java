@@ -53,6 +53,15 @@ public record EtcdSettings(List<URI> endpoints, String cluster, Duration ttl, Et
         return prefix() + "members/";
     }
 
+    /** Where a node's records are: {@code records/<member>/<key>}, each key attached to that node's lease. */
+    String recordKey(String member, String key) {
+        return recordsPrefix() + member + "/" + key;
+    }
+
+    String recordsPrefix() {
+        return prefix() + "records/";
+    }
+
     String revocationsKey() {
         return prefix() + "revocations";
     }

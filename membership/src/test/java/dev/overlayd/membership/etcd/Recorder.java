@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.MembershipListener;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -24,6 +26,9 @@ final class Recorder implements MembershipListener {
     private final List<byte[]> revoked = new CopyOnWriteArrayList<>();
     private final List<String> history = new CopyOnWriteArrayList<>();
     private final List<Member> presented = new CopyOnWriteArrayList<>();
+    /** Each member's records as last told, in text; dropped when it is absent, as ClusterPeers drops them. */
+    private final Map<String, Map<String, String>> records = new ConcurrentHashMap<>();
+    private final List<Map.Entry<String, Map<String, String>>> recordsTold = new CopyOnWriteArrayList<>();
 
     @Override
     public void present(Member member) {
@@ -35,8 +40,32 @@ final class Recorder implements MembershipListener {
     @Override
     public void absent(Member member, String why) {
         present.remove(member.name(), member);
+        records.remove(member.name());
         absent.add(member.name());
         history.add("absent " + member + ": " + why);
+    }
+
+    @Override
+    public void records(String member, Map<String, byte[]> now) {
+        Map<String, String> text = new TreeMap<>();
+        now.forEach((key, value) -> text.put(key, new String(value, StandardCharsets.UTF_8)));
+        records.put(member, Map.copyOf(text));
+        recordsTold.add(Map.entry(member, Map.copyOf(text)));
+        history.add("records " + member + " " + text);
+    }
+
+    /** The records last told of {@code member} (as UTF-8 text), empty when none or it is absent. */
+    Map<String, String> records(String member) {
+        return records.getOrDefault(member, Map.of());
+    }
+
+    void awaitRecords(String member, Map<String, String> expected) {
+        await("records of " + member + " " + expected, () -> expected.equals(records(member)));
+    }
+
+    /** Every record set told of {@code member}, in order. */
+    List<Map<String, String>> recordsHistory(String member) {
+        return recordsTold.stream().filter(e -> e.getKey().equals(member)).map(Map.Entry::getValue).toList();
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on 127.0.0.1 in front of etcd, for a node that must lose etcd while the others keep it:
@@ -19,6 +20,8 @@ final class TcpRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong fromTarget = new AtomicLong();
+    private final AtomicLong toTarget = new AtomicLong();
     private volatile boolean cut;
 
     TcpRelay(URI target) throws IOException {
@@ -29,6 +32,16 @@ final class TcpRelay implements AutoCloseable {
 
     URI url() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    /** The bytes etcd sent through the relay so far, TCP payload only. */
+    long bytesFromTarget() {
+        return fromTarget.get();
+    }
+
+    /** The bytes sent to etcd through the relay so far, TCP payload only. */
+    long bytesToTarget() {
+        return toTarget.get();
     }
 
     void cut() {
@@ -61,8 +74,8 @@ final class TcpRelay implements AutoCloseable {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 open.add(client);
                 open.add(upstream);
-                Thread.ofVirtual().start(() -> pump(client, upstream));
-                Thread.ofVirtual().start(() -> pump(upstream, client));
+                Thread.ofVirtual().start(() -> pump(client, upstream, toTarget));
+                Thread.ofVirtual().start(() -> pump(upstream, client, fromTarget));
             } catch (IOException e) {
                 // Cut off, or etcd refused: the client sees its connection close.
                 closeQuietly(client);
@@ -70,9 +83,13 @@ final class TcpRelay implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, AtomicLong count) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            in.transferTo(out);
+            byte[] buffer = new byte[16384];
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                out.write(buffer, 0, n);
+                count.addAndGet(n);
+            }
         } catch (IOException closed) {
             // Either side went away: both are closed below.
         } finally {

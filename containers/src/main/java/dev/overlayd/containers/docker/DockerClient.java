@@ -48,14 +48,15 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
- * The few calls of the Docker Engine API the attach agent needs, over dockerd's Unix socket.
- * Netty rather than docker-java: Netty is already the project's I/O library (the driver serves its
+ * The few calls of the Docker Engine API the attach agent and the service registration need,
+ * over dockerd's Unix socket. Netty rather than docker-java: Netty is already the project's I/O library (the driver serves its
  * socket with it), only eight endpoints are used, and docker-java brings a large dependency tree
  * and a model of its own for them. One connection per request (dockerd's are cheap, and a failed
  * one then never poisons the next); the events stream holds its own.
  *
  * <p>Calls block for at most {@link #TIMEOUT_SECONDS} and are made from one thread at a time
- * (the agent's); {@link #negotiate} must come first.
+ * (its user's: the attach agent and the registration have one each); {@link #negotiate} must
+ * come first.
  */
 public final class DockerClient implements AutoCloseable {
     public static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
@@ -115,9 +116,17 @@ public final class DockerClient implements AutoCloseable {
 
     /** GET /containers/json?all=1: the ids of every container, running or not. */
     public List<String> containerIds() throws IOException {
-        JsonNode list = call(HttpMethod.GET, "/containers/json?all=1", null);
+        return ids("/containers/json?all=1");
+    }
+
+    /** GET /containers/json: the ids of the containers running (or paused) now. */
+    public List<String> runningContainerIds() throws IOException {
+        return ids("/containers/json");
+    }
+
+    private List<String> ids(String path) throws IOException {
         List<String> ids = new ArrayList<>();
-        list.forEach(c -> ids.add(c.path("Id").asText()));
+        call(HttpMethod.GET, path, null).forEach(c -> ids.add(c.path("Id").asText()));
         return ids;
     }
 
@@ -158,16 +167,24 @@ public final class DockerClient implements AutoCloseable {
         call(HttpMethod.POST, "/networks/" + encode(network) + "/disconnect", body);
     }
 
-    /**
-     * GET /events filtered to containers' {@code actions}: returns once dockerd has answered (so
-     * nothing that happens after the return is missed), then hands each event to {@code onEvent}
-     * and, once, the end of the stream (a close, dockerd gone, bad data) to {@code onEnd}, both on
-     * the client's I/O thread. Closing the stream ends it without calling {@code onEnd}.
-     */
+    /** {@link #events} of containers only. */
     public EventStream containerEvents(List<String> actions, Consumer<DockerEvent> onEvent, Consumer<IOException> onEnd)
             throws IOException {
+        return events(List.of("container"), actions, onEvent, onEnd);
+    }
+
+    /**
+     * GET /events filtered to {@code types} ("container", "network", ...) and {@code actions} of
+     * any of them ("start", "connect"; "health_status" takes in each "health_status: healthy"):
+     * returns once dockerd has answered (so nothing that happens after the return is missed), then
+     * hands each event to {@code onEvent} and, once, the end of the stream (a close, dockerd gone,
+     * bad data) to {@code onEnd}, both on the client's I/O thread. Closing the stream ends it
+     * without calling {@code onEnd}.
+     */
+    public EventStream events(List<String> types, List<String> actions, Consumer<DockerEvent> onEvent,
+                              Consumer<IOException> onEnd) throws IOException {
         ObjectNode filters = JSON.createObjectNode();
-        filters.putArray("type").add("container");
+        types.forEach(filters.putArray("type")::add);
         actions.forEach(filters.putArray("event")::add);
         String path = prefix + "/events?filters=" + URLEncoder.encode(filters.toString(), StandardCharsets.UTF_8);
         EventLines lines = new EventLines(onEvent, onEnd);

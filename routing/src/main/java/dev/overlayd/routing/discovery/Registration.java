@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -183,15 +184,7 @@ public final class Registration implements AutoCloseable {
             }
         }
         for (String id : running) {
-            try {
-                consider(id);
-            } catch (IOException e) {
-                if (!(e instanceof DockerException)) {
-                    // dockerd gone ends the resync; an answer now means the failure was this container's own.
-                    docker.negotiate();
-                }
-                skipWhole(id, id, "inspecting it failed: " + e.getMessage());
-            }
+            considerOrSkip(id);
         }
         showStatus();
     }
@@ -205,15 +198,29 @@ public final class Registration implements AutoCloseable {
             if (event.type().equals("container") && event.action().equals("die")) {
                 withdraw(id);
             } else {
-                consider(id);
+                considerOrSkip(id);
             }
-        } catch (DockerException e) {
-            LOG.warning("discovery: " + event.action() + " of container " + shortId(id) + ": " + e.getMessage());
         } catch (IOException e) {
             // dockerd is going: the stream's end says so, once; the resync after the reconnect redoes this.
             LOG.fine("discovery: " + event.action() + " of container " + shortId(id) + ": " + e.getMessage());
         }
         showStatus();
+    }
+
+    /**
+     * {@link #consider}, and a failure that is the container's own (dockerd refused, or its inspect
+     * was too large to read, while dockerd still answers) shown as its skip; dockerd gone is thrown.
+     */
+    private void considerOrSkip(String id) throws IOException {
+        try {
+            consider(id);
+        } catch (IOException e) {
+            if (!(e instanceof DockerException)) {
+                docker.negotiate();
+            }
+            Registered known = containers.get(id);
+            skipWhole(id, known == null ? shortId(id) : known.name(), "inspecting it failed: " + e.getMessage());
+        }
     }
 
     private void consider(String id) throws IOException {
@@ -240,9 +247,10 @@ public final class Registration implements AutoCloseable {
         for (ServiceNaming.Offered offered : plan.offered()) {
             String key = InstanceRecord.key(container.id(), offered.port(), offered.protocol());
             ServiceInstance had = sameRun ? before.instances().get(key) : null;
-            Instant since = had == null
+            // In milliseconds, as the record keeps it.
+            Instant since = (had == null
                     ? Objects.requireNonNullElseGet(container.startedAt(), clock::instant)
-                    : had.health() == health ? had.since() : clock.instant();
+                    : had.health() == health ? had.since() : clock.instant()).truncatedTo(ChronoUnit.MILLIS);
             ServiceInstance instance = new ServiceInstance(offered.service(),
                     self.name() + ":" + container.name() + ":" + offered.port()
                             + (offered.protocol().equals("tcp") ? "" : "/" + offered.protocol()),
@@ -342,7 +350,7 @@ public final class Registration implements AutoCloseable {
         if (instance == null) {
             LOG.info("discovery: withdrew " + old.id());
         } else {
-            LOG.info("discovery: " + instance.id() + " is " + instance.service() + " at "
+            LOG.info("discovery: registered " + instance.id() + " (service " + instance.service() + ") at "
                     + instance.address().getHostAddress() + ":" + instance.port() + "/" + instance.protocol() + ", "
                     + instance.health().name().toLowerCase(Locale.ROOT));
         }

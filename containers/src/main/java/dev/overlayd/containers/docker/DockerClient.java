@@ -33,6 +33,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -61,6 +62,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 public final class DockerClient implements AutoCloseable {
     public static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
     static final long TIMEOUT_SECONDS = 30;
+    /** The largest reply read: an inspect is a few KiB, unless a container's labels or environment are huge. */
+    private static final int MAX_REPLY = 16 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path socket;
@@ -280,7 +283,7 @@ public final class DockerClient implements AutoCloseable {
         Channel channel = open(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20),
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_REPLY),
                         new SimpleChannelInboundHandler<FullHttpResponse>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
@@ -296,7 +299,11 @@ public final class DockerClient implements AutoCloseable {
 
                             @Override
                             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                reply.completeExceptionally(cause);
+                                // Netty's own text of it quotes the whole response.
+                                reply.completeExceptionally(cause instanceof TooLongFrameException
+                                        ? new IOException("dockerd's reply to " + method + " " + path + " is over "
+                                                + (MAX_REPLY >> 20) + " MiB")
+                                        : cause);
                                 ctx.close();
                             }
                         });

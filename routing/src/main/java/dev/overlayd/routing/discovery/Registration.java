@@ -34,12 +34,14 @@ import dev.overlayd.node.plugin.NodeIdentity;
 /**
  * Registers this node's running containers as service instances (one per exposed port, named by
  * {@link ServiceNaming}) at their overlay address, the one in the node's container subnet. It
- * follows dockerd's events (a container's start, death, health and rename, and its connects to and
- * disconnects from networks, as its overlay address may come after its start) and resyncs fully
- * at start and on every reconnect of the stream: a container that dies is withdrawn at once, on
- * the event, without asking dockerd. While dockerd is away the instances published stay (their
- * containers may well run on) until the resync after the reconnect, retried with a backoff (0.5 s
- * doubling to 30 s). What it leaves out is in {@link #status}, and logged once per reason.
+ * follows dockerd's events (a container's start, death, health, rename, pause and unpause, and its
+ * connects to and disconnects from networks, as its overlay address may come after its start) and
+ * resyncs fully at start and on every reconnect of the stream: a container that dies is withdrawn
+ * at once, on the event, without asking dockerd; a paused one too. While dockerd is away the
+ * instances published stay (their containers may well run on) until the resync after the
+ * reconnect, retried with a backoff (0.5 s doubling to 30 s). A publish that fails (the membership
+ * backend refusing) is retried by a resync every 5 s until it works. What it leaves out is in
+ * {@link #status}, and logged once per reason.
  *
  * <p>Everything that talks to dockerd or the publisher runs on the registration's one thread, in order.
  */
@@ -47,7 +49,8 @@ public final class Registration implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Registration.class.getName());
     static final List<String> TYPES = List.of("container", "network");
     /** "health_status" takes in Docker's "health_status: healthy" and the rest; connect and disconnect are the network's. */
-    static final List<String> ACTIONS = List.of("start", "die", "health_status", "rename", "connect", "disconnect");
+    static final List<String> ACTIONS = List.of("start", "die", "health_status", "rename", "pause", "unpause", "connect",
+            "disconnect");
     private static final Duration PUBLISH_RETRY = Duration.ofSeconds(5);
 
     /** A running container as registered: its start, the instances published by record key, what was left out. */
@@ -72,6 +75,7 @@ public final class Registration implements AutoCloseable {
     private boolean connectedOnce;
     private boolean outageLogged;
     private boolean retryScheduled;
+    private boolean publishFailing;
     private String dockerState = "not connected yet";
     private volatile RegistrationStatus status = new RegistrationStatus(dockerState, List.of(), List.of());
     private volatile boolean closed;
@@ -339,13 +343,23 @@ public final class Registration implements AutoCloseable {
         try {
             publisher.publish(key, instance);
         } catch (IOException | RuntimeException e) {
-            LOG.warning("discovery: " + (instance == null ? "withdrawing " + old.id() : "publishing " + instance.id()) + " failed ("
-                    + e.getMessage() + "); retried in " + PUBLISH_RETRY.toSeconds() + " s");
+            String what = (instance == null ? "withdrawing " + old.id() : "publishing " + instance.id()) + " failed ("
+                    + e.getMessage() + ")";
+            if (publishFailing) {
+                LOG.fine("discovery: " + what);
+            } else {
+                publishFailing = true;
+                LOG.warning("discovery: " + what + "; retried every " + PUBLISH_RETRY.toSeconds() + " s until it works");
+            }
             if (!retryScheduled && !closed) {
                 retryScheduled = true;
                 thread.schedule(this::retry, PUBLISH_RETRY.toMillis(), TimeUnit.MILLISECONDS);
             }
             return false;
+        }
+        if (publishFailing) {
+            publishFailing = false;
+            LOG.info("discovery: publishing works again");
         }
         if (instance == null) {
             LOG.info("discovery: withdrew " + old.id());

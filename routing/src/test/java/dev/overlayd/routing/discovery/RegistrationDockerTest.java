@@ -61,6 +61,8 @@ class RegistrationDockerTest {
     private FakePluginContext context;
     private Registration registration;
     private SocketProxy proxy;
+    /** While set, the publisher fails, as a membership backend that cannot publish does. */
+    private volatile boolean refusing;
     private final LogCapture capture = new LogCapture();
 
     @BeforeAll
@@ -106,7 +108,12 @@ class RegistrationDockerTest {
     private Registration start(Path socket) {
         context = new FakePluginContext(SELF, state.resolve("discovery"));
         // As the discovery plugin connects it.
-        InstancePublisher publisher = (key, instance) -> context.publish(key, instance == null ? null : InstanceRecord.encode(instance));
+        InstancePublisher publisher = (key, instance) -> {
+            if (refusing) {
+                throw new IOException("the backend refuses");
+            }
+            context.publish(key, instance == null ? null : InstanceRecord.encode(instance));
+        };
         registration = new Registration(new DockerClient(socket), SELF, publisher, Clock.systemUTC());
         registration.start();
         await(() -> registration.status().docker().startsWith("connected"), "the registration connects to dockerd");
@@ -197,6 +204,24 @@ class RegistrationDockerTest {
         assertTrue(registration.status().instances().stream().anyMatch(i -> i.service().equals("ok81")),
                 "bang's port 81, named for itself, is registered: " + registration.status());
         assertEquals(1, capture.lines("tagged 80/tcp is not registered").size(), "said once");
+    }
+
+    @Test
+    void aFailedPublishIsRetriedUntilItWorksAndAPausedContainerIsWithdrawn() throws IOException {
+        start(host.socket());
+        refusing = true;
+        String key = InstanceRecord.key(run("retried", "100.64.1.60", "--label", "SERVICE_NAME=retried", "--expose", "80"),
+                80, "tcp");
+        await(() -> !capture.lines(Level.WARNING, "publishing node1:retried:80 failed").isEmpty(), "the failure is said");
+        assertFalse(published().containsKey(key));
+        refusing = false;
+        published(key);
+        assertEquals(1, capture.lines(Level.WARNING, "failed").size(), "said once: " + capture.lines(Level.WARNING, ""));
+
+        host.docker("pause", "retried");
+        await(() -> !published().containsKey(key), "retried is withdrawn while paused");
+        host.docker("unpause", "retried");
+        published(key);
     }
 
     /** Labels dockerd takes but the client will not read (over 16 MiB of inspect) skip that container alone. */

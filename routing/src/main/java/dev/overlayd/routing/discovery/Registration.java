@@ -182,8 +182,9 @@ public final class Registration implements AutoCloseable {
     /** Every running container considered again; those no longer running are withdrawn. */
     private void resync() throws IOException {
         List<String> running = docker.runningContainerIds();
+        Set<String> runningNow = Set.copyOf(running);
         for (String id : new ArrayList<>(containers.keySet())) {
-            if (!running.contains(id)) {
+            if (!runningNow.contains(id)) {
                 withdraw(id);
             }
         }
@@ -195,7 +196,7 @@ public final class Registration implements AutoCloseable {
 
     private void onEvent(DockerEvent event) {
         String id = event.type().equals("network") ? event.attributes().getOrDefault("container", "") : event.id();
-        if (id.isEmpty() || !List.of("container", "network").contains(event.type())) {
+        if (id.isEmpty() || !TYPES.contains(event.type())) {
             return;
         }
         try {
@@ -213,18 +214,24 @@ public final class Registration implements AutoCloseable {
 
     /**
      * {@link #consider}, and a failure that is the container's own (dockerd refused, or its inspect
-     * was too large to read, while dockerd still answers) shown as its skip; dockerd gone is thrown.
+     * was too large to read, while dockerd still answers; or what it says is beyond this code) shown
+     * as its skip; dockerd gone is thrown.
      */
     private void considerOrSkip(String id) throws IOException {
+        String reason;
         try {
             consider(id);
+            return;
         } catch (IOException e) {
             if (!(e instanceof DockerException)) {
                 docker.negotiate();
             }
-            Registered known = containers.get(id);
-            skipWhole(id, known == null ? shortId(id) : known.name(), "inspecting it failed: " + e.getMessage());
+            reason = "inspecting it failed: " + e.getMessage();
+        } catch (RuntimeException e) {
+            reason = "what dockerd says of it cannot be registered: " + e;
         }
+        Registered known = containers.get(id);
+        skipWhole(id, known == null ? shortId(id) : known.name(), reason);
     }
 
     private void consider(String id) throws IOException {

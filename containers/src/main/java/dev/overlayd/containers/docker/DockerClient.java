@@ -33,6 +33,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -48,18 +49,21 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
- * The few calls of the Docker Engine API the attach agent needs, over dockerd's Unix socket.
- * Netty rather than docker-java: Netty is already the project's I/O library (the driver serves its
+ * The few calls of the Docker Engine API the attach agent and the service registration need,
+ * over dockerd's Unix socket. Netty rather than docker-java: Netty is already the project's I/O library (the driver serves its
  * socket with it), only eight endpoints are used, and docker-java brings a large dependency tree
  * and a model of its own for them. One connection per request (dockerd's are cheap, and a failed
  * one then never poisons the next); the events stream holds its own.
  *
  * <p>Calls block for at most {@link #TIMEOUT_SECONDS} and are made from one thread at a time
- * (the agent's); {@link #negotiate} must come first.
+ * (its user's: the attach agent and the registration have one each); {@link #negotiate} must
+ * come first.
  */
 public final class DockerClient implements AutoCloseable {
     public static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
     static final long TIMEOUT_SECONDS = 30;
+    /** The largest reply read: an inspect is a few KiB, unless a container's labels or environment are huge. */
+    private static final int MAX_REPLY = 16 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path socket;
@@ -115,9 +119,17 @@ public final class DockerClient implements AutoCloseable {
 
     /** GET /containers/json?all=1: the ids of every container, running or not. */
     public List<String> containerIds() throws IOException {
-        JsonNode list = call(HttpMethod.GET, "/containers/json?all=1", null);
+        return ids("/containers/json?all=1");
+    }
+
+    /** GET /containers/json: the ids of the containers running (or paused) now. */
+    public List<String> runningContainerIds() throws IOException {
+        return ids("/containers/json");
+    }
+
+    private List<String> ids(String path) throws IOException {
         List<String> ids = new ArrayList<>();
-        list.forEach(c -> ids.add(c.path("Id").asText()));
+        call(HttpMethod.GET, path, null).forEach(c -> ids.add(c.path("Id").asText()));
         return ids;
     }
 
@@ -158,16 +170,24 @@ public final class DockerClient implements AutoCloseable {
         call(HttpMethod.POST, "/networks/" + encode(network) + "/disconnect", body);
     }
 
-    /**
-     * GET /events filtered to containers' {@code actions}: returns once dockerd has answered (so
-     * nothing that happens after the return is missed), then hands each event to {@code onEvent}
-     * and, once, the end of the stream (a close, dockerd gone, bad data) to {@code onEnd}, both on
-     * the client's I/O thread. Closing the stream ends it without calling {@code onEnd}.
-     */
+    /** {@link #events} of containers only. */
     public EventStream containerEvents(List<String> actions, Consumer<DockerEvent> onEvent, Consumer<IOException> onEnd)
             throws IOException {
+        return events(List.of("container"), actions, onEvent, onEnd);
+    }
+
+    /**
+     * GET /events filtered to {@code types} ("container", "network", ...) and {@code actions} of
+     * any of them ("start", "connect"; "health_status" takes in each "health_status: healthy"):
+     * returns once dockerd has answered (so nothing that happens after the return is missed), then
+     * hands each event to {@code onEvent} and, once, the end of the stream (a close, dockerd gone,
+     * bad data) to {@code onEnd}, both on the client's I/O thread. Closing the stream ends it
+     * without calling {@code onEnd}.
+     */
+    public EventStream events(List<String> types, List<String> actions, Consumer<DockerEvent> onEvent,
+                              Consumer<IOException> onEnd) throws IOException {
         ObjectNode filters = JSON.createObjectNode();
-        filters.putArray("type").add("container");
+        types.forEach(filters.putArray("type")::add);
         actions.forEach(filters.putArray("event")::add);
         String path = prefix + "/events?filters=" + URLEncoder.encode(filters.toString(), StandardCharsets.UTF_8);
         EventLines lines = new EventLines(onEvent, onEnd);
@@ -263,7 +283,7 @@ public final class DockerClient implements AutoCloseable {
         Channel channel = open(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20),
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_REPLY),
                         new SimpleChannelInboundHandler<FullHttpResponse>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
@@ -279,7 +299,11 @@ public final class DockerClient implements AutoCloseable {
 
                             @Override
                             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                reply.completeExceptionally(cause);
+                                // Netty's own text of it quotes the whole response.
+                                reply.completeExceptionally(cause instanceof TooLongFrameException
+                                        ? new IOException("dockerd's reply to " + method + " " + path + " is over "
+                                                + (MAX_REPLY >> 20) + " MiB")
+                                        : cause);
                                 ctx.close();
                             }
                         });

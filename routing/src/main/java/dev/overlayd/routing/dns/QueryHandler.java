@@ -93,7 +93,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<Object> {
         if (response.isTruncated()) {
             counters.truncated.increment();
         }
-        ctx.writeAndFlush(response);
+        ctx.writeAndFlush(response).addListener(write -> {
+            if (!write.isSuccess() && ctx.channel().isActive()) {
+                counters.dropped.increment();
+                LOG.log(Level.WARNING, "dns: cannot send a response: {0}", write.cause().toString());
+            }
+        });
     }
 
     @Override

@@ -38,7 +38,7 @@ class DnsServerTest {
     void start() throws IOException {
         server = DnsServer.start(new DnsSettings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "overlay",
                 Duration.ofSeconds(5), List.of()), catalog::get);
-        client = new DnsTestClient(server.address(), 2000);
+        client = new DnsTestClient(server.address());
     }
 
     @AfterEach

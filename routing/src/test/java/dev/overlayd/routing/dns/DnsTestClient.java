@@ -34,6 +34,10 @@ final class DnsTestClient implements AutoCloseable {
     private final InetSocketAddress server;
     private final DatagramSocket socket;
 
+    DnsTestClient(InetSocketAddress server) throws IOException {
+        this(server, 3000);
+    }
+
     DnsTestClient(InetSocketAddress server, int timeoutMillis) throws IOException {
         this.server = server;
         this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -65,7 +69,16 @@ final class DnsTestClient implements AutoCloseable {
 
     /** The response's bytes, or null when none came in time. */
     byte[] udp(byte[] message) throws IOException {
+        send(message);
+        return receive();
+    }
+
+    void send(byte[] message) throws IOException {
         socket.send(new java.net.DatagramPacket(message, message.length, server));
+    }
+
+    /** The next response's bytes, or null when none came in time. */
+    byte[] receive() throws IOException {
         byte[] buffer = new byte[65536];
         java.net.DatagramPacket received = new java.net.DatagramPacket(buffer, buffer.length);
         try {

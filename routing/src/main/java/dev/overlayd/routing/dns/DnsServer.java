@@ -84,8 +84,8 @@ public final class DnsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new TcpConnection(connections, MAX_CONNECTIONS, counters),
-                                new IdleStateHandler(0, 0, TCP_IDLE.toMillis(), TimeUnit.MILLISECONDS),
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, TCP_IDLE.toMillis(), TimeUnit.MILLISECONDS),
+                                new TcpConnection(connections, MAX_CONNECTIONS, counters),
                                 new TcpDnsResponseEncoder(),
                                 new LengthFieldBasedFrameDecoder(MAX_TCP_QUERY + 2, 0, 2, 0, 2),
                                 new TcpFrames(), new QueryDecoder(counters), streams);

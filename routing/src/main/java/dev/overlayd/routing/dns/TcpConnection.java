@@ -6,8 +6,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bounds of one TCP connection, first in its pipeline: at most {@code limit} connections at a
- * time (beyond, closed at once), closed when idle (after an IdleStateHandler), and not read while
+ * The bounds of one TCP connection, right after its IdleStateHandler: at most {@code limit} connections at a
+ * time (beyond, closed at once), closed when idle, and not read while
  * its answers are not being read (a client that only writes cannot fill our memory).
  */
 final class TcpConnection extends ChannelDuplexHandler {

@@ -3,6 +3,7 @@ package dev.overlayd.routing.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.overlayd.routing.discovery.CatalogSnapshot;
@@ -202,6 +203,13 @@ class DnsServerTest {
         assertEquals(100, DnsTestClient.addresses(whole, DnsSection.ANSWER).size());
         whole.release();
         assertEquals(2, server.counters().truncated());
+    }
+
+    @Test
+    void aTakenPortIsAClearError() {
+        IOException taken = assertThrows(IOException.class, () -> DnsServer.start(new DnsSettings(server.address(),
+                "overlay", Duration.ofSeconds(5), List.of()), catalog::get));
+        assertTrue(taken.getMessage().startsWith("cannot serve DNS on " + server.address()), taken.getMessage());
     }
 
     @Test

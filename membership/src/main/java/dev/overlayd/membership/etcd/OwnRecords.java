@@ -1,5 +1,6 @@
 package dev.overlayd.membership.etcd;
 
+import dev.overlayd.membership.RecordLimits;
 import dev.overlayd.membership.Membership;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,32 +31,13 @@ final class OwnRecords {
     private final Map<String, Written> written = new HashMap<>();
     private final Set<String> dirty = new TreeSet<>();
 
-    /** @throws IllegalArgumentException for a key or value past {@link Membership}'s limits */
-    static void check(String key, byte[] value) {
-        if (key == null || key.isEmpty() || key.length() > Membership.MAX_RECORD_KEY) {
-            throw new IllegalArgumentException("record key " + (key == null ? "null" : "of " + key.length() + " characters")
-                    + ": must be 1 to " + Membership.MAX_RECORD_KEY + " characters");
-        }
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c <= ' ' || c > '~') {
-                throw new IllegalArgumentException("record key '" + key.replaceAll("[^!-~]", "?") + "': character "
-                        + (i + 1) + " is not printable ASCII (spaces are not allowed either)");
-            }
-        }
-        if (value != null && value.length > Membership.MAX_RECORD_VALUE) {
-            throw new IllegalArgumentException("record " + key + ": value of " + value.length + " bytes, more than "
-                    + Membership.MAX_RECORD_VALUE);
-        }
-    }
-
     /**
      * Publishes {@code value} at {@code key} (null withdraws it); false when that is what it holds already.
      *
      * @throws IllegalArgumentException past the limits, or for a record past {@link RecordsView#MAX_PER_MEMBER}
      */
     synchronized boolean set(String key, byte[] value) {
-        check(key, value);
+        RecordLimits.check(key, value);
         byte[] before = values.get(key);
         if (value == null ? before == null : Arrays.equals(value, before)) {
             return false;

@@ -1,5 +1,6 @@
 package dev.overlayd.membership.gossip;
 
+import dev.overlayd.membership.RecordLimits;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -185,7 +186,7 @@ public final class GossipMembership implements Membership {
             }
         }
         // Refused here, in the caller's thread, with the limit it is past.
-        String refusal = OwnRecordSet.refusal(key, copy == null ? new byte[0] : copy);
+        String refusal = RecordLimits.refusal(key, copy == null ? new byte[0] : copy);
         if (refusal != null) {
             throw new IllegalArgumentException(refusal);
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import dev.overlayd.membership.Membership;
+import dev.overlayd.membership.RecordLimits;
 import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.noise.Clock;
 
@@ -31,23 +32,6 @@ final class OwnRecordSet {
         version = clock.epochNanos() / 1_000;
     }
 
-    /** Why a record with this key and value (non-null) is not one a node publishes, or null when it is. */
-    static String refusal(String key, byte[] value) {
-        if (key == null || key.isEmpty() || key.length() > Membership.MAX_RECORD_KEY) {
-            return "a record key has 1 to " + Membership.MAX_RECORD_KEY + " characters";
-        }
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c <= ' ' || c > '~') {
-                return "a record key is printable ASCII without spaces: " + (c == ' ' ? "a space" : "character " + (int) c)
-                        + " at " + i;
-            }
-        }
-        if (value.length > Membership.MAX_RECORD_VALUE) {
-            return "a record value is at most " + Membership.MAX_RECORD_VALUE + " bytes, not " + value.length;
-        }
-        return null;
-    }
 
     /** What a record takes of a node's {@link #MAX_BYTES}. */
     static long bytes(String key, byte[] value) {
@@ -62,10 +46,7 @@ final class OwnRecordSet {
      * @throws IOException when the set would hold more than {@link #MAX_RECORDS} records or {@link #MAX_BYTES}
      */
     synchronized boolean change(String key, byte[] value) throws IOException {
-        String refusal = refusal(key, value == null ? new byte[0] : value);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
+        RecordLimits.check(key, value);
         byte[] was = records.get(key);
         if (value == null ? was == null : Arrays.equals(was, value)) {
             return false;

@@ -1,5 +1,6 @@
 package dev.overlayd.membership.gossip;
 
+import dev.overlayd.membership.RecordLimits;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +120,7 @@ record RecordSetPart(byte[] body, byte[] signature) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part with bad numbers");
         }
         for (Entry e : b.entries()) {
-            String refusal = OwnRecordSet.refusal(e.key(), e.value() == null ? new byte[0] : e.value());
+            String refusal = RecordLimits.refusal(e.key(), e.value() == null ? new byte[0] : e.value());
             if (refusal != null || e.value() == null && !b.delta()) {
                 throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part with a bad record: "
                         + (refusal == null ? "no value" : refusal));

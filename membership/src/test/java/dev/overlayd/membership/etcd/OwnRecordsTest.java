@@ -16,13 +16,11 @@ class OwnRecordsTest {
 
     @Test
     void keysAndValuesPastTheLimitsAreRefusedInWords() {
-        assertEquals("record key of 201 characters: must be 1 to 200 characters", refused("k".repeat(201), new byte[1]));
-        assertEquals("record key of 0 characters: must be 1 to 200 characters", refused("", new byte[1]));
-        assertEquals("record key 'a?b': character 2 is not printable ASCII (spaces are not allowed either)",
-                refused("a b", new byte[1]));
-        assertEquals("record key 'caf?': character 4 is not printable ASCII (spaces are not allowed either)",
-                refused("café", null));
-        assertEquals("record k: value of 1025 bytes, more than 1024", refused("k", new byte[Membership.MAX_RECORD_VALUE + 1]));
+        assertEquals("a record key has 1 to 200 characters, not 201", refused("k".repeat(201), new byte[1]));
+        assertEquals("a record key has 1 to 200 characters, not 0", refused("", new byte[1]));
+        assertEquals("a record key is printable ASCII without spaces: a space at 1 of 'a?b'", refused("a b", new byte[1]));
+        assertEquals("a record key is printable ASCII without spaces: character 233 at 3 of 'caf?'", refused("café", null));
+        assertEquals("a record value is at most 1024 bytes, not 1025", refused("k", new byte[Membership.MAX_RECORD_VALUE + 1]));
         assertEquals(0, own.pendingCount(), "nothing refused is kept");
         assertTrue(own.set("~".repeat(Membership.MAX_RECORD_KEY), new byte[Membership.MAX_RECORD_VALUE]));
     }

@@ -6,15 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.InetAddresses;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.node.config.DurationText;
 import dev.overlayd.node.plugin.PluginConfigException;
 import dev.overlayd.peers.HostPort;
+import dev.overlayd.routing.dns.DnsSettings;
 
 /**
  * The {@code discovery:} section of overlay.yaml:
@@ -46,7 +45,6 @@ public record DiscoveryConfig(String domain, Path docker, Dns dns) {
     public static final DiscoveryConfig DEFAULTS = new DiscoveryConfig("overlay", DockerClient.DEFAULT_SOCKET, DNS_DEFAULTS);
     private static final List<String> KEYS = List.of("domain", "docker", "dns");
     private static final List<String> DNS_KEYS = List.of("listen", "port", "ttl", "forward");
-    private static final Pattern DOMAIN = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     public static DiscoveryConfig parse(JsonNode section) throws PluginConfigException {
         if (section == null || section.isNull()) {
@@ -57,12 +55,10 @@ public record DiscoveryConfig(String domain, Path docker, Dns dns) {
         if (domain == null) {
             domain = DEFAULTS.domain();
         } else {
-            domain = domain.toLowerCase(Locale.ROOT);
-            if (domain.endsWith(".")) {
-                domain = domain.substring(0, domain.length() - 1);
-            }
-            if (!DOMAIN.matcher(domain).matches() || domain.length() > 200) {
-                throw new PluginConfigException("discovery.domain: '" + domain + "' is not a DNS domain such as overlay or svc.example.internal");
+            try {
+                domain = DnsSettings.domain(domain);
+            } catch (IllegalArgumentException e) {
+                throw new PluginConfigException("discovery.domain: " + e.getMessage());
             }
         }
         Path docker = DEFAULTS.docker();

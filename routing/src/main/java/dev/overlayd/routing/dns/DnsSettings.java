@@ -20,16 +20,26 @@ public record DnsSettings(InetSocketAddress listen, String domain, Duration ttl,
     public DnsSettings {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(ttl, "ttl");
-        domain = Objects.requireNonNull(domain, "domain").toLowerCase(Locale.ROOT);
-        if (domain.endsWith(".")) {
-            domain = domain.substring(0, domain.length() - 1);
-        }
-        if (!DOMAIN.matcher(domain).matches() || domain.length() > 200) {
-            throw new IllegalArgumentException("the DNS domain is not a host name such as overlay: " + domain);
-        }
+        domain = domain(Objects.requireNonNull(domain, "domain"));
         if (ttl.isNegative() || ttl.compareTo(Duration.ofDays(1)) > 0) {
             throw new IllegalArgumentException("the DNS TTL must be 0 s to 1 day, not " + ttl);
         }
         upstreams = List.copyOf(upstreams);
+    }
+
+    /**
+     * {@code text} as a domain the server answers: lower case, without a final dot.
+     *
+     * @throws IllegalArgumentException when it is not a host name such as {@code overlay} or {@code svc.example.internal}
+     */
+    public static String domain(String text) {
+        String domain = text.strip().toLowerCase(Locale.ROOT);
+        if (domain.endsWith(".")) {
+            domain = domain.substring(0, domain.length() - 1);
+        }
+        if (!DOMAIN.matcher(domain).matches() || domain.length() > 200) {
+            throw new IllegalArgumentException("'" + domain + "' is not a DNS domain such as overlay or svc.example.internal");
+        }
+        return domain;
     }
 }

@@ -28,8 +28,12 @@ public final class ResolvConf {
                 .noneMatch(line -> line.startsWith("nameserver"))) {
             return List.of();
         }
-        DnsServerAddressStream stream = new UnixResolverDnsServerAddressStreamProvider(file.toFile())
-                .nameServerAddressStream("");
+        DnsServerAddressStream stream;
+        try {
+            stream = new UnixResolverDnsServerAddressStreamProvider(file.toFile()).nameServerAddressStream("");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " has no usable nameserver: " + e.getMessage(), e);
+        }
         List<InetSocketAddress> servers = new ArrayList<>();
         for (int i = stream.size(); i > 0; i--) {
             InetSocketAddress server = stream.next();

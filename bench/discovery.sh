@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Service discovery on N test hosts (default 10; network namespaces on one bridge, 198.18.4.0/24),
 # of which only node 1 runs a dockerd (docker.io): for each membership backend, RUNS times (default
-# 50) a container with a service of its own is started on node 1, and the time is taken from
+# 50, after one more that is cold and reported apart) a container with a service of its own is started on node 1, and the time is taken from
 # `docker run` returning until every node's DNS server answers the new instance, then from `docker
 # stop` returning until every node answers NXDOMAIN (bench/discovery-probe.py asks them all from
 # node 1's namespace, over the overlay, a thread per node). Then what the changes cost the last node

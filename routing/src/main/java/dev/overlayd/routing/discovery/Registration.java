@@ -22,7 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import dev.overlayd.containers.attach.Backoff;
+import dev.overlayd.containers.docker.Backoff;
 import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.ContainerInfo;
 import dev.overlayd.containers.docker.DockerClient;

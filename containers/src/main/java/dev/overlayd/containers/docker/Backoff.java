@@ -1,4 +1,4 @@
-package dev.overlayd.containers.attach;
+package dev.overlayd.containers.docker;
 
 import java.time.Duration;
 

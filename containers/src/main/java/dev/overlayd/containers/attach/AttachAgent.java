@@ -62,28 +62,10 @@ public final class AttachAgent implements AutoCloseable {
         this.allocator = allocator;
         this.clock = clock;
         this.follower = new DockerFollower(docker, List.of("container"), ACTIONS, "containers-agent", LOG, "containers",
-                "containers are not attached meanwhile (the overlay itself keeps working)", new DockerFollower.Listener() {
-                    @Override
-                    public void prepare() throws IOException {
-                        networkId = ensureNetwork();
-                    }
-
-                    @Override
-                    public void catchUp() throws IOException {
-                        resync();
-                    }
-
-                    @Override
-                    public void handle(DockerEvent event) {
-                        onEvent(event);
-                    }
-
-                    @Override
-                    public String summary() {
-                        return ", network " + network.name() + "; " + attached.size() + " attached, " + skipped.size()
-                                + " skipped";
-                    }
-                });
+                "containers are not attached meanwhile (the overlay itself keeps working)",
+                new DockerFollower.Listener(() -> networkId = ensureNetwork(), this::resync, this::onEvent,
+                        () -> ", network " + network.name() + "; " + attached.size() + " attached, " + skipped.size()
+                                + " skipped"));
     }
 
     /** Starts watching dockerd; returns at once (dockerd need not be up). */

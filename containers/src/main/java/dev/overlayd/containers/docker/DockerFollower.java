@@ -7,6 +7,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -23,19 +25,18 @@ public final class DockerFollower implements AutoCloseable {
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration LAST_RETRY = Duration.ofSeconds(30);
 
-    /** The user's part, called on the follower's thread. */
-    public interface Listener {
-        /** On every connect, before the stream opens: what handling its events needs in place. */
-        default void prepare() throws IOException {
-        }
+    /**
+     * The user's part, called on the follower's thread: on every connect, {@code prepare} before
+     * the stream opens (what handling its events needs in place) and {@code catchUp} once it is
+     * open (everything there considered again: nothing after this is missed); {@code onEvent} for
+     * each event; {@code summary}, how the log line that says the follower is connected ends, from
+     * its separator on (what the user has).
+     */
+    public record Listener(Step prepare, Step catchUp, Consumer<DockerEvent> onEvent, Supplier<String> summary) {}
 
-        /** On every connect, once the stream is open (nothing after this is missed): everything there considered again. */
-        void catchUp() throws IOException;
-
-        void handle(DockerEvent event);
-
-        /** How the log line that says the follower is connected ends, from its separator on: what the user has. */
-        String summary();
+    /** A part of connecting; an IOException fails the connect, said and retried as an absent dockerd is. */
+    public interface Step {
+        void run() throws IOException;
     }
 
     private final DockerClient docker;
@@ -140,16 +141,16 @@ public final class DockerFollower implements AutoCloseable {
         }
         try {
             ApiVersion version = docker.negotiate();
-            listener.prepare();
+            listener.prepare().run();
             closeEvents();
             int current = ++generation;
-            events = docker.events(types, actions, event -> execute(() -> listener.handle(event)),
+            events = docker.events(types, actions, event -> execute(() -> listener.onEvent().accept(event)),
                     why -> execute(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
                             + why.getMessage() + ")"))));
-            listener.catchUp();
+            listener.catchUp().run();
             state = "connected (API " + version + ")";
             log.info(prefix + ": " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
-                    + " (API " + version + ")" + listener.summary());
+                    + " (API " + version + ")" + listener.summary().get());
             connectedOnce = true;
             outageLogged = false;
             backoff.reset();

@@ -74,22 +74,8 @@ public final class Registration implements AutoCloseable {
         this.publisher = publisher;
         this.clock = clock;
         this.follower = new DockerFollower(docker, TYPES, ACTIONS, "discovery-registration", LOG, "discovery",
-                "the instances registered stay as they are meanwhile", new DockerFollower.Listener() {
-                    @Override
-                    public void catchUp() throws IOException {
-                        resync();
-                    }
-
-                    @Override
-                    public void handle(DockerEvent event) {
-                        onEvent(event);
-                    }
-
-                    @Override
-                    public String summary() {
-                        return "; " + listed.instances().size() + " instances registered";
-                    }
-                });
+                "the instances registered stay as they are meanwhile", new DockerFollower.Listener(() -> { },
+                        this::resync, this::onEvent, () -> "; " + listed.instances().size() + " instances registered"));
     }
 
     /** Starts watching dockerd; returns at once (dockerd need not be up). */

@@ -3,7 +3,6 @@ package dev.overlayd.containers.attach;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
@@ -15,16 +14,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.ContainerInfo;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.containers.docker.DockerEvent;
 import dev.overlayd.containers.docker.DockerException;
+import dev.overlayd.containers.docker.DockerFollower;
 import dev.overlayd.containers.docker.NetworkInfo;
 
 /**
@@ -40,7 +35,7 @@ import dev.overlayd.containers.docker.NetworkInfo;
  * container is removed. When dockerd is absent or restarting, that is said once and retried with a
  * backoff (0.5 s doubling to 30 s); the overlay itself does not depend on dockerd.
  *
- * <p>Everything that talks to dockerd runs on the agent's one thread, in order.
+ * <p>Everything that talks to dockerd runs on the agent's one thread (its {@link DockerFollower}'s), in order.
  */
 public final class AttachAgent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AttachAgent.class.getName());
@@ -53,23 +48,12 @@ public final class AttachAgent implements AutoCloseable {
     private final OverlayNetwork network;
     private final AddressAllocator allocator;
     private final Clock clock;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "containers-agent");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    private final DockerFollower follower;
     private final Map<String, ContainersStatus.Attached> attached = new ConcurrentHashMap<>();
     private final Map<String, ContainersStatus.Skipped> skipped = new ConcurrentHashMap<>();
 
     // Agent thread only.
     private String networkId;
-    private DockerClient.EventStream events;
-    private int generation;
-    private boolean connectedOnce;
-    private boolean outageLogged;
-    private volatile String dockerState = "not connected yet";
-    private volatile boolean closed;
 
     public AttachAgent(DockerClient docker, AttachPolicy policy, OverlayNetwork network, AddressAllocator allocator, Clock clock) {
         this.docker = docker;
@@ -77,99 +61,27 @@ public final class AttachAgent implements AutoCloseable {
         this.network = network;
         this.allocator = allocator;
         this.clock = clock;
+        this.follower = new DockerFollower(docker, List.of("container"), ACTIONS, "containers-agent", LOG, "containers",
+                "containers are not attached meanwhile (the overlay itself keeps working)",
+                new DockerFollower.Listener(() -> networkId = ensureNetwork(), this::resync, this::onEvent,
+                        () -> ", network " + network.name() + "; " + attached.size() + " attached, " + skipped.size()
+                                + " skipped"));
     }
 
     /** Starts watching dockerd; returns at once (dockerd need not be up). */
     public void start() {
-        thread.execute(this::connect);
+        follower.start();
     }
 
     public ContainersStatus status() {
-        return new ContainersStatus(network.name(), network.subnet().toString(), dockerState,
+        return new ContainersStatus(network.name(), network.subnet().toString(), follower.state(),
                 attached.values().stream().sorted(Comparator.comparing(ContainersStatus.Attached::name)).toList(),
                 skipped.values().stream().sorted(Comparator.comparing(ContainersStatus.Skipped::name)).toList());
     }
 
     @Override
     public void close() {
-        closed = true;
-        thread.execute(this::closeEvents);
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                thread.shutdownNow();
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        docker.close();
-    }
-
-    private void connect() {
-        if (closed) {
-            return;
-        }
-        try {
-            ApiVersion version = docker.negotiate();
-            networkId = ensureNetwork();
-            closeEvents();
-            int current = ++generation;
-            events = docker.containerEvents(ACTIONS, event -> post(() -> onEvent(event)),
-                    why -> post(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
-                            + why.getMessage() + ")"))));
-            resync();
-            dockerState = "connected (API " + version + ")";
-            LOG.info("containers: " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
-                    + " (API " + version + "), network " + network.name() + "; " + attached.size() + " attached, "
-                    + skipped.size() + " skipped");
-            connectedOnce = true;
-            outageLogged = false;
-            backoff.reset();
-        } catch (IOException e) {
-            // The stream, if it was opened, may also report its end: this failure is the one said.
-            generation++;
-            closeEvents();
-            down(e);
-        }
-    }
-
-    private void lost(int streamGeneration, IOException why) {
-        if (streamGeneration == generation && !closed) {
-            closeEvents();
-            down(why);
-        }
-    }
-
-    private void down(IOException why) {
-        dockerState = "retrying: " + why.getMessage();
-        Duration wait = backoff.next();
-        if (!outageLogged) {
-            outageLogged = true;
-            LOG.warning("containers: " + why.getMessage() + "; retrying with backoff up to 30 s, containers are not"
-                    + " attached meanwhile (the overlay itself keeps working)");
-        } else {
-            LOG.fine("containers: still no dockerd (" + why.getMessage() + "); next try in " + wait.toMillis() + " ms");
-        }
-        if (!closed) {
-            thread.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Closing races the I/O thread's last events; what comes after the close is dropped. */
-    private void post(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
-    }
-
-    private void closeEvents() {
-        if (events != null) {
-            events.close();
-            events = null;
-        }
+        follower.close();
     }
 
     /**
@@ -314,24 +226,23 @@ public final class AttachAgent implements AutoCloseable {
      */
     public CompletionStage<Void> ready(String idOrName) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            thread.execute(() -> {
-                try {
-                    settle(idOrName);
-                    done.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
+        boolean queued = follower.execute(() -> {
+            try {
+                settle(idOrName);
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
             done.completeExceptionally(new IOException("the attach agent is closed"));
         }
         return done;
     }
 
     private void settle(String idOrName) throws IOException {
-        if (events == null) {
-            throw new IOException("not watching dockerd (" + dockerState + ")");
+        if (!follower.watching()) {
+            throw new IOException("not watching dockerd (" + follower.state() + ")");
         }
         Optional<ContainerInfo> found = docker.container(idOrName);
         if (found.isPresent() && !dealtWith(found.get().id())) {

@@ -56,7 +56,7 @@ import io.netty.handler.codec.http.LastHttpContent;
  * one then never poisons the next); the events stream holds its own.
  *
  * <p>Calls block for at most {@link #TIMEOUT_SECONDS} and are made from one thread at a time
- * (its user's: the attach agent and the registration have one each); {@link #negotiate} must
+ * (its follower's: the attach agent and the registration have one each); {@link #negotiate} must
  * come first.
  */
 public final class DockerClient implements AutoCloseable {
@@ -168,12 +168,6 @@ public final class DockerClient implements AutoCloseable {
     public void disconnect(String network, String container) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("Container", container).put("Force", true);
         call(HttpMethod.POST, "/networks/" + encode(network) + "/disconnect", body);
-    }
-
-    /** {@link #events} of containers only. */
-    public EventStream containerEvents(List<String> actions, Consumer<DockerEvent> onEvent, Consumer<IOException> onEnd)
-            throws IOException {
-        return events(List.of("container"), actions, onEvent, onEnd);
     }
 
     /**

@@ -17,17 +17,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import dev.overlayd.containers.attach.Backoff;
-import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.ContainerInfo;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.containers.docker.DockerEvent;
 import dev.overlayd.containers.docker.DockerException;
+import dev.overlayd.containers.docker.DockerFollower;
 import dev.overlayd.membership.Membership;
 import dev.overlayd.node.plugin.NodeIdentity;
 
@@ -43,7 +38,8 @@ import dev.overlayd.node.plugin.NodeIdentity;
  * backend refusing) is retried by a resync every 5 s until it works. What it leaves out is in
  * {@link #status}, and logged once per reason.
  *
- * <p>Everything that talks to dockerd or the publisher runs on the registration's one thread, in order.
+ * <p>Everything that talks to dockerd or the publisher runs on the registration's one thread (its
+ * {@link DockerFollower}'s), in order.
  */
 public final class Registration implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Registration.class.getName());
@@ -57,126 +53,45 @@ public final class Registration implements AutoCloseable {
     private record Registered(String name, Instant startedAt, Map<String, ServiceInstance> instances,
                               List<RegistrationStatus.Skipped> skipped) {}
 
+    /** What the status lists, as of the last change. */
+    private record Listed(List<ServiceInstance> instances, List<RegistrationStatus.Skipped> skipped) {}
+
     private final DockerClient docker;
     private final NodeIdentity self;
     private final InstancePublisher publisher;
     private final Clock clock;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "discovery-registration");
-        t.setDaemon(true);
-        return t;
-    });
-    private final Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    private final DockerFollower follower;
 
     // Registration thread only.
     private final Map<String, Registered> containers = new HashMap<>();
-    private DockerClient.EventStream events;
-    private int generation;
-    private boolean connectedOnce;
-    private boolean outageLogged;
     private boolean retryScheduled;
     private boolean publishFailing;
-    private String dockerState = "not connected yet";
-    private volatile RegistrationStatus status = new RegistrationStatus(dockerState, List.of(), List.of());
-    private volatile boolean closed;
+    private volatile Listed listed = new Listed(List.of(), List.of());
 
     public Registration(DockerClient docker, NodeIdentity self, InstancePublisher publisher, Clock clock) {
         this.docker = docker;
         this.self = self;
         this.publisher = publisher;
         this.clock = clock;
+        this.follower = new DockerFollower(docker, TYPES, ACTIONS, "discovery-registration", LOG, "discovery",
+                "the instances registered stay as they are meanwhile", new DockerFollower.Listener(() -> { },
+                        this::resync, this::onEvent, () -> "; " + listed.instances().size() + " instances registered"));
     }
 
     /** Starts watching dockerd; returns at once (dockerd need not be up). */
     public void start() {
-        thread.execute(this::connect);
+        follower.start();
     }
 
     public RegistrationStatus status() {
-        return status;
+        Listed now = listed;
+        return new RegistrationStatus(follower.state(), now.instances(), now.skipped());
     }
 
     /** Stops watching; what is published stays (it goes with the node's membership, or the next resync mends it). */
     @Override
     public void close() {
-        closed = true;
-        post(this::closeEvents);
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                thread.shutdownNow();
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        docker.close();
-    }
-
-    private void connect() {
-        if (closed) {
-            return;
-        }
-        try {
-            ApiVersion version = docker.negotiate();
-            closeEvents();
-            int current = ++generation;
-            events = docker.events(TYPES, ACTIONS, event -> post(() -> onEvent(event)),
-                    why -> post(() -> lost(current, new IOException("dockerd at " + docker.socket() + " went away ("
-                            + why.getMessage() + ")"))));
-            resync();
-            dockerState = "connected (API " + version + ")";
-            showStatus();
-            LOG.info("discovery: " + (connectedOnce ? "reconnected to" : "watching") + " dockerd at " + docker.socket()
-                    + " (API " + version + "); " + status.instances().size() + " instances registered");
-            connectedOnce = true;
-            outageLogged = false;
-            backoff.reset();
-        } catch (IOException e) {
-            // The stream, if it was opened, may also report its end: this failure is the one said.
-            generation++;
-            closeEvents();
-            down(e);
-        }
-    }
-
-    private void lost(int streamGeneration, IOException why) {
-        if (streamGeneration == generation && !closed) {
-            closeEvents();
-            down(why);
-        }
-    }
-
-    private void down(IOException why) {
-        dockerState = "retrying: " + why.getMessage();
-        showStatus();
-        Duration wait = backoff.next();
-        if (!outageLogged) {
-            outageLogged = true;
-            LOG.warning("discovery: " + why.getMessage() + "; retrying with backoff up to 30 s, the instances"
-                    + " registered stay as they are meanwhile");
-        } else {
-            LOG.fine("discovery: still no dockerd (" + why.getMessage() + "); next try in " + wait.toMillis() + " ms");
-        }
-        if (!closed) {
-            thread.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Closing races the I/O thread's last events; what comes after the close is dropped. */
-    private void post(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
-    }
-
-    private void closeEvents() {
-        if (events != null) {
-            events.close();
-            events = null;
-        }
+        follower.close();
     }
 
     /** Every running container considered again; those no longer running are withdrawn. */
@@ -358,9 +273,9 @@ public final class Registration implements AutoCloseable {
                 publishFailing = true;
                 LOG.warning("discovery: " + what + "; retried every " + PUBLISH_RETRY.toSeconds() + " s until it works");
             }
-            if (!retryScheduled && !closed) {
+            if (!retryScheduled) {
                 retryScheduled = true;
-                thread.schedule(this::retry, PUBLISH_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                follower.schedule(this::retry, PUBLISH_RETRY);
             }
             return false;
         }
@@ -380,7 +295,7 @@ public final class Registration implements AutoCloseable {
 
     private void retry() {
         retryScheduled = false;
-        if (events == null) {
+        if (!follower.watching()) {
             return;
         }
         try {
@@ -397,7 +312,7 @@ public final class Registration implements AutoCloseable {
         List<RegistrationStatus.Skipped> skipped = containers.values().stream().flatMap(r -> r.skipped().stream())
                 .sorted(Comparator.comparing(RegistrationStatus.Skipped::container)
                         .thenComparing(s -> s.port() == null ? "" : s.port())).toList();
-        status = new RegistrationStatus(dockerState, instances, skipped);
+        listed = new Listed(instances, skipped);
     }
 
     private static String shortId(String id) {

@@ -3,9 +3,9 @@ package dev.overlayd.containers.docker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -72,11 +72,14 @@ public final class DockerFollower implements AutoCloseable {
         this.prefix = prefix;
         this.meanwhile = meanwhile;
         this.listener = listener;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
+        // A pending reconnect or retry is void once closed: the close need not wait out its delay.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.thread = executor;
     }
 
     /** Starts following dockerd; returns at once (dockerd need not be up). */

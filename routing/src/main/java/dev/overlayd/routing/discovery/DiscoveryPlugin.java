@@ -41,6 +41,7 @@ public final class DiscoveryPlugin implements Plugin {
     public void start(PluginContext context) throws IOException {
         this.context = context;
         NodeIdentity self = context.self();
+        warmUp(self);
         ServiceCatalog catalog = new ServiceCatalog(self);
         context.onMembers(catalog);
         context.onRecords(catalog);
@@ -65,6 +66,16 @@ public final class DiscoveryPlugin implements Plugin {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The first container's instance would otherwise wait for the classes that write and read
+     * records to load (a few hundred ms on the publishing node and on every other): done at start.
+     */
+    private static void warmUp(NodeIdentity self) throws IOException {
+        ServiceInstance sample = new ServiceInstance("warm-up", self.name() + ":warm-up:1", self.address(), 1, "tcp",
+                self.name(), List.of("t"), Health.PASSING, java.time.Instant.EPOCH);
+        new CatalogSnapshot(List.of(InstanceRecord.decode(self.name(), InstanceRecord.encode(sample)))).healthy("warm-up", "t");
     }
 
     private DnsSettings dnsSettings(NodeIdentity self) throws IOException {

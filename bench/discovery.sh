@@ -59,6 +59,7 @@ run_backend() {
       --advertise-client-urls http://198.18.4.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
       --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster ovd=http://127.0.0.1:2380 \
       >"$dir/etcd.log" 2>&1 &
+    disown
     # Plaintext, as the benchmark measures discovery itself; a deployment uses TLS (README).
     membership="  backend: etcd
   etcd: {endpoints: [\"http://198.18.4.254:2379\"], plaintext: true}"

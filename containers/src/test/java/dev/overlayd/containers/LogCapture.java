@@ -5,11 +5,29 @@ import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /** What the code under test says in its log, for tests that assert a line was, or was not, said. */
 public final class LogCapture extends Handler {
     private final List<LogRecord> records = new ArrayList<>();
+    /** Held: java.util.logging keeps loggers weakly, and one collected before the class under test logs loses the capture. */
+    private final List<Logger> loggers = new ArrayList<>();
+
+    /** Captures what the loggers of these classes say, until {@link #detach}. */
+    public synchronized LogCapture attach(Class<?>... sources) {
+        for (Class<?> source : sources) {
+            Logger logger = Logger.getLogger(source.getName());
+            logger.addHandler(this);
+            loggers.add(logger);
+        }
+        return this;
+    }
+
+    public synchronized void detach() {
+        loggers.forEach(l -> l.removeHandler(this));
+        loggers.clear();
+    }
 
     @Override
     public void publish(LogRecord record) {

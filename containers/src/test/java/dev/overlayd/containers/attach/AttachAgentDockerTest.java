@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import com.google.common.net.InetAddresses;
 import dev.overlayd.containers.Await;
 import dev.overlayd.containers.LogCapture;
@@ -72,7 +71,7 @@ class AttachAgentDockerTest {
     @AfterEach
     void cleanUp() throws IOException {
         agents.forEach(AttachAgent::close);
-        Logger.getLogger(AttachAgent.class.getName()).removeHandler(capture);
+        capture.detach();
         host.removeContainersAndNetworks();
     }
 
@@ -83,7 +82,7 @@ class AttachAgentDockerTest {
     }
 
     private AttachAgent startAgent(AttachMode mode, OverlayNetwork network) throws IOException {
-        Logger.getLogger(AttachAgent.class.getName()).addHandler(capture);
+        capture.attach(AttachAgent.class);
         AttachAgent agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(mode), network,
                 new AddressAllocator(network.subnet(), network.gateway(), state.resolve("allocations.json")), Clock.systemUTC());
         agents.add(agent);

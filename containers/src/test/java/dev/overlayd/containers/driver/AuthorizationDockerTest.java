@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,9 +55,7 @@ class AuthorizationDockerTest {
     static void start() throws IOException {
         dir = Files.createTempDirectory("authz-docker");
         netns = Netns.create("authz");
-        for (Class<?> c : List.of(AuthZCalls.class, AttachAgent.class)) {
-            Logger.getLogger(c.getName()).addHandler(CAPTURE);
-        }
+        CAPTURE.attach(AuthZCalls.class, AttachAgent.class);
         host = DockerHost.start("authz", netns.name(), dir.resolve("docker"), "198.19.43.1/24");
         agent = new AttachAgent(new DockerClient(host.socket()), new AttachPolicy(AttachMode.ALL), NETWORK,
                 new AddressAllocator(SUBNET, NETWORK.gateway(), dir.resolve("allocations.json")), Clock.systemUTC());
@@ -89,9 +86,7 @@ class AuthorizationDockerTest {
             if (agent != null) {
                 agent.close();
             }
-            for (Class<?> c : List.of(AuthZCalls.class, AttachAgent.class)) {
-                Logger.getLogger(c.getName()).removeHandler(CAPTURE);
-            }
+            CAPTURE.detach();
             netns.close();
             Netns.run("rm", "-rf", dir.toString());
         }

@@ -21,7 +21,6 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import com.google.common.net.InetAddresses;
 import dev.overlayd.containers.Await;
 import dev.overlayd.containers.LogCapture;
@@ -49,8 +48,6 @@ class RegistrationDockerTest {
     private static final NodeIdentity SELF = new NodeIdentity("node1", InetAddresses.forString("100.64.1.1"), SUBNET,
             List.of(), IpPrefix.parse("100.64.0.0/10"), "ovt1");
     private static final String BUSYBOX = DockerHost.IMAGE;
-    /** Held: LogManager keeps loggers weakly, and one collected before Registration is loaded loses the capture. */
-    private static final Logger LOG = Logger.getLogger(Registration.class.getName());
 
     private static Path hostDir;
     private static Netns netns;
@@ -86,7 +83,7 @@ class RegistrationDockerTest {
 
     @BeforeEach
     void overlayNetwork() throws IOException {
-        LOG.addHandler(capture);
+        capture.attach(Registration.class);
         host.docker("network", "create", "--subnet", SUBNET.toString(), "overlay");
     }
 
@@ -100,7 +97,7 @@ class RegistrationDockerTest {
                 proxy.close();
             }
         } finally {
-            LOG.removeHandler(capture);
+            capture.detach();
             host.removeContainersAndNetworks();
         }
     }

@@ -35,6 +35,9 @@ public final class DockerHost implements AutoCloseable {
     private final Path execRoot;
     private Process daemon;
     private String authorizationPlugin;
+    /** What {@link #alone} made for the host, removed with it. */
+    private Netns ownNamespace;
+    private Path ownDirectory;
 
     private DockerHost(String name, String netns, Path dir, String bridge) {
         this.name = name;
@@ -51,6 +54,32 @@ public final class DockerHost implements AutoCloseable {
      * ranges, and different per host), and imports {@link #IMAGE}. {@code name} is unique among
      * the hosts running at once.
      */
+    /**
+     * A host of its own: a new network namespace named after {@code prefix}, a temporary directory
+     * and dockerd in them (see {@link #start}); closing the host removes both.
+     */
+    public static DockerHost alone(String prefix, String bridge) throws IOException {
+        Path dir = Files.createTempDirectory(prefix + "-docker");
+        Netns netns;
+        try {
+            netns = Netns.create(prefix);
+        } catch (IOException | RuntimeException e) {
+            Netns.run("rm", "-rf", dir.toString());
+            throw e;
+        }
+        DockerHost host;
+        try {
+            host = start(prefix, netns.name(), dir, bridge);
+        } catch (IOException | RuntimeException e) {
+            netns.close();
+            Netns.run("rm", "-rf", dir.toString());
+            throw e;
+        }
+        host.ownNamespace = netns;
+        host.ownDirectory = dir;
+        return host;
+    }
+
     public static DockerHost start(String name, String netns, Path dir, String bridge) throws IOException {
         DockerHost host = new DockerHost(name, netns, dir, bridge);
         try {
@@ -283,6 +312,10 @@ public final class DockerHost implements AutoCloseable {
             // Another host still runs; the last one to close unmounts.
         }
         run(List.of("rm", "-rf", execRoot.toString()), 30);
+        if (ownNamespace != null) {
+            ownNamespace.close();
+            Netns.run("rm", "-rf", ownDirectory.toString());
+        }
         if (failure != null) {
             throw failure;
         }

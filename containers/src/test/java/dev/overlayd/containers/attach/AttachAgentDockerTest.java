@@ -21,7 +21,6 @@ import dev.overlayd.containers.docker.ApiVersion;
 import dev.overlayd.containers.docker.DockerClient;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.testing.DockerHost;
-import dev.overlayd.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,8 +39,6 @@ class AttachAgentDockerTest {
             new OverlayNetwork("overlay", "bridge", SUBNET, InetAddresses.forString("100.64.1.1"));
     private static final String BUSYBOX = DockerHost.IMAGE;
 
-    private static Path hostDir;
-    private static Netns netns;
     private static DockerHost host;
 
     @TempDir
@@ -51,20 +48,13 @@ class AttachAgentDockerTest {
 
     @BeforeAll
     static void startDockerd() throws IOException {
-        hostDir = Files.createTempDirectory("agent-docker");
-        netns = Netns.create("agent");
-        host = DockerHost.start("agent", netns.name(), hostDir, "198.19.41.1/24");
+        host = DockerHost.alone("agent", "198.19.41.1/24");
     }
 
     @AfterAll
     static void stopDockerd() throws IOException {
-        try {
-            if (host != null) {
-                host.close();
-            }
-        } finally {
-            netns.close();
-            Netns.run("rm", "-rf", hostDir.toString());
+        if (host != null) {
+            host.close();
         }
     }
 

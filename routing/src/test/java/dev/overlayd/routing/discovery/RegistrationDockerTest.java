@@ -29,7 +29,6 @@ import dev.overlayd.node.plugin.FakePluginContext;
 import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.testing.DockerHost;
-import dev.overlayd.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,8 +48,6 @@ class RegistrationDockerTest {
             List.of(), IpPrefix.parse("100.64.0.0/10"), "ovt1");
     private static final String BUSYBOX = DockerHost.IMAGE;
 
-    private static Path hostDir;
-    private static Netns netns;
     private static DockerHost host;
 
     @TempDir
@@ -64,20 +61,13 @@ class RegistrationDockerTest {
 
     @BeforeAll
     static void startDockerd() throws IOException {
-        hostDir = Files.createTempDirectory("registration-docker");
-        netns = Netns.create("reg");
-        host = DockerHost.start("reg", netns.name(), hostDir, "198.19.42.1/24");
+        host = DockerHost.alone("reg", "198.19.42.1/24");
     }
 
     @AfterAll
     static void stopDockerd() throws IOException {
-        try {
-            if (host != null) {
-                host.close();
-            }
-        } finally {
-            netns.close();
-            Netns.run("rm", "-rf", hostDir.toString());
+        if (host != null) {
+            host.close();
         }
     }
 

@@ -40,10 +40,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 switch_up
 ip -n $sw addr add 198.18.2.254/24 dev br0
 if [ "$backend" = etcd ]; then
-  ip netns exec $sw etcd --name ovb --data-dir "$dir/etcd" --listen-client-urls http://198.18.2.254:2379 \
-    --advertise-client-urls http://198.18.2.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
-    --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster ovb=http://127.0.0.1:2380 \
-    >"$dir/etcd.log" 2>&1 &
+  switch_etcd 198.18.2.254
   # Plaintext, as the benchmark measures the membership itself; a deployment uses TLS (README).
   membership="  backend: etcd
   etcd: {endpoints: [\"http://198.18.2.254:2379\"], plaintext: true}"

@@ -55,11 +55,7 @@ run_backend() {
   switch_up
   ip -n $sw addr add 198.18.4.254/24 dev br0
   if [ "$backend" = etcd ]; then
-    ip netns exec $sw etcd --name ovd --data-dir "$dir/etcd" --listen-client-urls http://198.18.4.254:2379 \
-      --advertise-client-urls http://198.18.4.254:2379 --listen-peer-urls http://127.0.0.1:2380 \
-      --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster ovd=http://127.0.0.1:2380 \
-      >"$dir/etcd.log" 2>&1 &
-    disown
+    switch_etcd 198.18.4.254
     # Plaintext, as the benchmark measures discovery itself; a deployment uses TLS (README).
     membership="  backend: etcd
   etcd: {endpoints: [\"http://198.18.4.254:2379\"], plaintext: true}"

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.logging.Logger;
 import dev.overlayd.containers.ContainerPorts;
 import dev.overlayd.containers.docker.DockerClient;
@@ -114,10 +113,9 @@ public final class DiscoveryPlugin implements Plugin {
                 skipped.add(new ServicesStatus.Skipped(s.container(), s.id(), s.port(), s.reason(), s.since().getEpochSecond()));
             }
         }
-        Map<String, Long> refused = new TreeMap<>(catalog.refused());
         return new ServicesStatus(context.self().name(), config.domain(),
                 dns == null ? "off" : dns.address().getAddress().getHostAddress() + ":" + dns.address().getPort(),
-                services, skipped, context.unsettled(), refused);
+                services, skipped, context.unsettled(), catalog.refused());
     }
 
     @Override

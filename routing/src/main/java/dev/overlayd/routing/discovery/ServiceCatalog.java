@@ -63,16 +63,20 @@ final class ServiceCatalog implements Catalog, RecordListener, MemberListener {
         IpPrefix subnet = member.equals(self.name()) ? self.containerSubnet() : subnets.get(member);
         List<ServiceInstance> instances = new ArrayList<>();
         for (Map.Entry<String, byte[]> record : records.entrySet()) {
+            ServiceInstance instance;
             try {
-                ServiceInstance instance = InstanceRecord.decode(member, record.getValue());
-                if (subnet == null || !subnet.contains(instance.address().getAddress())) {
-                    throw new IOException("its address " + instance.address().getHostAddress() + " is not in "
-                            + member + "'s container subnet " + (subnet == null ? "(it has none)" : subnet));
-                }
-                instances.add(instance);
+                instance = InstanceRecord.decode(member, record.getValue());
             } catch (IOException e) {
-                refuse(member, record.getKey(), e.getMessage());
+                refuse(member, record.getKey(), "malformed record", e.getMessage());
+                continue;
             }
+            if (subnet == null || !subnet.contains(instance.address().getAddress())) {
+                refuse(member, record.getKey(), "address outside the member's subnet", "its address "
+                        + instance.address().getHostAddress() + " is not in " + member + "'s container subnet "
+                        + (subnet == null ? "(it has none)" : subnet));
+                continue;
+            }
+            instances.add(instance);
         }
         List<ServiceInstance> was = instances.isEmpty() ? byMember.remove(member) : byMember.put(member, instances);
         if (!instances.equals(was == null ? List.of() : was)) {
@@ -80,8 +84,8 @@ final class ServiceCatalog implements Catalog, RecordListener, MemberListener {
         }
     }
 
-    private void refuse(String member, String key, String why) {
-        refused.merge(why.startsWith("its address") ? "address outside the member's subnet" : "malformed record", 1L, Long::sum);
+    private void refuse(String member, String key, String reason, String why) {
+        refused.merge(reason, 1L, Long::sum);
         if (warned.add(member + " " + key)) {
             LOG.warning("service instance " + key + " of " + member + " refused: " + why);
         }

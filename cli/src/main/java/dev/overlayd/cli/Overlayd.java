@@ -13,6 +13,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
 
 /**
  * The daemon, a drop-in for wireguard-go: `overlayd [-f] IFNAME` creates the interface and serves
@@ -77,6 +78,8 @@ public final class Overlayd implements Callable<Integer> {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "overlayd-shutdown"));
+        // logrotate and certificate renewals send SIGHUP; unhandled, it would stop the daemon.
+        Signal.handle(new Signal("HUP"), signal -> node.reload());
         node.awaitStop();
         return 0;
     }

@@ -117,7 +117,7 @@ final class ClusterNode implements AutoCloseable {
     }
 
     /** A plugin that fails to start is said in one line and left out; the node runs on without it. */
-    private void start(ConfiguredPlugin plugin) {
+    private synchronized void start(ConfiguredPlugin plugin) {
         NodeContext context = null;
         try {
             context = new NodeContext(plugin.section(), self(), peers, membership, device, control, services,
@@ -211,9 +211,20 @@ final class ClusterNode implements AutoCloseable {
         }
     }
 
+    /** Tells every running plugin to reload; one that fails says so and runs on as it was. */
+    synchronized void reload() {
+        for (Started s : started) {
+            try {
+                s.plugin().plugin().reload();
+            } catch (RuntimeException e) {
+                LOG.warning("plugin " + s.plugin().section() + " failed to reload: " + e);
+            }
+        }
+    }
+
     /** Closes the plugins (the last started first), then leaves the cluster at once, so that the others need not wait for the TTL. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Started s : started.reversed()) {
             closeQuietly(s.plugin());
             s.context().release();

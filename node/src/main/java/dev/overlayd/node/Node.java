@@ -60,6 +60,7 @@ public final class Node implements AutoCloseable {
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private Device device;
     private StatusReporter status;
+    private volatile ClusterNode cluster;
     private boolean closed;
 
     private Node() {}
@@ -103,6 +104,7 @@ public final class Node implements AutoCloseable {
         ClusterNode node = null;
         if (cluster != null) {
             node = new ClusterNode(cluster, identity, device, control, ClusterNode.backend(cluster, identity, device));
+            this.cluster = node;
             link.addAddress(identity.certificate().address().getHostAddress() + "/" + identity.ca().overlay().bits());
         } else {
             for (String command : List.of("members", "host", "revoke")) {
@@ -165,6 +167,13 @@ public final class Node implements AutoCloseable {
     /** What `overlayctl peers` shows of this node. */
     public InterfaceStatus status() {
         return status.status();
+    }
+
+    /** What an operator's SIGHUP asks: the plugins reopen their files and read their certificates again. */
+    public void reload() {
+        if (cluster != null) {
+            cluster.reload();
+        }
     }
 
     /** Returns once the node has a reason to stop (its interface deleted, its UAPI socket removed); then close it. */

@@ -23,4 +23,13 @@ public final class DurationText {
             default -> Duration.ofMinutes(n);
         };
     }
+
+    /** A duration as {@link #parse} reads it, in the largest unit that writes it whole. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
 }

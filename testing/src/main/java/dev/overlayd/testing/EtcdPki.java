@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A certificate authority for etcd's TLS, as an etcd operator would run one with openssl: a CA, the
- * server certificate etcd shows (for an IP address) and client certificates for the nodes. EC P-256
+ * A certificate authority for the tests' TLS, as an operator would run one with openssl: a CA, the
+ * server certificate etcd shows (for an IP address), client certificates for the nodes, and web
+ * sites' certificates for the edge proxy. EC P-256
  * keys in PKCS#8 PEM, each key readable by its owner alone as key files must be.
  */
 public final class EtcdPki {
@@ -34,6 +35,15 @@ public final class EtcdPki {
     /** etcd's certificate, for clients that reach it at {@code ip}. */
     public Issued server(String ip) throws IOException {
         return issue("server", "subjectAltName=IP:" + ip + "\nextendedKeyUsage=serverAuth\n");
+    }
+
+    /** A web site's certificate for {@code names} (DNS names, the first its subject), as the edge proxy shows it by SNI. */
+    public Issued site(String... names) throws IOException {
+        StringBuilder san = new StringBuilder("subjectAltName=");
+        for (int i = 0; i < names.length; i++) {
+            san.append(i == 0 ? "" : ",").append("DNS:").append(names[i]);
+        }
+        return issue(names[0], san + "\nextendedKeyUsage=serverAuth\n");
     }
 
     /** A node's client certificate for etcd; etcd takes {@code commonName} as the user when auth is on. */

@@ -73,7 +73,7 @@ public final class DiscoveryPlugin implements Plugin {
      */
     private static void warmUp(NodeIdentity self) throws IOException {
         ServiceInstance sample = new ServiceInstance("warm-up", self.name() + ":warm-up:1", self.address(), 1, "tcp",
-                self.name(), List.of("t"), Health.PASSING, java.time.Instant.EPOCH);
+                self.name(), List.of("t"), Health.PASSING, java.time.Instant.EPOCH, List.of(new HttpRoute("warm.up", "/")));
         new CatalogSnapshot(List.of(InstanceRecord.decode(self.name(), InstanceRecord.encode(sample)))).healthy("warm-up", "t");
     }
 

@@ -3,6 +3,7 @@ package dev.overlayd.routing.discovery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -19,7 +20,9 @@ public final class InstanceRecord {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private record Body(String service, String id, String address, int port, String protocol, List<String> tags,
-                        String health, long since) {}
+                        String health, long since, List<Route> http) {}
+
+    private record Route(String host, String path) {}
 
     private InstanceRecord() {}
 
@@ -32,7 +35,8 @@ public final class InstanceRecord {
         try {
             return JSON.writeValueAsBytes(new Body(instance.service(), instance.id(),
                     instance.address().getHostAddress(), instance.port(), instance.protocol(), instance.tags(),
-                    instance.health().name().toLowerCase(Locale.ROOT), instance.since().toEpochMilli()));
+                    instance.health().name().toLowerCase(Locale.ROOT), instance.since().toEpochMilli(),
+                    instance.http().isEmpty() ? null : instance.http().stream().map(r -> new Route(r.host(), r.path())).toList()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -62,8 +66,15 @@ public final class InstanceRecord {
         } catch (IllegalArgumentException e) {
             throw new IOException("an instance record's health is not passing, starting or unhealthy: " + body.health());
         }
+        List<HttpRoute> http = new ArrayList<>();
+        for (Route r : body.http() == null ? List.<Route>of() : body.http()) {
+            if (r == null || r.path() == null || !r.path().startsWith("/")) {
+                throw new IOException("an instance record's HTTP route has no path beginning with /");
+            }
+            http.add(new HttpRoute(r.host(), r.path()));
+        }
         InetAddress address = InetAddresses.forString(body.address());
         return new ServiceInstance(body.service(), body.id(), address, body.port(), body.protocol(), node,
-                body.tags() == null ? List.of() : body.tags(), health, Instant.ofEpochMilli(body.since()));
+                body.tags() == null ? List.of() : body.tags(), health, Instant.ofEpochMilli(body.since()), http);
     }
 }

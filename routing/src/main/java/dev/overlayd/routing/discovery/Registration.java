@@ -180,7 +180,7 @@ public final class Registration implements AutoCloseable {
             ServiceInstance instance = new ServiceInstance(offered.service(),
                     self.name() + ":" + container.name() + ":" + offered.port()
                             + (offered.protocol().equals("tcp") ? "" : "/" + offered.protocol()),
-                    address.get(), offered.port(), offered.protocol(), self.name(), offered.tags(), health, since);
+                    address.get(), offered.port(), offered.protocol(), self.name(), offered.tags(), health, since, offered.http());
             int size = InstanceRecord.encode(instance).length;
             if (size > Membership.MAX_RECORD_VALUE) {
                 skipped.add(skip(before, container.name(), container.id(), offered.port() + "/" + offered.protocol(),

@@ -29,10 +29,11 @@ public final class ServiceNaming {
     private static final String PREFIX = "SERVICE_";
     private static final int MAX_LABEL = 63;
 
-    /** A port that is offered: its service name and tags, both DNS labels. */
-    public record Offered(int port, String protocol, String service, List<String> tags) {
+    /** A port that is offered: its service name and tags, both DNS labels, and the requests the edge proxy sends it. */
+    public record Offered(int port, String protocol, String service, List<String> tags, List<HttpRoute> http) {
         public Offered {
             tags = List.copyOf(tags);
+            http = List.copyOf(http);
         }
     }
 
@@ -104,7 +105,7 @@ public final class ServiceNaming {
                 continue;
             }
             offered.add(new Offered(port.number(), port.protocol(), base + suffix,
-                    find(labels, env, number, "TAGS").map(s -> tags(s.value())).orElse(List.of())));
+                    find(labels, env, number, "TAGS").map(s -> tags(s.value())).orElse(List.of()), List.of()));
         }
         return new Plan(offered, refused);
     }

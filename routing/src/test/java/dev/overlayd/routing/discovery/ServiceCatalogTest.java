@@ -33,7 +33,7 @@ class ServiceCatalogTest {
 
     private static byte[] record(String service, String address, int port, Health health) {
         return InstanceRecord.encode(new ServiceInstance(service, "x:" + service + ":" + port, ip(address), port, "tcp",
-                "whatever the record says", List.of("v1"), health, Instant.ofEpochMilli(1_000)));
+                "whatever the record says", List.of("v1"), health, Instant.ofEpochMilli(1_000), List.of()));
     }
 
     @Test

@@ -88,8 +88,8 @@ class ServiceNamingTest {
     void tagsFromTheirPortOrTheContainerSanitizedAndDeduplicated() {
         Plan plan = plan("img", Map.of("SERVICE_TAGS", "Primary, v2 ,,v2,a_b", "SERVICE_81_TAGS", "canary"), Map.of(),
                 "80/tcp", "81/tcp");
-        assertEquals(List.of(new Offered(80, "tcp", "img-80", List.of("primary", "v2", "a-b")),
-                new Offered(81, "tcp", "img-81", List.of("canary"))), plan.offered());
+        assertEquals(List.of(new Offered(80, "tcp", "img-80", List.of("primary", "v2", "a-b"), List.of()),
+                new Offered(81, "tcp", "img-81", List.of("canary"), List.of())), plan.offered());
         assertEquals(List.of(), plan("img", Map.of("SERVICE_TAGS", ",,-,"), Map.of(), "80/tcp").offered().getFirst().tags());
     }
 

@@ -50,7 +50,7 @@ class DnsServerTest {
 
     static ServiceInstance instance(String service, String address, int port, Health health, String... tags) {
         return new ServiceInstance(service, "node1:" + service + "-" + address + ":" + port, addr(address), port, "tcp",
-                "node1", List.of(tags), health, Instant.EPOCH);
+                "node1", List.of(tags), health, Instant.EPOCH, List.of());
     }
 
     static InetAddress addr(String address) {

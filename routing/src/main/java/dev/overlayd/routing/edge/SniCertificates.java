@@ -27,6 +27,7 @@ import javax.security.auth.x500.X500Principal;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -52,7 +53,7 @@ final class SniCertificates implements Mapping<String, SslContext> {
             ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
     /** TLS 1.3's own suites, which https.ciphers does not choose. */
-    private static final Set<String> TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+    private static final List<String> TLS13_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256");
 
     private final EdgeConfig.Https https;
@@ -135,7 +136,7 @@ final class SniCertificates implements Mapping<String, SslContext> {
             context = SslContextBuilder.forServer(files.cert().toFile(), files.key().toFile())
                     .sslProvider(provider)
                     .protocols(https.protocols())
-                    .ciphers(https.ciphers(), SupportedCipherSuiteFilter.INSTANCE)
+                    .ciphers(suites(https), SupportedCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(ALPN)
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
@@ -146,6 +147,26 @@ final class SniCertificates implements Mapping<String, SslContext> {
             throw new IOException("https.ciphers: none of " + https.ciphers() + " is offered by " + provider);
         }
         return context;
+    }
+
+    /**
+     * The suites by the names Netty filters them by (IANA's, as Java writes them): overlay.yaml may
+     * use OpenSSL's, as nginx and HAProxy configurations do. TLS 1.3's own are added when it is on,
+     * as Netty turns TLS 1.3 off when the list has none of them.
+     */
+    private static List<String> suites(EdgeConfig.Https https) throws IOException {
+        List<String> names = new ArrayList<>();
+        if (https.protocols().contains("TLSv1.3")) {
+            names.addAll(TLS13_SUITES);
+        }
+        for (String cipher : https.ciphers()) {
+            String name = cipher.startsWith("TLS_") ? cipher : CipherSuiteConverter.toJava(cipher, "TLS");
+            if (name == null) {
+                throw new IOException("https.ciphers: " + cipher + " is not a cipher suite's name");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     /** The DNS names a certificate serves: its subject alternative names, else its CN. */

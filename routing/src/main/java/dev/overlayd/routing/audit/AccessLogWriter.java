@@ -174,7 +174,7 @@ final class AccessLogWriter implements AutoCloseable {
                 synced = System.nanoTime();
             }
         }
-        int unwritten = batch.size() + queue.size();
+        long unwritten = batch.size() + queue.stream().filter(line -> line.length > 0).count();
         if (unwritten > 0) {
             dropped.increment(unwritten);
             LOG.warning("access log " + path + ": closed with " + unwritten + " lines unwritten");

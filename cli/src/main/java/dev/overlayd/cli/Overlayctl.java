@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
         description = "Inspect the overlayd daemons running on this host, and manage the cluster's certificates.",
         subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class, CaCommand.class,
-                CertCommand.class, HostCommand.class, ContainersCommand.class, ServicesCommand.class})
+                CertCommand.class, HostCommand.class, ContainersCommand.class, ServicesCommand.class,
+                RoutesCommand.class})
 public final class Overlayctl implements Runnable {
     /** Where the daemons' control sockets are; tests point it elsewhere. */
     Path controlDirectory = ControlProtocol.DIRECTORY;

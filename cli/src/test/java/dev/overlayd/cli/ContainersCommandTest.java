@@ -4,14 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `overlayctl containers` against a control socket that answers as the containers plugin does. */
 class ContainersCommandTest {
@@ -28,31 +20,12 @@ class ContainersCommandTest {
 
     private final StringWriter out = new StringWriter();
 
-    /** Serves one request on wg0.sock with {@code reply}; completes with the command line it was sent. */
     private CompletableFuture<String> daemon(String reply) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(temp.resolve("wg0.sock")));
-        return CompletableFuture.supplyAsync(() -> {
-            try (server; SocketChannel client = server.accept()) {
-                ByteBuffer line = ByteBuffer.allocate(256);
-                while (client.read(line) > 0 && line.get(line.position() - 1) != '\n') {
-                    // until the end of the command line
-                }
-                client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
-                return new String(line.array(), 0, line.position(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        });
+        return FakeDaemon.answer(temp, reply);
     }
 
     private int run(String... args) {
-        Overlayctl overlayctl = new Overlayctl();
-        overlayctl.controlDirectory = temp;
-        CommandLine cli = Overlayctl.commandLine(overlayctl);
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(new StringWriter()));
-        return cli.execute(args);
+        return FakeDaemon.overlayctl(temp, out, args);
     }
 
     private static String reply(long since) {

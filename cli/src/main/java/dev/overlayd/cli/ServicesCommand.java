@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "services", mixinStandardHelpOptions = true,
         description = {"List the services every node of the cluster registered, with each instance's node, overlay "
                 + "address and port, health and age, as this node holds them; the containers of this node that "
-                + "registered none, with why; and the members this node does not yet agree with."})
+                + "registered none, or are not routed as their labels ask, with why; and the members this node does "
+                + "not yet agree with."})
 final class ServicesCommand implements Callable<Integer> {
     @ParentCommand
     Overlayctl parent;
@@ -79,7 +80,7 @@ final class ServicesCommand implements Callable<Integer> {
                 Columns.print(out, rows);
             }
             if (!s.skipped().isEmpty()) {
-                out.println("  containers of this node that registered nothing:");
+                out.println("  containers of this node left out (not registered, or registered but not routed):");
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"CONTAINER", "PORT", "SINCE", "REASON"});
                 for (Skipped k : s.skipped()) {

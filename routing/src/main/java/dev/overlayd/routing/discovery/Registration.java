@@ -28,7 +28,7 @@ import dev.overlayd.node.plugin.NodeIdentity;
 
 /**
  * Registers this node's running containers as service instances (one per exposed port, named by
- * {@link ServiceNaming}) at their overlay address, the one in the node's container subnet. It
+ * {@link ServiceNaming}, with the HTTP routes its labels ask for) at their overlay address, the one in the node's container subnet. It
  * follows dockerd's events (a container's start, death, health, rename, pause and unpause, and its
  * connects to and disconnects from networks, as its overlay address may come after its start) and
  * resyncs fully at start and on every reconnect of the stream: a container that dies is withdrawn
@@ -36,7 +36,8 @@ import dev.overlayd.node.plugin.NodeIdentity;
  * instances published stay (their containers may well run on) until the resync after the
  * reconnect, retried with a backoff (0.5 s doubling to 30 s). A publish that fails (the membership
  * backend refusing) is retried by a resync every 5 s until it works. What it leaves out is in
- * {@link #status}, and logged once per reason.
+ * {@link #status}, and logged once per reason; so is an instance whose routes would not fit in its
+ * record, which registers without them.
  *
  * <p>Everything that talks to dockerd or the publisher runs on the registration's one thread (its
  * {@link DockerFollower}'s), in order.
@@ -177,13 +178,28 @@ public final class Registration implements AutoCloseable {
             Instant since = (had == null
                     ? Objects.requireNonNullElseGet(container.startedAt(), clock::instant)
                     : had.health() == health ? had.since() : clock.instant()).truncatedTo(ChronoUnit.MILLIS);
+            String port = offered.port() + "/" + offered.protocol();
             ServiceInstance instance = new ServiceInstance(offered.service(),
                     self.name() + ":" + container.name() + ":" + offered.port()
                             + (offered.protocol().equals("tcp") ? "" : "/" + offered.protocol()),
                     address.get(), offered.port(), offered.protocol(), self.name(), offered.tags(), health, since, offered.http());
             int size = InstanceRecord.encode(instance).length;
+            if (size > Membership.MAX_RECORD_VALUE && !instance.http().isEmpty()) {
+                // Too many routes need not cost the service its DNS name: it registers unrouted, and says so.
+                ServiceInstance unrouted = new ServiceInstance(instance.service(), instance.id(), instance.address(),
+                        instance.port(), instance.protocol(), instance.node(), instance.tags(), health, since, List.of());
+                int bare = InstanceRecord.encode(unrouted).length;
+                if (bare <= Membership.MAX_RECORD_VALUE) {
+                    skipped.add(skip(before, container.name(), container.id(), port, ServiceNaming.NOT_ROUTED
+                            + "its record would be " + size + " bytes with its routes, more than the "
+                            + Membership.MAX_RECORD_VALUE + " a record holds: fewer or shorter host names ("
+                            + HttpLabels.HOST + "), or a shorter path"));
+                    instance = unrouted;
+                    size = bare;
+                }
+            }
             if (size > Membership.MAX_RECORD_VALUE) {
-                skipped.add(skip(before, container.name(), container.id(), offered.port() + "/" + offered.protocol(),
+                skipped.add(skip(before, container.name(), container.id(), port,
                         "its record would be " + size + " bytes, more than the " + Membership.MAX_RECORD_VALUE
                                 + " a record holds: fewer or shorter tags (SERVICE_TAGS), or a shorter name"));
                 continue;
@@ -221,7 +237,8 @@ public final class Registration implements AutoCloseable {
         if (had.isPresent()) {
             return had.get();
         }
-        LOG.info("discovery: " + name + (port == null ? "" : " " + port) + " is not registered: " + reason);
+        LOG.info("discovery: " + name + (port == null ? "" : " " + port)
+                + (reason.startsWith(ServiceNaming.NOT_ROUTED) ? " is registered but " : " is not registered: ") + reason);
         return new RegistrationStatus.Skipped(name, id, port, reason, clock.instant());
     }
 

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import dev.overlayd.containers.docker.ContainerInfo;
 
 /**
@@ -21,13 +23,25 @@ import dev.overlayd.containers.docker.ContainerInfo;
  * leaves the container out, {@code SERVICE_<port>_IGNORE} a port ("false" and "0" do not).
  * Each of these is a label or an environment variable, the label winning; an empty one is unset,
  * and what follows {@code SERVICE_} may be in any case. Names and tags are made DNS labels (see
- * {@link #label}). Pure: whatever the container says, the answer is a plan, never an exception.
+ * {@link #label}).
+ *
+ * <p>The edge proxy's routes come from {@code overlayd.http.*} labels (see {@link HttpLabels}):
+ * {@code overlayd.http.host} (one host or a comma-separated list; absent: any host),
+ * {@code overlayd.http.path} (a path prefix, default {@code /}) and {@code overlayd.http.port} (the
+ * port taking the requests; needed only when the container exposes several TCP ports). The routed
+ * port's offer carries one {@link HttpRoute} per host; labels that cannot be followed are a
+ * refusal beginning "not routed: " for that port (or the container), and the ports register for
+ * DNS all the same.
+ *
+ * <p>Pure: whatever the container says, the answer is a plan, never an exception.
  */
 public final class ServiceNaming {
     static final String ECS_FAMILY = "com.amazonaws.ecs.task-definition-family";
     static final String ECS_CONTAINER = "com.amazonaws.ecs.container-name";
     private static final String PREFIX = "SERVICE_";
     private static final int MAX_LABEL = 63;
+    /** How a refusal of the routing alone begins: the port still registers. */
+    static final String NOT_ROUTED = "not routed: ";
 
     /** A port that is offered: its service name and tags, both DNS labels, and the requests the edge proxy sends it. */
     public record Offered(int port, String protocol, String service, List<String> tags, List<HttpRoute> http) {
@@ -37,7 +51,10 @@ public final class ServiceNaming {
         }
     }
 
-    /** What is left out and why: one port as Docker writes it ("8080/tcp"), or the whole container (null). */
+    /**
+     * What is left out and why: one port as Docker writes it ("8080/tcp"), or the whole container
+     * (null); left out of routing alone when the reason begins with {@link #NOT_ROUTED}.
+     */
     public record Refused(String port, String reason) {}
 
     public record Plan(List<Offered> offered, List<Refused> refused) {
@@ -107,7 +124,28 @@ public final class ServiceNaming {
             offered.add(new Offered(port.number(), port.protocol(), base + suffix,
                     find(labels, env, number, "TAGS").map(s -> tags(s.value())).orElse(List.of()), List.of()));
         }
+        route(container.labels(), ports, offered, refused);
         return new Plan(offered, refused);
+    }
+
+    /** The {@link HttpLabels} followed: the routed port's offer given its routes, or the refusal said. */
+    private static void route(Map<String, String> labels, List<Port> ports, List<Offered> offered, List<Refused> refused) {
+        Set<Integer> tcp = new TreeSet<>();
+        ports.stream().filter(p -> p.protocol().equals("tcp")).forEach(p -> tcp.add(p.number()));
+        switch (HttpLabels.read(labels, tcp)) {
+            case HttpLabels.NotRouted none -> { }
+            case HttpLabels.Refusal r -> refused.add(new Refused(r.port(), NOT_ROUTED + r.reason()));
+            case HttpLabels.Routed r -> {
+                for (int i = 0; i < offered.size(); i++) {
+                    Offered o = offered.get(i);
+                    if (o.port() == r.port() && o.protocol().equals("tcp")) {
+                        offered.set(i, new Offered(o.port(), o.protocol(), o.service(), o.tags(), r.routes()));
+                        return;
+                    }
+                }
+                refused.add(new Refused(r.port() + "/tcp", NOT_ROUTED + "the port it names is not registered either"));
+            }
+        }
     }
 
     /**

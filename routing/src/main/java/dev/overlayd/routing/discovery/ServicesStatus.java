@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What `overlayctl services` shows: the catalog as this node holds it, service by service; the
- * containers of this node that registered nothing, with why; the members whose records this node
+ * containers of this node that registered nothing or are not routed, with why; the members whose records this node
  * does not hold as they are yet; and the instances refused, by reason. Times are epoch seconds.
  */
 public record ServicesStatus(String node, String domain, String dns, List<Service> services, List<Skipped> skipped,
@@ -27,6 +27,9 @@ public record ServicesStatus(String node, String domain, String dns, List<Servic
         }
     }
 
-    /** A container of this node, or one of its ports ({@code port} such as 8080/tcp, else null), that registered nothing, and why. */
+    /**
+     * A container of this node, or one of its ports ({@code port} such as 8080/tcp, else null), that
+     * registered nothing, or is registered but not routed (the reason begins "not routed: "), and why.
+     */
     public record Skipped(String container, String id, String port, String reason, long since) {}
 }

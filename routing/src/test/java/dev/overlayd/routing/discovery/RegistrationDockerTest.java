@@ -194,6 +194,27 @@ class RegistrationDockerTest {
     }
 
     @Test
+    void httpLabelsArePublishedAsRoutesAndRoutesThatCannotBeAreLeftOutWithTheirReason() throws IOException {
+        start(host.socket());
+        String hosts = IntStream.range(0, 40).mapToObj(i -> "host" + i + ".example.com").collect(Collectors.joining(","));
+        String many = run("many", "100.64.1.30", "--label", "SERVICE_NAME=many", "--label", "overlayd.http.host=" + hosts,
+                "--expose", "80");
+        String bad = run("bad", "100.64.1.31", "--label", "SERVICE_NAME=bad", "--label", "overlayd.http.path=v1",
+                "--expose", "80");
+        String api = run("api", "100.64.1.32", "--label", "SERVICE_NAME=api", "--label", "overlayd.http.host=API.example.com",
+                "--label", "overlayd.http.path=/v1", "--label", "overlayd.http.port=8080", "--expose", "8080", "--expose", "9090");
+        // Decoded from the record as every node reads it.
+        assertEquals(List.of(new HttpRoute("api.example.com", "/v1")), published(InstanceRecord.key(api, 8080, "tcp")).http());
+        assertEquals(List.of(), published(InstanceRecord.key(api, 9090, "tcp")).http());
+        assertEquals(List.of(), published(InstanceRecord.key(bad, 80, "tcp")).http(), "registered for DNS, not routed");
+        assertEquals("not routed: overlayd.http.path='v1' does not begin with /", skipReason("bad", "80/tcp").orElseThrow());
+        assertEquals(List.of(), published(InstanceRecord.key(many, 80, "tcp")).http(), "registered without its routes");
+        assertTrue(skipReason("many", "80/tcp").orElseThrow().matches("not routed: its record would be \\d+ bytes with its"
+                + " routes, more than the 1024 a record holds.*"), registration.status().toString());
+        assertEquals(1, capture.lines("many 80/tcp is registered but not routed").size(), "said once, as such");
+    }
+
+    @Test
     void aFailedPublishIsRetriedUntilItWorksAndAPausedContainerIsWithdrawn() throws IOException {
         start(host.socket());
         refusing = true;

@@ -85,4 +85,21 @@ class ServiceCatalogTest {
         catalog.records("n1", Map.of("a", record("web", "100.64.1.5", 8080, Health.PASSING)));
         assertEquals(2, heard.size());
     }
+
+    @Test
+    void httpRoutesTravelInTheRecordAndMalformedOnesRefuseIt() {
+        catalog.joined(N2);
+        List<HttpRoute> routes = List.of(new HttpRoute("api.example.com", "/v1"), new HttpRoute(null, "/"));
+        byte[] routed = InstanceRecord.encode(new ServiceInstance("api", "n2:api-1:8080", ip("100.64.2.4"), 8080, "tcp",
+                "n2", List.of(), Health.PASSING, Instant.ofEpochMilli(1_000), routes));
+        catalog.records("n2", Map.of("a", routed,
+                "b", record("web", "100.64.2.5", 80, Health.PASSING),
+                "c", "{\"service\":\"x\",\"id\":\"x\",\"address\":\"100.64.2.6\",\"port\":80,\"protocol\":\"tcp\",\"health\":\"passing\",\"http\":[{\"host\":\"a.example.com\",\"path\":\"v1\"}]}"
+                        .getBytes(StandardCharsets.UTF_8)));
+        Map<String, List<ServiceInstance>> services = catalog.snapshot().byService();
+        assertEquals(routes, services.get("api").getFirst().http(), "decoded as they were sent, any host as null");
+        assertEquals(List.of(), services.get("web").getFirst().http(), "no routes: not routed to");
+        assertEquals(null, services.get("x"), "a route without a path beginning with / refuses the record");
+        assertEquals(Map.of("malformed record", 1L), catalog.refused());
+    }
 }

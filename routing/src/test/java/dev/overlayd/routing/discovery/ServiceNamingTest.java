@@ -131,4 +131,96 @@ class ServiceNamingTest {
         assertEquals(null, plan.refused().getFirst().port());
         assertTrue(plan.refused().getFirst().reason().contains("docker run --expose"), plan.toString());
     }
+
+    private static List<HttpRoute> routes(Plan plan, int port) {
+        return plan.offered().stream().filter(o -> o.port() == port && o.protocol().equals("tcp")).findFirst()
+                .orElseThrow(() -> new AssertionError(port + " is not offered: " + plan)).http();
+    }
+
+    private static Map<String, String> labels(String... pairs) {
+        Map<String, String> labels = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            labels.put(pairs[i], pairs[i + 1]);
+        }
+        return labels;
+    }
+
+    @Test
+    void httpLabelsRouteTheOnlyTcpPortForEachHostLowercased() {
+        Plan plan = plan("img", labels("overlayd.http.host", " API.example.com, www.example.com.,,api.example.com"),
+                Map.of(), "8080/tcp", "53/udp");
+        assertEquals(List.of(new HttpRoute("api.example.com", "/"), new HttpRoute("www.example.com", "/")), routes(plan, 8080),
+                "one route per host, lowercased, deduplicated, the path / by default");
+        assertEquals(List.of(), plan.refused());
+        assertEquals(List.of(), plan.offered().stream().filter(o -> o.protocol().equals("udp")).findFirst().orElseThrow().http());
+    }
+
+    @Test
+    void anyHttpLabelRoutesAndAPathAloneTakesAnyHost() {
+        assertEquals(List.of(new HttpRoute(null, "/v1")),
+                routes(plan("img", labels("overlayd.http.path", "/v1/"), Map.of(), "80/tcp"), 80), "the trailing / dropped");
+        assertEquals(List.of(new HttpRoute(null, "/")), routes(plan("img", labels("overlayd.http.port", "80"), Map.of(), "80/tcp"), 80));
+        assertEquals(List.of(new HttpRoute(null, "/")), routes(plan("img", labels("overlayd.http.host", " "), Map.of(), "80/tcp"), 80),
+                "an empty value is the default");
+        assertEquals(List.of(), routes(plan("img", labels("overlayd.https", "x", "overlayd.http", "y"), Map.of(), "80/tcp"), 80),
+                "only overlayd.http.* labels route");
+        assertEquals(List.of(), routes(plan("img", Map.of(), Map.of("overlayd.http.host", "api.example.com"), "80/tcp"), 80),
+                "labels, not the environment");
+    }
+
+    @Test
+    void thePortLabelPicksOneOfSeveralAndTheOthersStayUnrouted() {
+        Plan plan = plan("img", labels("overlayd.http.port", "8080", "overlayd.http.host", "api.example.com",
+                "overlayd.http.path", "/v1/users"), Map.of(), "9090/tcp", "8080/tcp");
+        assertEquals(List.of(new HttpRoute("api.example.com", "/v1/users")), routes(plan, 8080));
+        assertEquals(List.of(), routes(plan, 9090));
+        assertEquals(List.of(), plan.refused());
+        assertEquals(List.of(new HttpRoute(null, "/")),
+                routes(plan("img", labels("overlayd.http.port", "8080/tcp"), Map.of(), "8080/tcp", "9090/tcp"), 8080));
+        assertEquals(List.of(new HttpRoute(null, "/")),
+                routes(plan("img", labels("overlayd.http.path", "/"), Map.of(), "8080/tcp", "53/udp"), 8080),
+                "the only TCP port, whatever UDP ports it has");
+    }
+
+    @Test
+    void routingThatCannotBeFollowedIsRefusedWithItsReasonAndThePortsStillRegister() {
+        assertNotRouted(null, "several TCP ports (8080/tcp, 9090/tcp): say which takes the requests with overlayd.http.port",
+                labels("overlayd.http.host", "api.example.com"), "8080/tcp", "9090/tcp");
+        assertNotRouted(null, "no TCP port", labels("overlayd.http.path", "/"), "53/udp");
+        assertNotRouted(null, "overlayd.http.port='8081' is not a TCP port it exposes (8080/tcp)",
+                labels("overlayd.http.port", "8081"), "8080/tcp");
+        assertNotRouted(null, "is not a TCP port it exposes", labels("overlayd.http.port", "53"), "8080/tcp", "53/udp");
+        assertNotRouted(null, "is not a TCP port it exposes", labels("overlayd.http.port", "http"), "8080/tcp");
+        assertNotRouted(null, "is not a TCP port it exposes", labels("overlayd.http.port", "-8080"), "8080/tcp");
+        assertNotRouted("8080/tcp", "overlayd.http.path='v1' does not begin with /", labels("overlayd.http.path", "v1"), "8080/tcp");
+        for (String path : List.of("/a b", "/v1?x=1", "/v1#top", "/v1/../admin", "/./x", "/caf\u00e9", "/a\nb", "/%zz")) {
+            assertNotRouted("8080/tcp", "is not a URL path prefix", labels("overlayd.http.path", path), "8080/tcp");
+        }
+        for (String host : List.of("api.example.com:443", "*.example.com", "-api.example.com", "api..example.com",
+                "api_1.example.com", "b\u00fccher.de", "a".repeat(64) + ".com", "x.".repeat(127) + "xy", "[::1]")) {
+            assertNotRouted("8080/tcp", "is not a host name", labels("overlayd.http.host", "ok.example.com," + host), "8080/tcp");
+        }
+        assertNotRouted(null, "unknown label 'overlayd.http.hosts'", labels("overlayd.http.hosts", "api.example.com"), "8080/tcp");
+        Plan huge = plan("img", labels("overlayd.http.path", "x".repeat(1_000_000)), Map.of(), "8080/tcp");
+        assertTrue(huge.refused().getFirst().reason().length() < 200, "a huge value is cut in the reason");
+    }
+
+    @Test
+    void aRouteToAPortThatIsNotRegisteredIsRefusedToo() {
+        Plan plan = plan("img", labels("overlayd.http.port", "81"), Map.of("SERVICE_81_IGNORE", "true"), "80/tcp", "81/tcp");
+        assertEquals(List.of(new Refused("81/tcp", "ignored: SERVICE_81_IGNORE='true'"),
+                new Refused("81/tcp", "not routed: the port it names is not registered either")), plan.refused());
+        assertEquals(List.of(), routes(plan, 80));
+    }
+
+    private static void assertNotRouted(String port, String reason, Map<String, String> labels, String... ports) {
+        Plan plan = plan("img", labels, Map.of(), ports);
+        assertEquals(ports.length, plan.offered().size(), "every port still registers: " + plan);
+        assertTrue(plan.offered().stream().allMatch(o -> o.http().isEmpty()), plan.toString());
+        assertEquals(1, plan.refused().size(), plan.toString());
+        Refused refused = plan.refused().getFirst();
+        assertEquals(port, refused.port(), plan.toString());
+        assertTrue(refused.reason().startsWith(ServiceNaming.NOT_ROUTED) && refused.reason().contains(reason)
+                && !refused.reason().contains("\n"), labels + ": " + refused.reason());
+    }
 }

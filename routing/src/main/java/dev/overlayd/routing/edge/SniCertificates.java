@@ -146,6 +146,11 @@ final class SniCertificates implements Mapping<String, SslContext> {
         if (https.protocols().contains("TLSv1.2") && TLS13_SUITES.containsAll(context.cipherSuites())) {
             throw new IOException("https.ciphers: none of " + https.ciphers() + " is offered by " + provider);
         }
+        try {
+            HandshakeCheck.check(context, provider);
+        } catch (IOException e) {
+            throw new IOException(files.cert() + " with " + files.key() + ": " + e.getMessage(), e);
+        }
         return context;
     }
 

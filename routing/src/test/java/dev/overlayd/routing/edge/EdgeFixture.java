@@ -56,7 +56,7 @@ final class EdgeFixture implements AutoCloseable {
         edge.putObject("http").put("listen", "127.0.0.1:1");
         ObjectNode proxy = edge.putObject("proxy_protocol").put("timeout", "1s");
         proxy.putArray("trusted").add("127.0.0.0/8");
-        edge.putObject("timeouts").put("request_headers", "2s").put("idle", "30s");
+        edge.putObject("timeouts").put("request_headers", "5s").put("idle", "30s");
         tweak.accept(edge);
         config = ephemeralPorts(EdgeConfig.parse(edge));
         server = EdgeServer.start(config, log, ConnectionEcho::new);

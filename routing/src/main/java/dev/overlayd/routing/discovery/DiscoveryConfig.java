@@ -6,12 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.InetAddresses;
 import dev.overlayd.containers.docker.DockerClient;
-import dev.overlayd.node.config.DurationText;
 import dev.overlayd.node.plugin.PluginConfigException;
+import dev.overlayd.node.plugin.SectionReader;
 import dev.overlayd.peers.HostPort;
 import dev.overlayd.routing.dns.DnsSettings;
 
@@ -47,91 +46,56 @@ public record DiscoveryConfig(String domain, Path docker, Dns dns) {
     private static final List<String> DNS_KEYS = List.of("listen", "port", "ttl", "forward");
 
     public static DiscoveryConfig parse(JsonNode section) throws PluginConfigException {
-        if (section == null || section.isNull()) {
-            return DEFAULTS;
-        }
-        known(section, "discovery", KEYS);
-        String domain = text(section, "discovery.domain");
-        if (domain == null) {
-            domain = DEFAULTS.domain();
-        } else {
+        SectionReader discovery = SectionReader.of("discovery", section, KEYS);
+        String domain = DEFAULTS.domain();
+        if (discovery.has("domain")) {
             try {
-                domain = DnsSettings.domain(domain);
+                domain = DnsSettings.domain(discovery.text("domain", null));
             } catch (IllegalArgumentException e) {
-                throw new PluginConfigException("discovery.domain: " + e.getMessage());
+                throw discovery.error("domain", e.getMessage());
             }
         }
         Path docker = DEFAULTS.docker();
-        JsonNode d = section.get("docker");
-        String host = d != null && d.isBoolean() && !d.asBoolean() ? "off" : text(section, "discovery.docker");
-        if ("off".equals(host)) {
+        if (discovery.off("docker")) {
             docker = null;
-        } else if (host != null) {
+        } else if (discovery.has("docker")) {
             try {
-                docker = DockerClient.socketOf(host);
+                docker = DockerClient.socketOf(discovery.text("docker", null));
             } catch (IllegalArgumentException e) {
-                throw new PluginConfigException("discovery.docker: " + e.getMessage());
+                throw discovery.error("docker", e.getMessage());
             }
         }
-        return new DiscoveryConfig(domain, docker, dns(section.get("dns")));
+        Dns dns = discovery.off("dns") ? new Dns(false, null, DNS_DEFAULTS.port(), DNS_DEFAULTS.ttl(), null)
+                : dns(discovery.section("dns", DNS_KEYS));
+        return new DiscoveryConfig(domain, docker, dns);
     }
 
-    private static Dns dns(JsonNode dns) throws PluginConfigException {
-        if (dns == null || dns.isNull()) {
-            return DNS_DEFAULTS;
-        }
-        if (dns.isBoolean() && !dns.asBoolean()) {
-            return new Dns(false, null, DNS_DEFAULTS.port(), DNS_DEFAULTS.ttl(), null);
-        }
-        known(dns, "discovery.dns", DNS_KEYS);
-        boolean enabled = true;
+    private static Dns dns(SectionReader dns) throws PluginConfigException {
+        boolean enabled = !dns.off("listen");
         InetAddress listen = null;
-        String text = dns.has("listen") && dns.get("listen").isBoolean() && !dns.get("listen").asBoolean()
-                ? "off" : text(dns, "discovery.dns.listen");
-        if (text != null && !text.equals("overlay")) {
-            if (text.equals("off")) {
-                enabled = false;
-            } else if (InetAddresses.isInetAddress(text)) {
+        if (enabled) {
+            String text = dns.text("listen", "overlay");
+            if (!text.equals("overlay")) {
+                if (!InetAddresses.isInetAddress(text)) {
+                    throw dns.error("listen", "'" + text + "' is neither overlay, off, nor an IP address");
+                }
                 listen = InetAddresses.forString(text);
-            } else {
-                throw new PluginConfigException("discovery.dns.listen: '" + text + "' is neither overlay, off, nor an IP address");
             }
         }
-        int port = DNS_DEFAULTS.port();
-        JsonNode p = dns.get("port");
-        if (p != null && !p.isNull()) {
-            if (!p.canConvertToInt() || p.asInt() < 1 || p.asInt() > 65535) {
-                throw new PluginConfigException("discovery.dns.port: " + p + " is not a port (1 to 65535)");
-            }
-            port = p.asInt();
-        }
-        Duration ttl = DNS_DEFAULTS.ttl();
-        String t = text(dns, "discovery.dns.ttl");
-        if (t != null) {
-            try {
-                ttl = DurationText.parse(t);
-            } catch (IllegalArgumentException e) {
-                throw new PluginConfigException("discovery.dns.ttl: " + e.getMessage());
-            }
-            if (ttl.toSeconds() > 3600) {
-                throw new PluginConfigException("discovery.dns.ttl: at most 1h: a long TTL keeps stopped instances in caches");
-            }
-        }
+        int port = dns.integer("port", DNS_DEFAULTS.port(), 1, 65535);
+        // A long TTL keeps stopped instances in resolvers' caches.
+        Duration ttl = dns.duration("ttl", DNS_DEFAULTS.ttl(), Duration.ZERO, Duration.ofHours(1));
         List<InetSocketAddress> forward = null;
-        JsonNode f = dns.get("forward");
-        if (f != null && !f.isNull()) {
-            if (!f.isArray()) {
-                throw new PluginConfigException("discovery.dns.forward: must be a list of resolvers, as address or address:port");
-            }
+        if (dns.has("forward")) {
             forward = new ArrayList<>();
-            for (JsonNode resolver : f) {
-                forward.add(resolver(resolver.asText()));
+            for (JsonNode resolver : dns.list("forward")) {
+                forward.add(resolver(dns, resolver.asText()));
             }
         }
         return new Dns(enabled, listen, port, ttl, forward == null ? null : List.copyOf(forward));
     }
 
-    private static InetSocketAddress resolver(String text) throws PluginConfigException {
+    private static InetSocketAddress resolver(SectionReader dns, String text) throws PluginConfigException {
         String t = text.strip();
         if (InetAddresses.isInetAddress(t)) {
             return new InetSocketAddress(InetAddresses.forString(t), 53);
@@ -144,28 +108,6 @@ public record DiscoveryConfig(String domain, Path docker, Dns dns) {
         } catch (IllegalArgumentException e) {
             // Said below, the same for every malformed resolver.
         }
-        throw new PluginConfigException("discovery.dns.forward: '" + text + "' is not a resolver's address (198.18.0.254 or 198.18.0.254:53)");
-    }
-
-    private static void known(JsonNode section, String name, List<String> keys) throws PluginConfigException {
-        if (!section.isObject()) {
-            throw new PluginConfigException(name + ": must be a map of " + String.join(", ", keys) + " (or {} for the defaults)");
-        }
-        for (Map.Entry<String, JsonNode> e : section.properties()) {
-            if (!keys.contains(e.getKey())) {
-                throw new PluginConfigException(name + "." + e.getKey() + ": unknown key (known: " + String.join(", ", keys) + ")");
-            }
-        }
-    }
-
-    private static String text(JsonNode section, String key) throws PluginConfigException {
-        JsonNode value = section.get(key.substring(key.lastIndexOf('.') + 1));
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual() || value.asText().isBlank()) {
-            throw new PluginConfigException(key + ": must be a non-empty string, not " + value);
-        }
-        return value.asText().strip();
+        throw dns.error("forward", "'" + text + "' is not a resolver's address (198.18.0.254 or 198.18.0.254:53)");
     }
 }

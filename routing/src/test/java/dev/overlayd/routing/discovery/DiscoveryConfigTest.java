@@ -58,15 +58,23 @@ class DiscoveryConfigTest {
     }
 
     @Test
+    void oneResolverNeedsNoList() throws Exception {
+        assertEquals(List.of(new InetSocketAddress("198.18.0.254", 53)), parse("{dns: {forward: 198.18.0.254}}").dns().forward());
+        assertEquals(List.of(), parse("{dns: {forward: []}}").dns().forward(), "no forwarding at all");
+        assertEquals(null, parse("{dns: {}}").dns().forward(), "the host's resolvers");
+    }
+
+    @Test
     void mistakesAreSaidInTheWordsOfOverlayYaml() {
         assertEquals("discovery.domian: unknown key (known: domain, docker, dns)", refusal("{domian: x}"));
         assertTrue(refusal("{domain: 'bad_domain'}").startsWith("discovery.domain: 'bad_domain' is not a DNS domain"));
-        assertTrue(refusal("{dns: {port: 70000}}").startsWith("discovery.dns.port"));
+        assertEquals("discovery.dns.port: 70000 is not a whole number from 1 to 65535", refusal("{dns: {port: 70000}}"));
+        assertTrue(refusal("{dns: {prot: 53}}").startsWith("discovery.dns.prot: unknown key"));
+        assertTrue(refusal("{docker: 42}").startsWith("discovery.docker: must be a non-empty string"));
         assertTrue(refusal("{dns: {ttl: soon}}").startsWith("discovery.dns.ttl: 'soon' is not a duration"));
-        assertTrue(refusal("{dns: {ttl: 90m}}").startsWith("discovery.dns.ttl: at most 1h"));
+        assertEquals("discovery.dns.ttl: 90m is not from 0s to 60m", refusal("{dns: {ttl: 90m}}"));
         assertTrue(refusal("{dns: {listen: everywhere}}").startsWith("discovery.dns.listen"));
         assertTrue(refusal("{dns: {forward: [resolver.example]}}").startsWith("discovery.dns.forward: 'resolver.example'"));
-        assertTrue(refusal("{dns: {forward: 198.18.0.254}}").startsWith("discovery.dns.forward: must be a list"));
         assertTrue(refusal("{docker: 'tcp://198.18.0.1:2375'}").startsWith("discovery.docker: "));
         assertTrue(refusal("[1, 2]").startsWith("discovery: must be a map"));
     }

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overlayd.testing.DockerHost;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +28,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class ServicesTest {
-    static final Duration CONVERGE = Duration.ofSeconds(30);
+    static final Duration CONVERGE = DiscoveryHosts.CONVERGE;
     static final int NODES = 3;
 
     Cluster cluster;
+    private DiscoveryHosts hosts;
     private DockerHost d1;
-    private final List<Path> yaml = new ArrayList<>();
 
     /** The cluster with its hosts added (not started), each host's overlay.yaml in order. */
     abstract List<Path> hosts(Cluster cluster) throws Exception;
@@ -46,34 +43,16 @@ abstract class ServicesTest {
     @BeforeAll
     void startThreeNodesOneWithDocker() throws Exception {
         cluster = new Cluster(dir());
-        yaml.addAll(hosts(cluster));
-        d1 = DockerHost.start("ovt1", Cluster.iface(1), dir().resolve("docker1"), "198.19.1.1/24");
-        // No resolver to forward to: test traffic stays in the test's namespaces.
-        Files.writeString(yaml.get(0), "containers:\n  docker: unix://" + d1.socket() + "\n"
-                + "discovery:\n  docker: unix://" + d1.socket() + "\n  dns: {forward: []}\n", StandardOpenOption.APPEND);
-        for (int n = 2; n <= NODES; n++) {
-            Files.writeString(yaml.get(n - 1), "discovery:\n  docker: off\n  dns: {forward: []}\n", StandardOpenOption.APPEND);
-        }
-        cluster.start(1, yaml.get(0), d1.inside());
-        for (int n = 2; n <= NODES; n++) {
-            cluster.start(n, yaml.get(n - 1));
-        }
-        for (int n = 1; n <= NODES; n++) {
-            awaitPeers(n, NODES - 1);
-        }
-        d1.enableAuthorization("overlayd");
+        hosts = DiscoveryHosts.start(cluster, hosts(cluster), 1, n -> "");
+        d1 = hosts.docker(1);
     }
 
     @AfterAll
     void removeEverything() throws Exception {
-        try {
-            if (d1 != null) {
-                d1.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
+        if (hosts != null) {
+            hosts.close();
+        } else if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -148,20 +127,14 @@ abstract class ServicesTest {
         // After the membership TTL: no ghost of a node that is gone.
         awaitAnswer(3, "db.service.overlay", Set.of());
         awaitAnswer(2, "db.service.overlay", Set.of());
-        cluster.start(1, yaml.get(0), d1.inside());
+        hosts.start(1);
         awaitAnswer(3, "db.service.overlay", Set.of(address));
         d1.docker("rm", "-f", "db-1");
         awaitAnswer(3, "db.service.overlay", Set.of());
     }
 
     private String overlayAddress(String container) throws Exception {
-        String[] found = new String[1];
-        Await.until(container + " to have its overlay address", CONVERGE, () -> {
-            found[0] = d1.docker("inspect", "-f", "{{with index .NetworkSettings.Networks \"overlay\"}}{{.IPAddress}}{{end}}",
-                    container).strip();
-            return !found[0].isEmpty();
-        }, () -> cluster.logText(1));
-        return found[0];
+        return hosts.overlayAddress(1, container);
     }
 
     /** busybox's nslookup, in host {@code n}'s namespace, asking that node's own DNS server. */
@@ -192,11 +165,6 @@ abstract class ServicesTest {
     }
 
     private JsonNode services(int n, String name) throws Exception {
-        return new ObjectMapper().readTree(Cluster.overlayctl("services", name, "-i", Cluster.iface(n), "--json"));
-    }
-
-    private void awaitPeers(int n, int count) throws Exception {
-        Await.until("h" + n + " to have " + count + " peers", CONVERGE, () -> cluster.peers(n).size() == count,
-                () -> cluster.logText(n));
+        return hosts.services(n, name);
     }
 }

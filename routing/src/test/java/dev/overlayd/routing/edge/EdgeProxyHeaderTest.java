@@ -37,7 +37,8 @@ class EdgeProxyHeaderTest {
 
     @BeforeEach
     void start() throws Exception {
-        edge = new EdgeFixture(dir, e -> {});
+        // Idle far longer than a dribble lasts: only the header deadline may cut a dribbling client off.
+        edge = new EdgeFixture(dir, e -> e.withObject("timeouts").put("idle", "10m"));
     }
 
     @AfterEach
@@ -208,6 +209,16 @@ class EdgeProxyHeaderTest {
             return false;
         } catch (IOException e) {
             return true;
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosedAfterItsResponse(@TempDir Path other) throws Exception {
+        try (EdgeFixture idle = new EdgeFixture(other, e -> e.withObject("timeouts").put("idle", "1s").put("request_headers", "10m"));
+             Socket socket = connect(idle.server.https(), v1()); SSLSocket tls = idle.tls(socket, "api.example.com")) {
+            assertTrue(get(tls, "api.example.com", "/").startsWith("HTTP/1.1 200"));
+            assertTrue(closedByPeer(tls));
+            assertEquals(1, idle.server.counters().idleClosed());
         }
     }
 

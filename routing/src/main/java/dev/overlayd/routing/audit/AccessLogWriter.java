@@ -3,7 +3,11 @@ package dev.overlayd.routing.audit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -79,7 +83,13 @@ final class AccessLogWriter implements AutoCloseable {
 
     /** Opens (creating it 0640, and its directories) the file at {@code path} for appending, and starts the writer. */
     static AccessLogWriter open(Path path, MeterRegistry metrics) throws IOException {
-        AccessLogWriter writer = new AccessLogWriter(path, openFile(path), metrics);
+        FileChannel channel;
+        try {
+            channel = openFile(path);
+        } catch (IOException e) {
+            throw new IOException("cannot open the access log " + path + ": " + reason(e), e);
+        }
+        AccessLogWriter writer = new AccessLogWriter(path, channel, metrics);
         writer.thread.start();
         return writer;
     }
@@ -287,8 +297,28 @@ final class AccessLogWriter implements AutoCloseable {
         if (!failing) {
             failing = true;
             droppedBefore = (long) dropped.count();
-            LOG.warning("access log " + path + ": cannot write (" + Objects.requireNonNullElse(e.getMessage(), e.toString())
+            LOG.warning("access log " + path + ": cannot write (" + reason(e)
                     + "); retried every second and on SIGHUP; counted in overlayd_audit_write_failures_total");
         }
+    }
+
+    /** What went wrong in words, without the path that every message here already names. */
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " is in the way, not a directory";
+        }
+        if (e instanceof NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof FileSystemException f) {
+            return e.getClass().getSimpleName() + " (" + f.getFile() + ")";
+        }
+        return Objects.requireNonNullElse(e.getMessage(), e.toString());
     }
 }

@@ -32,8 +32,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * kernel throttles dirty pages or the volume stalls, and an event loop that waits for it stalls every
  * connection it serves. The thread writes what is queued at once, in one writev(2) per batch, so a
  * line reaches the kernel as soon as the thread wakes and no user-space buffer holds lines across
- * requests: a crash of the process loses at most the few lines queued at that instant (nginx's own
- * buffered log loses more). Once a second, when something was written, the file is synced.
+ * requests: a crash of the process loses at most the few lines queued at that instant. Once a
+ * second, when something was written, the file is synced (fdatasync), for a crash of the host.
  *
  * <p>A failed write (a full disk, an I/O error) keeps its batch and is retried every second on the
  * file opened again by its path, sooner on {@link #reopen}: lines wait in the bounded queue meanwhile
@@ -42,7 +42,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 final class AccessLogWriter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AccessLogWriter.class.getName());
-    /** About five megabytes of lines at a few hundred bytes each: a minute of a busy node's log. */
+    /** The lines that may wait for the disk: about five megabytes at a few hundred bytes a line. */
     static final int QUEUE = 16_384;
     private static final int BATCH_LINES = 256;
     private static final int BATCH_BYTES = 64 << 10;

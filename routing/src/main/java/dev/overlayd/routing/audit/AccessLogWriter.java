@@ -3,7 +3,11 @@ package dev.overlayd.routing.audit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,8 +32,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * kernel throttles dirty pages or the volume stalls, and an event loop that waits for it stalls every
  * connection it serves. The thread writes what is queued at once, in one writev(2) per batch, so a
  * line reaches the kernel as soon as the thread wakes and no user-space buffer holds lines across
- * requests: a crash of the process loses at most the few lines queued at that instant (nginx's own
- * buffered log loses more). Once a second, when something was written, the file is synced.
+ * requests: a crash of the process loses at most the few lines queued at that instant. Once a
+ * second, when something was written, the file is synced (fdatasync), for a crash of the host.
  *
  * <p>A failed write (a full disk, an I/O error) keeps its batch and is retried every second on the
  * file opened again by its path, sooner on {@link #reopen}: lines wait in the bounded queue meanwhile
@@ -38,7 +42,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 final class AccessLogWriter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AccessLogWriter.class.getName());
-    /** About five megabytes of lines at a few hundred bytes each: a minute of a busy node's log. */
+    /** The lines that may wait for the disk: about five megabytes at a few hundred bytes a line. */
     static final int QUEUE = 16_384;
     private static final int BATCH_LINES = 256;
     private static final int BATCH_BYTES = 64 << 10;
@@ -79,7 +83,13 @@ final class AccessLogWriter implements AutoCloseable {
 
     /** Opens (creating it 0640, and its directories) the file at {@code path} for appending, and starts the writer. */
     static AccessLogWriter open(Path path, MeterRegistry metrics) throws IOException {
-        AccessLogWriter writer = new AccessLogWriter(path, openFile(path), metrics);
+        FileChannel channel;
+        try {
+            channel = openFile(path);
+        } catch (IOException e) {
+            throw new IOException("cannot open the access log " + path + ": " + reason(e), e);
+        }
+        AccessLogWriter writer = new AccessLogWriter(path, channel, metrics);
         writer.thread.start();
         return writer;
     }
@@ -287,8 +297,28 @@ final class AccessLogWriter implements AutoCloseable {
         if (!failing) {
             failing = true;
             droppedBefore = (long) dropped.count();
-            LOG.warning("access log " + path + ": cannot write (" + Objects.requireNonNullElse(e.getMessage(), e.toString())
+            LOG.warning("access log " + path + ": cannot write (" + reason(e)
                     + "); retried every second and on SIGHUP; counted in overlayd_audit_write_failures_total");
         }
+    }
+
+    /** What went wrong in words, without the path that every message here already names. */
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " is in the way, not a directory";
+        }
+        if (e instanceof NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof FileSystemException f) {
+            return e.getClass().getSimpleName() + " (" + f.getFile() + ")";
+        }
+        return Objects.requireNonNullElse(e.getMessage(), e.toString());
     }
 }

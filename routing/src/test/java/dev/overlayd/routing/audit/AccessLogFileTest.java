@@ -2,8 +2,10 @@ package dev.overlayd.routing.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,6 +44,15 @@ class AccessLogFileTest {
 
     private static long lines(Path file) throws Exception {
         return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    }
+
+    @Test
+    void aLogThatCannotBeOpenedIsAClearErrorAtTheStart() throws Exception {
+        Path notADirectory = Files.writeString(temp.resolve("plain"), "");
+        IOException e = assertThrows(IOException.class,
+                () -> Audit.open(Records.log(notADirectory.resolve("access.log"), LogFormat.JSON, false, false), metrics));
+        assertEquals("cannot open the access log " + notADirectory.resolve("access.log") + ": " + notADirectory
+                + " is in the way, not a directory", e.getMessage());
     }
 
     @Test

@@ -28,14 +28,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-only="haproxy nginx overlayd" seconds=10 warmup=5 handshakes=20000 out= pin=1 build=1
-usage() { echo "usage: $0 [--only haproxy,nginx,overlayd] [--seconds S] [--warmup S] [--handshakes N] [--out DIR] [--no-pin] [--no-build]" >&2; exit 2; }
+lock=/tmp/overlayd-test.lock
+if [ -z "${OVERLAYD_EDGE_LOCKED:-}" ]; then
+  flock -n "$lock" true || echo "waiting for $lock (another test run holds it)..." >&2
+  OVERLAYD_EDGE_LOCKED=1 exec flock "$lock" "$top/bench/edge.sh" "$@"
+fi
+
+only="haproxy nginx overlayd" seconds=10 warmup=5 handshakes=20000 rounds=3 out= pin=1 build=1
+usage() { echo "usage: $0 [--only haproxy,nginx,overlayd] [--seconds S] [--warmup S] [--handshakes N] [--rounds R] [--out DIR] [--no-pin] [--no-build]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only=${2//,/ }; shift ;;
     --seconds) seconds=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --handshakes) handshakes=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     --out) out=$2; shift ;;
     --no-pin) pin=0 ;;
     --no-build) build=0 ;;
@@ -47,12 +54,6 @@ for s in $only; do case "$s" in haproxy|nginx|overlayd) ;; *) usage ;; esac; don
 for tool in /usr/sbin/haproxy /usr/sbin/nginx /usr/bin/wrk /usr/bin/h2load /usr/bin/curl /usr/bin/openssl /usr/sbin/dockerd; do
   [ -x "$tool" ] || { echo "needs $tool" >&2; exit 2; }
 done
-
-lock=/tmp/overlayd-test.lock
-if [ -z "${OVERLAYD_EDGE_LOCKED:-}" ]; then
-  flock -n "$lock" true || echo "waiting for $lock (another test run holds it)..." >&2
-  OVERLAYD_EDGE_LOCKED=1 exec flock "$lock" "$0" "$@"
-fi
 
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 out=${out:-/tmp/overlayd-edge-results.$(date -u +%Y%m%dT%H%M%SZ)}
@@ -73,8 +74,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# core N: the command prefix that pins to CPU N (nothing with --no-pin)
-core() { if [ "$pin" = 1 ]; then echo "taskset -c $1"; fi; }
+# core N: the command prefix that pins to CPU N (nothing with --no-pin), at nice -10: the machine is
+# shared, and other work on it would otherwise take the benchmark's cores in the middle of a run.
+core() { if [ "$pin" = 1 ]; then echo "nice -n -10 taskset -c $1"; else echo "nice -n -10"; fi; }
+# The processes of PID and all their descendants.
+descendants() { local p; echo "$1"; for p in $(pgrep -P "$1" || true); do descendants "$p"; done; }
 node=198.18.5.1 balancer=198.18.5.100 client=198.18.5.101
 declare -A port=([overlayd]=8443 [haproxy]=9443 [nginx]=10443)
 # TLS 1.2's suites, the same for all (overlayd's defaults, Mozilla's "intermediate"); for TLS 1.3 the
@@ -163,29 +167,32 @@ for f in $(ldd /usr/sbin/nginx | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print
 docker_on 1 run -d --init --name web --expose 8080 -l SERVICE_NAME=web -v "$dir/backend:/srv" \
   -v /usr/sbin/nginx:/usr/sbin/nginx:ro "${libs[@]}" -v "$dir/backend/passwd:/etc/passwd:ro" \
   -v "$dir/backend/group:/etc/group:ro" local/busybox \
-  $(core 0) /usr/sbin/nginx -p /srv -c /srv/nginx.conf -e /srv/error.log >/dev/null
+  $(core 0 | sed 's/nice -n -10 //') /usr/sbin/nginx -p /srv -c /srv/nginx.conf -e /srv/error.log >/dev/null
 backend=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   backend=$(docker_on 1 exec web ip -4 -o addr show dev eth1 2>/dev/null | awk '{print $4}' | cut -d/ -f1 || true)
   [ -n "$backend" ] && break
   sleep 0.1
 done
-[ -n "$backend" ] || { echo "the backend container got no overlay address" >&2; exit 1; }
+[ -n "$backend" ] || { echo "the backend container got no overlay address in 30 s:" >&2
+  docker_on 1 ps -a >&2; docker_on 1 logs web 2>&1 | tail -n 5 >&2; tail -n 5 "$dir/ove1.log" >&2; exit 1; }
 until ip netns exec ove1 curl -sf -o /dev/null "http://$backend:8080/1k"; do sleep 0.1; done
+renice -n -10 -p $(descendants "$(docker_on 1 inspect -f '{{.State.Pid}}' web)") >/dev/null
 echo "backend: nginx in container web at $backend:8080" >&2
 
 # The balancer: the same TCP pass-through, with a PROXY v1 header, in front of every system.
 {
-  printf 'global\n  nbthread 1\n  maxconn 20000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 120s\n  timeout server 120s\n'
+  printf 'global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 120s\n  timeout server 120s\n'
   for s in $only; do printf 'listen %s\n  bind %s:%s\n  server sut %s:%s send-proxy\n' "$s" "$balancer" "${port[$s]}" "$node" "${port[$s]}"; done
 } >"$dir/balancer.cfg"
 ip netns exec ove-lb $(core 0) /usr/sbin/haproxy -db -f "$dir/balancer.cfg" >"$dir/balancer.log" 2>&1 &
+disown
 
 haproxy_config() {
   cat <<EOF
 global
   nbthread 1
-  maxconn 20000
+  maxconn 4096
   log stdout format raw local0
   ssl-default-bind-ciphers $ciphers
   ssl-default-bind-options ssl-min-ver TLSv1.2
@@ -221,7 +228,7 @@ nginx_config() {
 worker_processes 1;
 daemon off;
 pid $dir/nginx/nginx.pid;
-events { worker_connections 20000; }
+events { worker_connections 4096; }
 http {
   client_body_temp_path $dir/nginx/body; proxy_temp_path $dir/nginx/proxy; fastcgi_temp_path $dir/nginx/fastcgi;
   uwsgi_temp_path $dir/nginx/uwsgi; scgi_temp_path $dir/nginx/scgi;
@@ -257,7 +264,7 @@ EOF
 }
 
 # The processes of the system under test: its main PID and its children (nginx's worker).
-sut_pids() { echo "$1"; pgrep -P "$1" || true; }
+sut_pids() { descendants "$1"; }
 cpu_ticks() { local t=0 p; for p in $(sut_pids "$1"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
 memory_kb() { local t=0 p; for p in $(sut_pids "$1"); do t=$((t + $(awk -v k="$2:" '$1 == k { print $2 }' "/proc/$p/status"))); done; echo $t; }
 # busy and total jiffies of one core, from /proc/stat
@@ -266,72 +273,95 @@ busy() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); pr
 hz=$(getconf CLK_TCK)
 load() { ip netns exec ove-cl env OPENSSL_CONF="$dir/client-openssl.cnf" $(core 0) "$@"; }
 
-rows=()
-measure() {
-  local s=$1 pid=$2 url="https://$balancer:${port[$1]}/1k" c0 c1 k0 k1 l0 l1 wrk hs h2
-  echo "== $s" >&2
+# wrk's latency (812.00us, 1.23ms, 1.02s) in ms
+ms() { awk -v v="$1" 'BEGIN { u = v; sub(/^[0-9.]+/, "", u); n = v + 0; printf "%.2f", u == "us" ? n / 1000 : u == "s" ? n * 1000 : n }'; }
+
+ready() {
+  local s=$1 url="https://$balancer:${port[$1]}/1k"
   for _ in $(seq 1 300); do
     [ "$(load curl -sk -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ] && break
     sleep 0.1
   done
-  [ "$(load curl -sk -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ] || { echo "$s does not answer $url with 200" >&2; exit 1; }
+  [ "$(load curl -sk -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ] || {
+    echo "$s does not answer $url with 200:" >&2; load curl -sSkv -o /dev/null "$url" 2>&1 | tail -n 5 >&2; exit 1; }
   load openssl s_client -connect "$balancer:${port[$s]}" -servername edge.bench.test </dev/null >"$out/$s-tls.txt" 2>&1 || true
   load wrk -t1 -c64 -d"${warmup}s" "$url" >"$out/$s-warmup.txt"
-  c0=$(cpu_ticks "$pid"); k0=$(core_ticks 0); l0=$(core_ticks 1)
-  load wrk -t1 -c64 -d"${seconds}s" --latency "$url" >"$out/$s-wrk.txt"
-  c1=$(cpu_ticks "$pid"); k1=$(core_ticks 0); l1=$(core_ticks 1)
-  wrk=$(awk -v c="$((c1 - c0))" -v hz="$hz" '
-    / requests in / { n = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-    /Non-2xx|Socket errors/ { err = err " " $0 }
-    END { printf "%.0f|%s|%s|%.1f|%s", rps, p50, p99, 1e6 * c / hz / n, (err == "" ? "none" : err) }' "$out/$s-wrk.txt")
-  c0=$(cpu_ticks "$pid")
-  load h2load --h1 -n "$handshakes" -c 64 -H 'Connection: close' --tls13-ciphers="$tls13" "$url" >"$out/$s-handshakes.txt"
-  c1=$(cpu_ticks "$pid")
-  hs=$(awk -v c="$((c1 - c0))" -v hz="$hz" '
-    /^finished in/ { rps = $4 } /^requests:/ { ok = $8 }
-    END { printf "%.0f|%.0f", rps, 1e6 * c / hz / ok }' "$out/$s-handshakes.txt")
-  load h2load -c 64 -m 10 -D "$seconds" --warm-up-time 1 --tls13-ciphers="$tls13" "$url" >"$out/$s-h2.txt"
-  h2=$(awk '/^finished in/ { printf "%.0f", $4 }' "$out/$s-h2.txt")
-  rows+=("| $s | ${wrk%%|*} | $(echo "$wrk" | cut -d'|' -f2) | $(echo "$wrk" | cut -d'|' -f3) | ${hs%%|*} | $h2 | $(echo "$wrk" | cut -d'|' -f4) | ${hs##*|} | $(( $(memory_kb "$pid" VmRSS) / 1024 )) / $(( $(memory_kb "$pid" VmHWM) / 1024 )) | $(busy "$l0" "$l1") / $(busy "$k0" "$k1") | $(echo "$wrk" | cut -d'|' -f5) |")
 }
 
-access_sample() { { echo "$(wc -l <"$2") lines"; head -n 2 "$2"; } >"$out/$1-access.txt"; }
+# measure SYSTEM ROUND: one line of figures in $out/rounds.txt, the tools' outputs in $out/SYSTEM-*-ROUND.txt.
+measure() {
+  local s=$1 r=$2 pid=${sut[$1]} url="https://$balancer:${port[$1]}/1k" c0 c1 k0 k1 l0 l1 t0 t1 w h
+  echo "== $s, round $r" >&2
+  c0=$(cpu_ticks "$pid"); k0=$(core_ticks 0); l0=$(core_ticks 1); t0=$(date +%s.%N)
+  load wrk -t1 -c64 -d"${seconds}s" --latency "$url" >"$out/$s-wrk-$r.txt"
+  c1=$(cpu_ticks "$pid"); k1=$(core_ticks 0); l1=$(core_ticks 1); t1=$(date +%s.%N)
+  w=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v a="$t0" -v b="$t1" '
+    / requests in / { n = $1 } /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    /Non-2xx|Socket errors/ { err = 1 }
+    END { printf "%.0f %s %s %.1f %.0f %d", rps, p50, p99, 1e6 * c / hz / n, 100 * c / hz / (b - a), err }' "$out/$s-wrk-$r.txt")
+  set -- $w
+  w="$1 $(ms "$2") $(ms "$3") $4 $5 $(busy "$l0" "$l1") $(busy "$k0" "$k1") $6"
+  c0=$(cpu_ticks "$pid")
+  load h2load --h1 -n "$handshakes" -c 64 -H 'Connection: close' --tls13-ciphers="$tls13" "$url" >"$out/$s-handshakes-$r.txt"
+  c1=$(cpu_ticks "$pid")
+  h=$(awk -v c="$((c1 - c0))" -v hz="$hz" '/^finished in/ { rps = $4 } /^requests:/ { ok = $8 }
+    END { printf "%.0f %.0f", rps, ok ? 1e6 * c / hz / ok : 0 }' "$out/$s-handshakes-$r.txt")
+  load h2load -c 64 -m 10 -D "$seconds" --warm-up-time 1 --tls13-ciphers="$tls13" "$url" >"$out/$s-h2-$r.txt"
+  echo "$s $r $w $h $(awk '/^finished in/ { printf "%.0f", $4 }' "$out/$s-h2-$r.txt")" >>"$out/rounds.txt"
+}
 
+declare -A sut
 for s in $only; do
   case "$s" in
     haproxy)
       haproxy_config >"$out/haproxy.cfg"
       ip netns exec ove1 $(core 1) /usr/sbin/haproxy -db -f "$out/haproxy.cfg" >"$dir/haproxy-access.log" 2>"$out/haproxy-stderr.txt" &
-      pid=$!
-      measure haproxy "$pid"
-      kill "$pid"; wait "$pid" 2>/dev/null || true
-      access_sample haproxy "$dir/haproxy-access.log" ;;
+      sut[haproxy]=$!; disown ;;
     nginx)
       mkdir -p "$dir/nginx"
       nginx_config >"$out/nginx.conf"
       ip netns exec ove1 $(core 1) /usr/sbin/nginx -p "$dir/nginx" -c "$out/nginx.conf" -e "$dir/nginx/error.log" &
-      pid=$!
-      measure nginx "$pid"
-      kill "$pid"; wait "$pid" 2>/dev/null || true
-      access_sample nginx "$dir/nginx-access.log" ;;
+      sut[nginx]=$!; disown ;;
     overlayd)
-      pid=
-      for p in $(ip netns pids ove1); do grep -q dev.overlayd.cli /proc/$p/cmdline 2>/dev/null && pid=$p; done
-      measure overlayd "$pid"
-      access_sample overlayd "$dir/overlayd-access.log" ;;
+      for p in $(ip netns pids ove1); do grep -q dev.overlayd.cli /proc/$p/cmdline 2>/dev/null && sut[overlayd]=$p; done ;;
   esac
+done
+for s in $only; do ready "$s"; done
+: >"$out/rounds.txt"
+# The systems take turns, in an order that rotates each round, so that a disturbance from elsewhere on
+# the machine (it is shared) does not fall on one of them alone; the table shows each one's median.
+set -- $only
+for r in $(seq 1 "$rounds"); do
+  for s in "$@"; do measure "$s" "$r"; done
+  set -- "${@:2}" "$1"
+done
+for s in $only; do
+  { echo "$(wc -l <"$dir/$s-access.log") lines"; head -n 2 "$dir/$s-access.log"; } >"$out/$s-access.txt"
+  echo "$(( $(memory_kb "${sut[$s]}" VmRSS) / 1024 )) $(( $(memory_kb "${sut[$s]}" VmHWM) / 1024 ))" >"$out/$s-memory.txt"
 done
 cp "$dir/ove1/overlay.yaml" "$dir/balancer.cfg" "$out/"
 
 {
-  echo "wrk -t1 -c64 -d${seconds}s (HTTP/1.1 keep-alive, after ${warmup}s of warm-up), GET /1k through the PROXY balancer;"
-  echo "handshakes: h2load --h1 -c 64 -n $handshakes, Connection: close (a full TLS 1.3 handshake per request);"
-  echo "h2: h2load -c 64 -m 10 -D $seconds. CPU: the proxy's utime + stime per request. Busy: CPU 1 (proxy) / CPU 0 (the rest), during wrk."
+  echo "$rounds rounds, medians. wrk -t1 -c64 -d${seconds}s (HTTP/1.1 keep-alive, after ${warmup}s of warm-up), GET /1k"
+  echo "through the PROXY balancer. New TLS: h2load --h1 -c 64 -n $handshakes with Connection: close (a full TLS 1.3"
+  echo "handshake and one request per connection). h2: h2load -c 64 -m 10 -D $seconds. CPU: the proxy's utime + stime."
+  echo "Busy, during wrk, % of the wall time: the proxy's CPU time / CPU 1 (the proxy's core) / CPU 0 (the rest)."
   echo
-  echo "| system | req/s (64 conns) | p50 | p99 | new TLS conns/s | h2 req/s | CPU µs/req | CPU µs/handshake | RSS / HWM MB | busy % | wrk errors |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  printf '%s\n' "${rows[@]}"
+  echo "| system | req/s (64 conns) | p50 ms | p99 ms | new TLS conns/s | h2 req/s | CPU µs/req | CPU µs/new conn | RSS / HWM MB | busy % proxy / CPU 1 / CPU 0 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for s in $only; do
+    awk -v s="$s" -v mem="$(cat "$out/$s-memory.txt")" '
+      function median(col,   n, i, j, t, v) {
+        n = 0; for (i = 1; i <= NR; i++) if (sys[i] == s) v[++n] = f[i, col]
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      }
+      { sys[NR] = $1; for (i = 3; i <= NF; i++) f[NR, i] = $i + 0; if ($1 == s && $10) err = 1 }
+      END {
+        split(mem, m, " ")
+        printf "| %s%s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f | %s / %s | %.0f / %.0f / %.0f |\n", s, err ? " (wrk errors)" : "",
+          median(3), median(4), median(5), median(11), median(13), median(6), median(12), m[1], m[2], median(7), median(8), median(9)
+      }' "$out/rounds.txt"
+  done
 } | tee "$out/table.md"
 echo "raw outputs: $out" >&2

@@ -274,8 +274,9 @@ EOF
 
 # The processes of the system under test: its main PID and its children (nginx's worker).
 sut_pids() { descendants "$1"; }
-cpu_ticks() { local t=0 p; for p in $(sut_pids "$1"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
-memory_kb() { local t=0 p; for p in $(sut_pids "$1"); do t=$((t + $(awk -v k="$2:" '$1 == k { print $2 }' "/proc/$p/status"))); done; echo $t; }
+# (A child may be gone by the time its file is read: it counts 0.)
+cpu_ticks() { local t=0 p v; for p in $(sut_pids "$1"); do v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true); t=$((t + ${v:-0})); done; echo $t; }
+memory_kb() { local t=0 p v; for p in $(sut_pids "$1"); do v=$(awk -v k="$2:" '$1 == k { print $2 }' "/proc/$p/status" 2>/dev/null || true); t=$((t + ${v:-0})); done; echo $t; }
 # busy and total jiffies of one core, from /proc/stat
 core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 busy() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'; }

@@ -12,7 +12,8 @@
 # `web`; all three proxies reach it at its overlay address over the node's route to it. overlayd's
 # edge takes it from the catalog through a static route (edge.routes: [{service: web}]).
 # Per system, one after the other: a warm-up, then wrk -c 64 for SECONDS (requests/s, p50/p99), h2load
-# with a new connection for every request (a full TLS handshake each: HTTP/1.1, `Connection: close`),
+# with a new connection for every request (a full TLS handshake each, no resumption: HTTP/1.1,
+# `Connection: close`, bench/edge-noresume.c preloaded),
 # h2load over HTTP/2 (64 connections, 10 streams each); the proxy's CPU time (utime + stime of its
 # processes from /proc/PID/stat) per request, and its VmRSS and VmHWM after them.
 # Pinning (2 cores): the proxy under test alone on CPU 1 (nginx 1 worker, HAProxy 1 thread, overlayd's
@@ -24,7 +25,7 @@
 # Raw outputs (every tool's, the configurations, a sample of each access log) go to DIR (default
 # /tmp/overlayd-edge-results.<UTC time>). It takes /tmp/overlayd-test.lock itself (do not wrap it in
 # flock) and removes everything it made, also on failure or Ctrl-C. Needs root, docker.io,
-# busybox-static, haproxy, nginx, wrk, nghttp2-client (h2load), curl, openssl, wireguard-tools, nftables.
+# busybox-static, haproxy, nginx, wrk, nghttp2-client (h2load), curl, openssl, gcc, wireguard-tools, nftables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -282,6 +283,10 @@ core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3
 busy() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'; }
 hz=$(getconf CLK_TCK)
 load() { ip netns exec ove-cl env OPENSSL_CONF="$dir/client-openssl.cnf" $(core 0) "$@"; }
+# wrk and h2load resume the previous connection's TLS session (a PSK handshake, without the
+# certificate's signature); with this preloaded every connection is a full handshake, whatever the
+# server offers (checked with nginx's $ssl_session_reused: 196 of 200 resumed without it, none with).
+gcc -shared -fPIC -O2 -o "$dir/noresume.so" "$top/bench/edge-noresume.c" -ldl
 
 # wrk's latency (812.00us, 1.23ms, 1.02s) in ms
 ms() { awk -v v="$1" 'BEGIN { u = v; sub(/^[0-9.]+/, "", u); n = v + 0; printf "%.2f", u == "us" ? n / 1000 : u == "s" ? n * 1000 : n }'; }
@@ -312,7 +317,7 @@ measure() {
   set -- $w
   w="$1 $(ms "$2") $(ms "$3") $4 $5 $(busy "$l0" "$l1") $(busy "$k0" "$k1") $6"
   c0=$(cpu_ticks "$pid")
-  load h2load --h1 -n "$handshakes" -c 64 -H 'Connection: close' --tls13-ciphers="$tls13" "$url" >"$out/$s-handshakes-$r.txt"
+  load env LD_PRELOAD="$dir/noresume.so" h2load --h1 -n "$handshakes" -c 64 -H 'Connection: close' --tls13-ciphers="$tls13" "$url" >"$out/$s-handshakes-$r.txt"
   c1=$(cpu_ticks "$pid")
   h=$(awk -v c="$((c1 - c0))" -v hz="$hz" '/^finished in/ { rps = $4 } /^requests:/ { ok = $8 }
     END { printf "%.0f %.0f", rps, ok ? 1e6 * c / hz / ok : 0 }' "$out/$s-handshakes-$r.txt")

@@ -218,7 +218,7 @@ frontend https
   bind $node:${port[haproxy]} ssl crt $dir/tls/site.pem alpn h2,http/1.1
   tcp-request connection reject unless { src $balancer }
   tcp-request connection expect-proxy layer4
-  log-format "%ci:%cp - - [%tr] \"%r\" %ST %B \"%[capture.req.hdr(0)]\" %Tt"
+  log-format "%ci:%cp - - [%tr] \"%r\" %ST %B \"%[capture.req.hdr(0)]\" %Tt resumed=%[ssl_fc_is_resumed]"
   http-request capture req.hdr(User-Agent) len 64
   unique-id-format %{+X}o%ci%cp%fi%fp%Ts%rt
   option forwardfor
@@ -242,7 +242,7 @@ events { worker_connections 4096; }
 http {
   client_body_temp_path $dir/nginx/body; proxy_temp_path $dir/nginx/proxy; fastcgi_temp_path $dir/nginx/fastcgi;
   uwsgi_temp_path $dir/nginx/uwsgi; scgi_temp_path $dir/nginx/scgi;
-  log_format edge '\$proxy_protocol_addr:\$proxy_protocol_port - - [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_user_agent" \$request_time';
+  log_format edge '\$proxy_protocol_addr:\$proxy_protocol_port - - [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_user_agent" \$request_time resumed=\$ssl_session_reused';
   access_log $dir/nginx-access.log edge;
   # nginx's default closes a keep-alive connection after 1,000 requests; the others do not.
   keepalive_requests 10000000;
@@ -351,7 +351,9 @@ for r in $(seq 1 "$rounds"); do
   set -- "${@:2}" "$1"
 done
 for s in $only; do
-  { echo "$(wc -l <"$dir/$s-access.log") lines"; head -n 2 "$dir/$s-access.log"; } >"$out/$s-access.txt"
+  # (HAProxy's and nginx's lines say whether the TLS session was resumed: resumed=1 or resumed=r.)
+  { echo "$(wc -l <"$dir/$s-access.log") lines, $(grep -c -E 'resumed=(1|r)$' "$dir/$s-access.log" || true) on a resumed TLS session"
+    head -n 2 "$dir/$s-access.log"; tail -n 1 "$dir/$s-access.log"; } >"$out/$s-access.txt"
   echo "$(( $(memory_kb "${sut[$s]}" VmRSS) / 1024 )) $(( $(memory_kb "${sut[$s]}" VmHWM) / 1024 ))" >"$out/$s-memory.txt"
 done
 cp "$dir/ove1/overlay.yaml" "$dir/balancer.cfg" "$out/"

@@ -362,10 +362,13 @@ cp "$dir/ove1/overlay.yaml" "$dir/balancer.cfg" "$out/"
   echo "$rounds rounds, medians. wrk -t1 -c64 -d${seconds}s (HTTP/1.1 keep-alive, after ${warmup}s of warm-up), GET /1k"
   echo "through the PROXY balancer. New TLS: h2load --h1 -c 64 -n $handshakes with Connection: close (a full TLS 1.3"
   echo "handshake and one request per connection). h2: h2load -c 64 -m 10 -D $seconds. CPU: the proxy's utime + stime."
-  echo "Busy, during wrk, % of the wall time: the proxy's CPU time / CPU 1 (the proxy's core) / CPU 0 (the rest)."
+  echo "Req/s per core: 1 s / the CPU per request, what the proxy would do with a core to itself (the kernel's network"
+  echo "work in softirqs is not in it). Busy, during wrk, % of the wall time: the proxy's CPU time / CPU 1 (the proxy's"
+  echo "core) / CPU 0 (the rest); the gap between the first two is the kernel's softirqs and the machine's other work,"
+  echo "and the larger it is, the less req/s and latency say about the proxy."
   echo
-  echo "| system | req/s (64 conns) | p50 ms | p99 ms | new TLS conns/s | h2 req/s | CPU µs/req | CPU µs/new conn | RSS / HWM MB | busy % proxy / CPU 1 / CPU 0 |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| system | req/s (64 conns) | p50 ms | p99 ms | new TLS conns/s | h2 req/s | CPU µs/req | req/s per core | CPU µs/new conn | RSS / HWM MB | busy % proxy / CPU 1 / CPU 0 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for s in $only; do
     awk -v s="$s" -v mem="$(cat "$out/$s-memory.txt")" '
       function median(col,   n, i, j, t, v) {
@@ -376,8 +379,8 @@ cp "$dir/ove1/overlay.yaml" "$dir/balancer.cfg" "$out/"
       { sys[NR] = $1; for (i = 3; i <= NF; i++) f[NR, i] = $i + 0; if ($1 == s && $10) err = 1 }
       END {
         split(mem, m, " ")
-        printf "| %s%s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f | %s / %s | %.0f / %.0f / %.0f |\n", s, err ? " (wrk errors)" : "",
-          median(3), median(4), median(5), median(11), median(13), median(6), median(12), m[1], m[2], median(7), median(8), median(9)
+        printf "| %s%s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f | %.0f | %s / %s | %.0f / %.0f / %.0f |\n", s, err ? " (wrk errors)" : "",
+          median(3), median(4), median(5), median(11), median(13), median(6), 1e6 / median(6), median(12), m[1], m[2], median(7), median(8), median(9)
       }' "$out/rounds.txt"
   done
 } | tee "$out/table.md"

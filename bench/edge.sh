@@ -11,16 +11,17 @@
 # nginx and its libraries bind-mounted into a busybox image), registered in the catalog as service
 # `web`; all three proxies reach it at its overlay address over the node's route to it. overlayd's
 # edge takes it from the catalog through a static route (edge.routes: [{service: web}]).
-# Per system, one after the other: a warm-up, then wrk -c 64 for SECONDS (requests/s, p50/p99), h2load
-# with a new connection for every request (a full TLS handshake each, no resumption: HTTP/1.1,
-# `Connection: close`, bench/edge-noresume.c preloaded),
+# All three run side by side, idle but for their turn. Each is warmed up (wrk, WARMUP seconds), then in
+# each of ROUNDS rounds (the systems' order rotating, as the machine is shared): wrk -c 64 for SECONDS
+# (requests/s, p50/p99), h2load with a new connection for every request (HTTP/1.1, `Connection: close`;
+# a full TLS handshake each: bench/edge-noresume.c, preloaded, keeps the clients from resuming),
 # h2load over HTTP/2 (64 connections, 10 streams each); the proxy's CPU time (utime + stime of its
-# processes from /proc/PID/stat) per request, and its VmRSS and VmHWM after them.
+# processes from /proc/PID/stat) per request; its VmRSS and VmHWM at the end. The table has medians.
 # Pinning (2 cores): the proxy under test alone on CPU 1 (nginx 1 worker, HAProxy 1 thread, overlayd's
 # JVM started there so it sizes itself for one core); load generator, balancer and backend on CPU 0.
-# The table shows how busy each core was during wrk: a proxy below ~95 % was not the bottleneck.
+# The table shows how busy each core was during wrk, and the proxy's own share of CPU 1.
 # Usage: bench/edge.sh [--only haproxy,nginx,overlayd] [--seconds S] [--warmup S] [--handshakes N]
-#                      [--out DIR] [--no-pin] [--no-build]
+#                      [--rounds R] [--out DIR] [--no-pin] [--no-build]
 # overlayd needs the edge plugin (its `edge:` section); without it, leave it out of --only.
 # Raw outputs (every tool's, the configurations, a sample of each access log) go to DIR (default
 # /tmp/overlayd-edge-results.<UTC time>). It takes /tmp/overlayd-test.lock itself (do not wrap it in
@@ -73,13 +74,14 @@ cleanup() {
   rm -f /var/run/wireguard/ove1.sock /var/run/overlayd/ove1.sock
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 # The machine is shared, and with autogroups (kernel.sched_autogroup_enabled) every session gets an
 # equal share of a core whatever the nice of its processes: this run's session (the caller's) gets a
 # heavier one, nice -10, until it ends, so that other work on the machine disturbs it less.
 if [ -w /proc/self/autogroup ]; then
   autogroup_nice=$(awk '{ print $3 }' /proc/self/autogroup)
-  trap 'cleanup; echo "$autogroup_nice" >/proc/$$/autogroup' EXIT INT TERM
+  trap 'cleanup; echo "$autogroup_nice" >/proc/$$/autogroup' EXIT
   echo -10 >/proc/self/autogroup
 fi
 
@@ -87,7 +89,7 @@ fi
 core() { if [ "$pin" = 1 ]; then echo "taskset -c $1"; fi; }
 # The processes of PID and all their descendants.
 descendants() { local p; echo "$1"; for p in $(pgrep -P "$1" || true); do descendants "$p"; done; }
-node=198.18.5.1 balancer=198.18.5.100 client=198.18.5.101
+node=198.18.5.1 balancer=198.18.5.100
 declare -A port=([overlayd]=8443 [haproxy]=9443 [nginx]=10443)
 # TLS 1.2's suites, the same for all (overlayd's defaults, Mozilla's "intermediate"); for TLS 1.3 the
 # clients offer TLS_AES_128_GCM_SHA256 alone, so every server ends on the same suite whatever its order.
@@ -145,8 +147,8 @@ edge:
   access_log: {path: $dir/overlayd-access.log, format: combined}
 YAML
 docker_host_up 1 ove1 198.19.5.1/24
-# overlayd is the proxy under test only in its own turn; when it is one, it starts on CPU 1 so that the
-# JVM and Netty size themselves for the one core the others get; else it keeps out of their way.
+# overlayd is the node throughout; when it is also a system under test, it starts on CPU 1 so that the
+# JVM and Netty size themselves for the one core the others get, else it keeps out of their way.
 overlayd_core=$with_overlayd
 docker_inside 1 ove1 env OVERLAYD_LOG="$dir/ove1.log" $(core $overlayd_core) \
   "$top/bin/overlayd" --config "$dir/ove1/overlay.yaml"
@@ -187,7 +189,9 @@ done
   docker_on 1 ps -a >&2; docker_on 1 logs web 2>&1 | tail -n 5 >&2; tail -n 5 "$dir/ove1.log" >&2; exit 1; }
 until ip netns exec ove1 curl -sf -o /dev/null "http://$backend:8080/1k"; do sleep 0.1; done
 # containerd's shim starts the container in a session (an autogroup) of its own.
-for p in $(descendants "$(docker_on 1 inspect -f '{{.State.Pid}}' web)"); do echo -10 >"/proc/$p/autogroup"; done
+for p in $(descendants "$(docker_on 1 inspect -f '{{.State.Pid}}' web)"); do
+  [ ! -w "/proc/$p/autogroup" ] || echo -10 >"/proc/$p/autogroup"
+done
 echo "backend: nginx in container web at $backend:8080" >&2
 
 # The balancer: the same TCP pass-through, with a PROXY v1 header, in front of every system.

@@ -11,7 +11,8 @@
 # nginx and its libraries bind-mounted into a busybox image), registered in the catalog as service
 # `web`; all three proxies reach it at its overlay address over the node's route to it. overlayd's
 # edge takes it from the catalog through a static route (edge.routes: [{service: web}]).
-# All three run side by side, idle but for their turn. Each is warmed up (wrk, WARMUP seconds), then in
+# All three run side by side, idle but for their turn. Each is warmed up (wrk, WARMUP seconds, 20 by
+# default: the JVM's JIT needs them; overlayd's edge did half the requests/s in its first 20 s), then in
 # each of ROUNDS rounds (the systems' order rotating, as the machine is shared): wrk -c 64 for SECONDS
 # (requests/s, p50/p99), h2load with a new connection for every request (HTTP/1.1, `Connection: close`;
 # a full TLS handshake each: bench/edge-noresume.c, preloaded, keeps the clients from resuming),
@@ -36,7 +37,7 @@ if [ -z "${OVERLAYD_EDGE_LOCKED:-}" ]; then
   OVERLAYD_EDGE_LOCKED=1 exec flock "$lock" "$top/bench/edge.sh" "$@"
 fi
 
-only="haproxy nginx overlayd" seconds=10 warmup=5 handshakes=10000 rounds=3 out= pin=1 build=1
+only="haproxy nginx overlayd" seconds=10 warmup=20 handshakes=10000 rounds=3 out= pin=1 build=1
 usage() { echo "usage: $0 [--only haproxy,nginx,overlayd] [--seconds S] [--warmup S] [--handshakes N] [--rounds R] [--out DIR] [--no-pin] [--no-build]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -83,7 +83,7 @@ final class UpstreamPool {
                 for (String id : ids) {
                     ArrayDeque<Channel> kept = e.getValue().remove(id);
                     if (kept != null) {
-                        kept.forEach(Channel::close);
+                        closeAll(kept);
                     }
                 }
             });
@@ -95,10 +95,17 @@ final class UpstreamPool {
         for (Map.Entry<EventLoop, Map<String, ArrayDeque<Channel>>> e : idle.entrySet()) {
             if (!e.getKey().isShuttingDown()) {
                 e.getKey().execute(() -> {
-                    e.getValue().values().forEach(kept -> kept.forEach(Channel::close));
+                    e.getValue().values().forEach(UpstreamPool::closeAll);
                     e.getValue().clear();
                 });
             }
+        }
+    }
+
+    /** Each close takes its channel out of {@code kept} (its close listener): they are taken out first. */
+    private static void closeAll(ArrayDeque<Channel> kept) {
+        for (Channel c; (c = kept.pollFirst()) != null; ) {
+            c.close();
         }
     }
 

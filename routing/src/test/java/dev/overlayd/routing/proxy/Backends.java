@@ -26,7 +26,7 @@ final class Backends implements AutoCloseable {
     /**
      * The JDK's server, called {@code name}: {@code /echo} answers the request's headers as lines
      * ({@code name: value}, lower case) and the peer's port; {@code /upload} reads the body and says
-     * how long it was; {@code /download?N} sends N bytes, chunked; {@code /slow} answers after 5 s.
+     * how long it was; {@code /download?N} sends N bytes; {@code /slow} answers after 5 s.
      * Every answer carries {@code X-Backend: name}.
      */
     HttpServer echo(String name) throws IOException {
@@ -34,7 +34,7 @@ final class Backends implements AutoCloseable {
         ExecutorService threads = Executors.newCachedThreadPool();
         server.setExecutor(threads);
         server.createContext("/echo", e -> {
-            StringBuilder text = new StringBuilder();
+            StringBuilder text = new StringBuilder("uri: " + e.getRequestURI() + "\n");
             for (Map.Entry<String, List<String>> h : e.getRequestHeaders().entrySet()) {
                 for (String v : h.getValue()) {
                     text.append(h.getKey().toLowerCase(Locale.ROOT)).append(": ").append(v).append('\n');
@@ -57,7 +57,7 @@ final class Backends implements AutoCloseable {
         server.createContext("/download", e -> {
             long n = Long.parseLong(e.getRequestURI().getRawQuery());
             e.getResponseHeaders().set("X-Backend", name);
-            e.sendResponseHeaders(200, 0);
+            e.sendResponseHeaders(200, n);
             byte[] chunk = new byte[65536];
             try (OutputStream out = e.getResponseBody()) {
                 for (long sent = 0; sent < n; sent += chunk.length) {

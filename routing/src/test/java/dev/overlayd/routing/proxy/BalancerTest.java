@@ -33,7 +33,7 @@ class BalancerTest {
         for (int i = 0; i < 100; i++) {
             assertSame(idle, Balancer.choose(List.of(busy, idle), null, 0, random));
         }
-        // With three, the busiest can only win a draw against... never: it is never the less loaded of two.
+        // Among three, the busiest is never the less loaded of the two drawn.
         Copy other = Instances.copy("other");
         other.inFlight.set(1);
         for (int i = 0; i < 100; i++) {

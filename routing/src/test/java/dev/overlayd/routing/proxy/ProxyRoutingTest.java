@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,6 +72,7 @@ class ProxyRoutingTest {
         int fromB = c.output().split("copy-b", -1).length - 1;
         assertEquals(40, fromA + fromB, c.output());
         assertTrue(fromA > 0 && fromB > 0, "both copies answer: a " + fromA + ", b " + fromB);
+        Await.until(() -> front.log.records.size() >= 40, () -> "40 records: " + front.log.records.size());
         assertEquals(40, front.log.records.size());
         assertEquals(Set.of("node1:a:" + a, "node1:b:" + b),
                 new TreeSet<>(front.log.records.stream().map(AccessRecord::instance).toList()));
@@ -100,6 +100,7 @@ class ProxyRoutingTest {
         assertFalse(out.contains("x-hop"), out);
         assertFalse(out.contains("proxy-authorization"), out);
 
+        Await.until(() -> !front.log.records.isEmpty(), () -> "the record");
         AccessRecord r = front.log.records.getFirst();
         assertEquals(Front.CLIENT, r.client());
         assertEquals("127.0.0.1", r.balancer().getAddress().getHostAddress());
@@ -126,6 +127,7 @@ class ProxyRoutingTest {
         Curl c = Curl.run("-H", "X-Request-Id: " + "x".repeat(201), front.url("/echo"));
         Matcher m = Pattern.compile("x-request-id: ([0-9a-f-]{36})\n").matcher(c.output());
         assertTrue(m.find(), c.output());
+        Await.until(() -> !front.log.records.isEmpty(), () -> "the record");
         assertEquals(m.group(1), front.log.records.getFirst().requestId());
         assertNull(front.log.records.getFirst().query());
     }
@@ -162,6 +164,7 @@ class ProxyRoutingTest {
             assertEquals("200", c.output(), "request " + i);
         }
         assertTrue(front.log.failures.contains("web: connect refused"), front.log.failures.toString());
+        Await.until(() -> front.log.records.size() >= 20, () -> "20 records");
         RoutesStatus.Route route = front.proxy.status("node1").routes().getFirst();
         RoutesStatus.Copy deadCopy = route.copies().stream().filter(c -> c.id().contains(":dead:")).findFirst().orElseThrow();
         assertEquals("ejected", deadCopy.health());
@@ -234,6 +237,5 @@ class ProxyRoutingTest {
         }
         assertEquals(List.of("node1:b:" + port(b)), front.proxy.status("n").routes().getFirst().copies().stream()
                 .map(RoutesStatus.Copy::id).toList());
-        assertEquals(new InetSocketAddress("127.0.0.1", port(b)).getPort(), port(b));
     }
 }

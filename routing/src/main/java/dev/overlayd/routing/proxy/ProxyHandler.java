@@ -199,6 +199,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             answer(HttpResponseStatus.BAD_REQUEST, "the request could not be read");
             return;
         }
+        String refused = RequestPath.refusal(exchange.path);
+        if (refused != null) {
+            answer(HttpResponseStatus.BAD_REQUEST, refused);
+            return;
+        }
         if (!proxy.log.accepting()) {
             answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "requests cannot be served now");
             return;

@@ -78,6 +78,16 @@ class ProxyFaultsTest {
     }
 
     @Test
+    void aPathThatEscapesItsRuleOnceNormalizedIs400AndReachesNoCopy() throws Exception {
+        HttpServer echo = backends.echo("e");
+        start(Duration.ofSeconds(5), 1000, web("e", echo.getAddress().getPort(), Health.PASSING));
+        String out = Curl.run("--path-as-is", "-w", "%{http_code}", front.url("/app/%2e%2e/admin")).output();
+        assertEquals("400 Bad Request: the path holds . or .. segments\n400", out);
+        assertEquals(400, onlyRecord().status());
+        assertNull(onlyRecord().instance());
+    }
+
+    @Test
     void noHealthyCopyIs503() throws Exception {
         start(Duration.ofSeconds(5), 1000, web("s", 1, Health.STARTING), web("u", 2, Health.UNHEALTHY));
         String[] r = request("/app");

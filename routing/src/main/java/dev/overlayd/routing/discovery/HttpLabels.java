@@ -33,8 +33,13 @@ final class HttpLabels {
     /** LDH labels of 1 to 63 characters, neither end a '-'; 253 characters in all. IPv4 literals pass too. */
     private static final Pattern HOST_NAME =
             Pattern.compile("(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
-    /** RFC 3986's path characters: unreserved, percent-encoded, sub-delims, ':', '@' and '/'. */
-    private static final Pattern PATH_CHARS = Pattern.compile("(/|[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*");
+    /**
+     * RFC 3986's path characters: unreserved, sub-delims, ':', '@', '/' and '%', which must begin a
+     * percent-encoding. A character class and a search, not a repeated group, which would recurse
+     * once per character and overflow the stack on a long label.
+     */
+    private static final Pattern PATH_CHARS = Pattern.compile("[A-Za-z0-9._~!$&'()*+,;=:@/%-]*");
+    private static final Pattern BAD_PERCENT = Pattern.compile("%(?![0-9A-Fa-f]{2})");
 
     /** What the labels ask. */
     sealed interface Asked {}
@@ -95,7 +100,7 @@ final class HttpLabels {
         if (!path.startsWith("/")) {
             return new Refusal(written, PATH + "=" + ServiceNaming.quote(path) + " does not begin with /");
         }
-        if (!PATH_CHARS.matcher(path).matches() || hasDotSegment(path)) {
+        if (!PATH_CHARS.matcher(path).matches() || BAD_PERCENT.matcher(path).find() || hasDotSegment(path)) {
             return new Refusal(written, PATH + "=" + ServiceNaming.quote(path) + " is not a URL path prefix (no spaces,"
                     + " ?, # or . and .. segments; other characters percent-encoded)");
         }

@@ -203,6 +203,12 @@ class ServiceNamingTest {
         assertNotRouted(null, "unknown label 'overlayd.http.hosts'", labels("overlayd.http.hosts", "api.example.com"), "8080/tcp");
         Plan huge = plan("img", labels("overlayd.http.path", "x".repeat(1_000_000)), Map.of(), "8080/tcp");
         assertTrue(huge.refused().getFirst().reason().length() < 200, "a huge value is cut in the reason");
+        for (String path : List.of("/" + "a".repeat(1_000_000), "/" + "a".repeat(1_000_000) + " ", "/%4" + "1".repeat(1_000_000))) {
+            Plan read = plan("img", labels("overlayd.http.path", path, "overlayd.http.host", "x".repeat(1_000_000)), Map.of(), "8080/tcp");
+            assertEquals(1, read.refused().size(), "a long label is read, never a stack overflow");
+        }
+        assertEquals(List.of(new HttpRoute(null, "/a%2Fb/~x;v=1")),
+                routes(plan("img", labels("overlayd.http.path", "/a%2Fb/~x;v=1"), Map.of(), "8080/tcp"), 8080));
     }
 
     @Test

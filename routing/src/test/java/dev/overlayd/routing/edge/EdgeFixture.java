@@ -1,5 +1,6 @@
 package dev.overlayd.routing.edge;
 
+import dev.overlayd.routing.audit.RecordingLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.overlayd.routing.proxy;
 
+import dev.overlayd.routing.audit.RecordingLog;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.overlayd.routing.proxy;
 
+import dev.overlayd.routing.audit.RecordingLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,11 @@
 package dev.overlayd.routing.edge;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** What the edge listener refused or cut off since it started; read from any thread. */
 public final class EdgeCounters {
@@ -57,6 +62,23 @@ public final class EdgeCounters {
     /** Connections closed because a chunked request body grew past limits.body. */
     public long bodiesTooLarge() {
         return bodiesTooLarge.sum();
+    }
+
+    /** The counts as {@code overlayd_edge_connections_closed_total{reason}} (and the edge's own answers), read when scraped. */
+    public void register(MeterRegistry registry) {
+        Map<String, ToDoubleFunction<EdgeCounters>> reasons = new LinkedHashMap<>();
+        reasons.put("untrusted", EdgeCounters::untrusted);
+        reasons.put("proxy_header_timeout", EdgeCounters::proxyHeaderTimeouts);
+        reasons.put("bad_proxy_header", EdgeCounters::badProxyHeaders);
+        reasons.put("second_proxy_header", EdgeCounters::secondProxyHeaders);
+        reasons.put("tls_failure", EdgeCounters::tlsFailures);
+        reasons.put("header_deadline", EdgeCounters::headerDeadlines);
+        reasons.put("idle", EdgeCounters::idleClosed);
+        reasons.put("body_too_large", EdgeCounters::bodiesTooLarge);
+        reasons.forEach((reason, count) -> FunctionCounter.builder("overlayd.edge.connections.closed", this, count)
+                .description("Client connections the edge closed, by why").tag("reason", reason).register(registry));
+        FunctionCounter.builder("overlayd.edge.rejected", this, EdgeCounters::rejected)
+                .description("Requests the edge answered itself with 400, 413, 414 or 431").register(registry);
     }
 
     @Override

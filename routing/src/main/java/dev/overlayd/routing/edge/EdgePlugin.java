@@ -42,6 +42,7 @@ public final class EdgePlugin implements Plugin {
             Proxy routes = proxy;
             catalog = context.use(Catalog.class, c -> watch = c.watch(routes::catalog));
             server = EdgeServer.start(config, audit, proxy::newHandler);
+            server.counters().register(metrics);
             if (config.metrics() != null) {
                 metricsServer = MetricsServer.start(config.metrics(), metrics);
             }
@@ -51,13 +52,9 @@ public final class EdgePlugin implements Plugin {
             close();
             throw e;
         }
-        LOG.info("edge: HTTPS on " + address(server.https()) + (server.redirect() == null ? ""
-                : ", redirects from " + address(server.redirect())) + "; audit log " + config.accessLog().path()
-                + (metricsServer == null ? "" : "; metrics on http://" + address(metricsServer.address()) + "/metrics"));
-    }
-
-    private static String address(java.net.InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        LOG.info("edge: audit log " + config.accessLog().path() + (metricsServer == null ? ""
+                : ", metrics on http://" + metricsServer.address().getAddress().getHostAddress() + ":"
+                        + metricsServer.address().getPort() + "/metrics"));
     }
 
     @Override

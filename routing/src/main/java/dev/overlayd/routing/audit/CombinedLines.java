@@ -1,9 +1,6 @@
 package dev.overlayd.routing.audit;
 
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * nginx's combined format, the client's address (from the PROXY header) first:
@@ -16,8 +13,7 @@ import java.util.Locale;
  * character or not ASCII is written {@code \xHH}, so a line stays one line with fields split by spaces.
  */
 final class CombinedLines implements LineFormat {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/uuuu:HH:mm:ss.SSS Z", Locale.ENGLISH)
-            .withZone(ZoneOffset.UTC);
+    private static final SecondsCache TIME = new SecondsCache("dd/MMM/uuuu:HH:mm:ss", " +0000");
 
     private final boolean query;
 
@@ -29,8 +25,13 @@ final class CombinedLines implements LineFormat {
     @Override
     public byte[] line(AccessRecord r) {
         StringBuilder line = new StringBuilder(256);
-        line.append(orDash(LineFormat.ip(r.client()))).append(" - - [")
-                .append(r.time() == null ? "-" : TIME.format(r.time())).append("] \"");
+        line.append(orDash(LineFormat.ip(r.client()))).append(" - - [");
+        if (r.time() == null) {
+            line.append('-');
+        } else {
+            TIME.append(line, r.time());
+        }
+        line.append("] \"");
         escape(line, r.method() == null ? "-" : r.method());
         line.append(' ');
         escape(line, r.path() == null ? "-" : r.path());

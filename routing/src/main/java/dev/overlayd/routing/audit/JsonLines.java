@@ -2,8 +2,6 @@ package dev.overlayd.routing.audit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
@@ -20,7 +18,7 @@ final class JsonLines implements LineFormat {
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
             .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final SecondsCache TIME = new SecondsCache("uuuu-MM-dd'T'HH:mm:ss", "Z");
 
     private final boolean query;
 

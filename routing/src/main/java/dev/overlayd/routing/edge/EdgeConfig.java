@@ -40,7 +40,7 @@ import dev.overlayd.peers.IpPrefix;
  *     header_count: 100
  *     body: 100MiB                   # a request body, streamed; larger ones get 413
  *   upstreams:
- *     idle_per_loop: 32              # keep-alive connections kept per copy and event loop
+ *     idle_per_loop: 32              # idle keep-alive connections kept per copy and event loop (more while the load needs them)
  *     eject_after: 5                 # consecutive failures of a copy before it is ejected
  *     ejection: 30s                  # for this long, times the ejections in a row
  *   routes:                          # besides the containers' overlayd.http.* labels

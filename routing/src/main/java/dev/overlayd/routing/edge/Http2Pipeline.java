@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -32,7 +33,12 @@ final class Http2Pipeline {
                         .maxHeaderListSize(config.limits().headerSize())
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
                 .build();
-        pipeline.addBefore(before, "h2-codec", codec)
+        // A stream's flush reaches the connection (a TLS record, a write) at once unless the connection
+        // is reading: the responses of many streams, each read from its own copy's connection, are
+        // flushed together at the end of the loop's turn instead.
+        pipeline.addBefore(before, "h2-flushes", new FlushConsolidationHandler(
+                        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
+                .addBefore(before, "h2-codec", codec)
                 .addBefore(before, Http1Pipeline.IDLE,
                         new IdleTimeout(config.timeouts().idle(), () -> codec.connection().numActiveStreams(), counters))
                 .addBefore(before, "h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

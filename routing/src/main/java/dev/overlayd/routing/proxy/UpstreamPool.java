@@ -1,10 +1,15 @@
 package dev.overlayd.routing.proxy;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,15 +27,21 @@ import dev.overlayd.routing.edge.EdgeConfig;
  * pools are not loop-bound: netty#4715), and a deque per copy is all the state there is. Netty's
  * FixedChannelPool would add a limit on active connections, hence a queue of waiting requests,
  * which a proxy does not want (the copy's backlog is the queue), and promises on every acquire.
- * At most {@code idlePerLoop} idle connections per copy and loop are kept; those of a copy that
- * leaves the catalog are closed.
+ * {@code idlePerLoop} idle connections per copy and loop are kept for good; more are kept while the
+ * load needs them: those beyond that many which stayed idle through a whole {@link #PURGE} period
+ * are closed then (HAProxy's idle pools shrink so too). Closing each released connection beyond the
+ * bound instead churns them whenever more requests are in flight than that, as HTTP/2 clients with
+ * many streams do: a new connection, and a socket in TIME_WAIT, for most requests. Those of a copy
+ * that leaves the catalog are closed.
  */
 final class UpstreamPool {
     static final String CODEC = "upstream-codec";
     static final String HANDLER = "upstream";
+    static final Duration PURGE = Duration.ofSeconds(1);
 
     private final EdgeConfig config;
-    private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Map<String, Idle>> idle = new ConcurrentHashMap<>();
+    private final Queue<Future<?>> purges = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     UpstreamPool(EdgeConfig config) {
@@ -39,9 +50,8 @@ final class UpstreamPool {
 
     /** A connection to {@code copy} on {@code loop}: an idle one, else a new one (its future fails if the connect does). Called on {@code loop}. */
     ChannelFuture acquire(EventLoop loop, Copy copy) {
-        ArrayDeque<Channel> kept = loopIdle(loop).get(copy.id);
-        while (kept != null && !kept.isEmpty()) {
-            Channel c = kept.pollFirst();
+        Idle kept = loopIdle(loop).get(copy.id);
+        for (Channel c; kept != null && (c = kept.take()) != null; ) {
             if (c.isActive()) {
                 return c.newSucceededFuture();
             }
@@ -65,25 +75,25 @@ final class UpstreamPool {
     /** {@code channel}, its response read to the end with keep-alive allowed, may serve another request. Called on its loop. */
     void release(Copy copy, Channel channel) {
         ((UpstreamHandler) channel.pipeline().get(HANDLER)).detach();
-        ArrayDeque<Channel> kept = loopIdle(channel.eventLoop()).computeIfAbsent(copy.id, id -> new ArrayDeque<>());
-        if (closed || copy.retired || !channel.isActive() || kept.size() >= config.upstreams().idlePerLoop()) {
+        Idle kept = loopIdle(channel.eventLoop()).computeIfAbsent(copy.id, id -> new Idle());
+        if (closed || copy.retired || !channel.isActive() || config.upstreams().idlePerLoop() == 0) {
             channel.close();
             return;
         }
-        kept.addFirst(channel);
-        channel.closeFuture().addListener(f -> kept.remove(channel));
+        kept.channels.addFirst(channel);
+        channel.closeFuture().addListener(f -> kept.channels.remove(channel));
         // A read pending while it is idle is how a close by the copy (or a stray byte) is noticed.
         channel.read();
     }
 
     /** The copies {@code ids} left the catalog: their idle connections are closed, on each loop. */
     void retire(Collection<String> ids) {
-        for (Map.Entry<EventLoop, Map<String, ArrayDeque<Channel>>> e : idle.entrySet()) {
+        for (Map.Entry<EventLoop, Map<String, Idle>> e : idle.entrySet()) {
             e.getKey().execute(() -> {
                 for (String id : ids) {
-                    ArrayDeque<Channel> kept = e.getValue().remove(id);
+                    Idle kept = e.getValue().remove(id);
                     if (kept != null) {
-                        closeAll(kept);
+                        closeAll(kept.channels);
                     }
                 }
             });
@@ -92,10 +102,11 @@ final class UpstreamPool {
 
     void close() {
         closed = true;
-        for (Map.Entry<EventLoop, Map<String, ArrayDeque<Channel>>> e : idle.entrySet()) {
+        purges.forEach(p -> p.cancel(false));
+        for (Map.Entry<EventLoop, Map<String, Idle>> e : idle.entrySet()) {
             if (!e.getKey().isShuttingDown()) {
                 e.getKey().execute(() -> {
-                    e.getValue().values().forEach(UpstreamPool::closeAll);
+                    e.getValue().values().forEach(kept -> closeAll(kept.channels));
                     e.getValue().clear();
                 });
             }
@@ -109,8 +120,36 @@ final class UpstreamPool {
         }
     }
 
-    private Map<String, ArrayDeque<Channel>> loopIdle(EventLoop loop) {
+    private Map<String, Idle> loopIdle(EventLoop loop) {
         // Only the loop itself reads or changes its map, so a plain HashMap is enough.
-        return idle.computeIfAbsent(loop, l -> new HashMap<>());
+        return idle.computeIfAbsent(loop, l -> {
+            Map<String, Idle> copies = new HashMap<>();
+            purges.add(l.scheduleWithFixedDelay(() -> purge(copies), PURGE.toNanos(), PURGE.toNanos(), TimeUnit.NANOSECONDS));
+            return copies;
+        });
+    }
+
+    /** Closes, on one loop, the connections beyond idlePerLoop that no request needed since the last purge. */
+    private void purge(Map<String, Idle> copies) {
+        for (Idle kept : copies.values()) {
+            int surplus = Math.min(kept.low, kept.channels.size() - config.upstreams().idlePerLoop());
+            // The least recently used first: connections are taken from the front.
+            for (int i = 0; i < surplus; i++) {
+                kept.channels.pollLast().close();
+            }
+            kept.low = kept.channels.size();
+        }
+    }
+
+    /** A copy's idle connections on one loop, most recently used first, and the fewest there were since the last purge. */
+    private static final class Idle {
+        final ArrayDeque<Channel> channels = new ArrayDeque<>();
+        int low;
+
+        Channel take() {
+            Channel c = channels.pollFirst();
+            low = Math.min(low, channels.size());
+            return c;
+        }
     }
 }

@@ -1,7 +1,10 @@
 package dev.overlayd.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -11,7 +14,12 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** wireguard-go's LOG_LEVEL (verbose, debug, error, silent) mapped onto java.util.logging, one line per record. */
+/**
+ * wireguard-go's LOG_LEVEL (verbose, debug, error, silent) mapped onto java.util.logging, one line per
+ * record. Under systemd, with stderr connected to the journal, a line carries no time (the journal
+ * stamps each one) and starts with the level as sd-daemon's {@code <N>} prefix, which the journal
+ * takes as the entry's priority.
+ */
 final class Logging {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
@@ -19,6 +27,10 @@ final class Logging {
     private Logging() {}
 
     static void configure(String logLevel) {
+        configure(logLevel, journald(System.getenv("JOURNAL_STREAM"), Path.of("/proc/self/fd/2")));
+    }
+
+    static void configure(String logLevel, boolean journal) {
         Level level = switch (logLevel == null ? "" : logLevel.strip().toLowerCase(Locale.ROOT)) {
             case "verbose", "debug" -> Level.FINE;
             case "error" -> Level.SEVERE;
@@ -30,14 +42,31 @@ final class Logging {
             root.removeHandler(h);
         }
         ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new Line(level == Level.FINE));
+        handler.setFormatter(new Line(level == Level.FINE, journal));
         handler.setLevel(level);
         root.addHandler(handler);
         root.setLevel(level);
     }
 
     /**
-     * Time to the millisecond, level, message. A record's exception is its one-line description; the
+     * Whether stderr is the journal's stream: systemd sets JOURNAL_STREAM to that stream's
+     * "device:inode", and the variable is inherited by whatever a service starts, so it counts only
+     * while stderr is still that stream (bin/overlayd run by a unit without -f writes to a log file,
+     * which needs its times).
+     */
+    static boolean journald(String journalStream, Path stderr) {
+        if (journalStream == null || journalStream.isBlank()) {
+            return false;
+        }
+        try {
+            return journalStream.strip().equals(Files.getAttribute(stderr, "unix:dev") + ":" + Files.getAttribute(stderr, "unix:ino"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Time to the millisecond (or, for the journal, the priority prefix), level, message. A record's exception is its one-line description; the
      * stack trace (a library's, say Netty's on a host without loopback) is for debugging, so verbose only.
      * Messages carry names that others chose (etcd keys, certificate names, records heard by gossip),
      * so their control characters are escaped here, once for every logger: a name with a newline
@@ -45,15 +74,21 @@ final class Logging {
      */
     static final class Line extends Formatter {
         private final boolean traces;
+        private final boolean journal;
 
         Line(boolean traces) {
+            this(traces, false);
+        }
+
+        Line(boolean traces, boolean journal) {
             this.traces = traces;
+            this.journal = journal;
         }
 
         @Override
         public String format(LogRecord record) {
             StringBuilder line = new StringBuilder()
-                    .append(TIME.format(record.getInstant())).append(' ')
+                    .append(journal ? priority(record.getLevel()) : TIME.format(record.getInstant()) + " ")
                     .append(record.getLevel().getName()).append(' ')
                     .append(escaped(formatMessage(record)));
             Throwable thrown = record.getThrown();
@@ -72,7 +107,18 @@ final class Logging {
             } else if (thrown != null) {
                 line.append(": ").append(escaped(thrown.toString()));
             }
-            return line.append('\n').toString();
+            // The journal makes an entry of each line: a stack trace's lines (the only breaks left
+            // after escaping) keep the record's priority.
+            String text = journal ? line.toString().replace("\n", "\n" + priority(record.getLevel())) : line.toString();
+            return text + '\n';
+        }
+
+        /** syslog's priorities as sd-daemon(3) prefixes them: err, warning, info, debug. */
+        static String priority(Level level) {
+            int value = level.intValue();
+            int priority = value >= Level.SEVERE.intValue() ? 3 : value >= Level.WARNING.intValue() ? 4
+                    : value >= Level.INFO.intValue() ? 6 : 7;
+            return "<" + priority + ">";
         }
 
         /**

@@ -1,15 +1,19 @@
 package dev.overlayd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LoggingTest {
     private static LogRecord record(Throwable thrown) {
@@ -54,5 +58,37 @@ class LoggingTest {
     void aStackTraceKeepsItsLinesButNotTheControlsInItsMessage() {
         String text = new Logging.Line(true).format(record(new SocketException("bad\r\nname")));
         assertTrue(text.contains("java.net.SocketException: bad\\r\\nname\n\tat dev.overlayd.cli.LoggingTest"), text);
+    }
+
+    @Test
+    void forTheJournalThePriorityPrefixReplacesTheTime() {
+        String line = new Logging.Line(false, true).format(record(new SocketException("No network interfaces configured")));
+        assertEquals("<4>WARNING Failed to retrieve the list of available network interfaces: "
+                + "java.net.SocketException: No network interfaces configured\n", line);
+        LogRecord info = new LogRecord(Level.INFO, "overlay0: up, UDP port 51820");
+        assertEquals("<6>INFO overlay0: up, UDP port 51820\n", new Logging.Line(false, true).format(info));
+        assertEquals("<3>SEVERE x\n", new Logging.Line(false, true).format(new LogRecord(Level.SEVERE, "x")));
+        assertEquals("<7>FINE x\n", new Logging.Line(true, true).format(new LogRecord(Level.FINE, "x")));
+    }
+
+    @Test
+    void forTheJournalEveryLineOfAStackTraceKeepsThePriority() {
+        Exception cause = new SocketException("no route");
+        String text = new Logging.Line(true, true).format(record(new IllegalStateException("outer", cause)));
+        assertTrue(text.lines().count() > 2, text);
+        assertTrue(text.lines().allMatch(l -> l.startsWith("<4>")), text);
+        assertTrue(text.contains("\n<4>Caused by: java.net.SocketException: no route"), text);
+    }
+
+    @Test
+    void theJournalCountsOnlyWhileStderrIsItsStream(@TempDir Path dir) throws Exception {
+        Path stream = Files.createFile(dir.resolve("stream"));
+        String identity = Files.getAttribute(stream, "unix:dev") + ":" + Files.getAttribute(stream, "unix:ino");
+        assertTrue(Logging.journald(identity, stream));
+        // Inherited by a child whose stderr went elsewhere (a log file): times again.
+        assertFalse(Logging.journald(identity, Files.createFile(dir.resolve("overlayd-wg0.log"))));
+        assertFalse(Logging.journald(null, stream));
+        assertFalse(Logging.journald("", stream));
+        assertFalse(Logging.journald("garbage", stream));
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The operator's tool: asks running overlayd daemons through their control sockets. */
-@Command(name = "overlayctl", mixinStandardHelpOptions = true, version = "overlayctl 0.1.0",
+@Command(name = "overlayctl", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Inspect the overlayd daemons running on this host, and manage the cluster's certificates.",
         subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class, CaCommand.class,
                 CertCommand.class, HostCommand.class, ContainersCommand.class, ServicesCommand.class,

@@ -22,7 +22,7 @@ import sun.misc.Signal;
  * Node} runs. This JVM always runs in the foreground: bin/overlayd backgrounds it when asked, as a
  * JVM cannot fork. It exits on SIGTERM, when its interface is deleted, or when its UAPI socket is removed.
  */
-@Command(name = "overlayd", mixinStandardHelpOptions = true, version = "overlayd 0.1.0",
+@Command(name = "overlayd", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Userspace WireGuard-compatible overlay daemon.")
 public final class Overlayd implements Callable<Integer> {
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (this process always does; accepted for wireguard-go compatibility).")

@@ -104,7 +104,7 @@ class OverlayctlPeersTest {
         Path top = Host.OVERLAYD.getParent().getParent();
         Path copy = Files.createTempDirectory("overlayctl-");
         try {
-            for (String file : List.of("bin/overlayctl", "bin/.class-data", ".mvn/select-jdk.sh", "cli/target/overlayd.jar")) {
+            for (String file : List.of("bin/overlayctl", "bin/.runtime", ".mvn/select-jdk.sh", "cli/target/overlayd.jar")) {
                 Path to = copy.resolve(file);
                 Files.createDirectories(to.getParent());
                 Files.copy(top.resolve(file), to);

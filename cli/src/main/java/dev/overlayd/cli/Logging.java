@@ -76,10 +76,6 @@ final class Logging {
         private final boolean traces;
         private final boolean journal;
 
-        Line(boolean traces) {
-            this(traces, false);
-        }
-
         Line(boolean traces, boolean journal) {
             this.traces = traces;
             this.journal = journal;

@@ -25,7 +25,7 @@ class LoggingTest {
 
     @Test
     void oneLineWithMillisecondsAndTheExceptionsDescriptionButNoStackTrace() {
-        String line = new Logging.Line(false).format(record(new SocketException("No network interfaces configured")));
+        String line = new Logging.Line(false, false).format(record(new SocketException("No network interfaces configured")));
         String time = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault())
                 .format(Instant.parse("2026-11-21T08:37:24.835Z"));
         assertEquals(time + " WARNING Failed to retrieve the list of available network interfaces: "
@@ -34,7 +34,7 @@ class LoggingTest {
 
     @Test
     void verboseKeepsTheStackTrace() {
-        String text = new Logging.Line(true).format(record(new SocketException("No network interfaces configured")));
+        String text = new Logging.Line(true, false).format(record(new SocketException("No network interfaces configured")));
         assertTrue(text.contains("\n\tat dev.overlayd.cli.LoggingTest"), text);
     }
 
@@ -46,7 +46,7 @@ class LoggingTest {
         r.setParameters(new Object[] {name});
         r.setThrown(new SocketException("bad\nname"));
 
-        String line = new Logging.Line(false).format(r);
+        String line = new Logging.Line(false, false).format(r);
 
         assertEquals(1, line.lines().count(), line);
         assertTrue(line.endsWith(" WARNING refused member: h9\\n2026-11-21T08:37:25.000 INFO member h1 removed"
@@ -56,7 +56,7 @@ class LoggingTest {
 
     @Test
     void aStackTraceKeepsItsLinesButNotTheControlsInItsMessage() {
-        String text = new Logging.Line(true).format(record(new SocketException("bad\r\nname")));
+        String text = new Logging.Line(true, false).format(record(new SocketException("bad\r\nname")));
         assertTrue(text.contains("java.net.SocketException: bad\\r\\nname\n\tat dev.overlayd.cli.LoggingTest"), text);
     }
 

@@ -180,6 +180,16 @@ public final class CertificateAuthority {
         return new CertificateAuthority(dir, ca, key, clock);
     }
 
+    /**
+     * Creates an issuer (an intermediate CA, {@code overlayctl ca issuer}) that may sign node
+     * certificates for addresses in {@code range} only, so that the root key can stay offline: writes
+     * issuers/NAME.crt (0644) and issuers/NAME.key (0600). Refuses a range outside the overlay or
+     * overlapping another live issuer's range or a live certificate's addresses.
+     */
+    public synchronized IssuerCertificate createIssuer(String name, IpPrefix range, int days) throws IdentityException {
+        throw new UnsupportedOperationException("issue 15: identity helper");
+    }
+
     /** What every node is given: the CA certificate and the revocations. */
     public ClusterCa publicCa() {
         return ca;

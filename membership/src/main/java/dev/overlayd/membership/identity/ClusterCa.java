@@ -3,6 +3,8 @@ package dev.overlayd.membership.identity;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import dev.overlayd.peers.IpPrefix;
@@ -67,6 +69,15 @@ public final class ClusterCa {
 
     public String toPem() {
         return Pem.encode(Pem.CERTIFICATE, der);
+    }
+
+    /** SHA-256 of the certificate's DER: what a join token carries, so that a newcomer knows the cluster it enrols in. */
+    public byte[] fingerprint() {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(der);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** The cluster's name, the CA certificate's CN. */

@@ -80,6 +80,15 @@ public final class NodeCertificate {
         return holder;
     }
 
+    /**
+     * The issuer certificate that signed this one when an issuer did rather than the root CA. It
+     * travels with it: {@link #encoded()} is this certificate's DER followed by the issuer's, and
+     * {@link #toPem()} two blocks, so that every node can check the chain up to the root it holds.
+     */
+    public Optional<IssuerCertificate> issuerCertificate() {
+        throw new UnsupportedOperationException("issue 15: identity helper");
+    }
+
     /** The DER encoding, as it travels between nodes. */
     public byte[] encoded() {
         return der.clone();

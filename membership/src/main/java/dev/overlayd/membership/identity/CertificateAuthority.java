@@ -35,22 +35,15 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.util.PrivateKeyFactory;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
-import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.bc.BcEdECContentSignerBuilder;
 
 /**
  * The cluster's CA with its private key, on the operator's machine: it issues and revokes node
- * certificates. Its directory holds ca.crt (0644), ca.key (PKCS#8 PEM, 0600), issued/NAME.crt for
- * every certificate it issued (how it knows which addresses are taken), and revoked.crl (PEM).
+ * certificates and issuers. Its directory holds ca.crt (0644), ca.key (PKCS#8 PEM, 0600), issued/NAME.crt
+ * for every certificate it issued and issuers/NAME.crt (with NAME.key, 0600) for every issuer it
+ * created (how it knows which addresses are taken), and revoked.crl (PEM).
  */
 public final class CertificateAuthority {
     public static final int DEFAULT_CA_DAYS = 3650;
@@ -58,9 +51,6 @@ public final class CertificateAuthority {
 
     /** Names become file names (issued/NAME.crt) and appear in logs: a DNS label's characters, and '_'. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-    /** Issued just now yet "not yet valid" on a node whose clock is a little behind: start a minute early. */
-    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
-    private static final AlgorithmIdentifier ED25519 = new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
 
     /**
      * What to certify. {@code address} and {@code subnet} may be null to have them allocated (a node
@@ -86,14 +76,13 @@ public final class CertificateAuthority {
 
     private final Path dir;
     private final ClusterCa ca;
-    private final Ed25519PrivateKeyParameters key;
+    private final CertificateSigner signer;
     private final Clock clock;
-    private final SecureRandom random = new SecureRandom();
 
     private CertificateAuthority(Path dir, ClusterCa ca, Ed25519PrivateKeyParameters key, Clock clock) {
         this.dir = dir;
         this.ca = ca;
-        this.key = key;
+        this.signer = new CertificateSigner(ca.subject(), key);
         this.clock = clock;
     }
 
@@ -118,16 +107,9 @@ public final class CertificateAuthority {
         Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
         X500Name subject = X500Names.of(clusterName, List.of());
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        SubjectPublicKeyInfo publicKey;
-        byte[] pkcs8;
-        try {
-            publicKey = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(key.generatePublicKey());
-            pkcs8 = PrivateKeyInfoFactory.createPrivateKeyInfo(key).getEncoded();
-        } catch (IOException e) {
-            throw new IllegalStateException("DER encoding in memory failed", e);
-        }
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject, serial(new SecureRandom()),
-                Date.from(now.minus(CLOCK_SKEW)), Date.from(now.plus(Duration.ofDays(days))), subject, publicKey);
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject,
+                CertificateSigner.serial(new SecureRandom()), Date.from(now.minus(ClusterCa.CLOCK_SKEW)),
+                Date.from(now.plus(Duration.ofDays(days))), subject, CertificateSigner.publicKeyInfo(key));
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -137,12 +119,12 @@ public final class CertificateAuthority {
         }
         ClusterCa ca;
         try {
-            ca = ClusterCa.decode(encoded(builder.build(signer(key))));
+            ca = ClusterCa.decode(CertificateSigner.encoded(builder.build(CertificateSigner.contentSigner(key))));
         } catch (IdentityException e) {
             throw new IllegalStateException("the CA certificate just built does not decode: " + e.getMessage(), e);
         }
         // The key first: a CA certificate without its key would be a cluster nobody can add nodes to.
-        KeyFiles.write(dir.resolve("ca.key"), Pem.encode(Pem.PRIVATE_KEY, pkcs8).getBytes(StandardCharsets.US_ASCII));
+        CertificateSigner.writeKey(dir.resolve("ca.key"), key);
         writePublic(dir.resolve("ca.crt"), ca.toPem(), false);
         return new CertificateAuthority(dir, ca, key, clock);
     }
@@ -159,14 +141,8 @@ public final class CertificateAuthority {
         }
         ClusterCa ca = ClusterCa.read(certFile);
         Path keyFile = dir.resolve("ca.key");
-        Ed25519PrivateKeyParameters key = readKey(keyFile);
-        SubjectPublicKeyInfo publicKey;
-        try {
-            publicKey = SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(key.generatePublicKey());
-        } catch (IOException e) {
-            throw new IllegalStateException("DER encoding in memory failed", e);
-        }
-        if (!publicKey.equals(ca.publicKeyInfo())) {
+        Ed25519PrivateKeyParameters key = CertificateSigner.readKey(keyFile);
+        if (!CertificateSigner.publicKeyInfo(key).equals(ca.publicKeyInfo())) {
             throw new IdentityException(keyFile + " is not the key of " + certFile);
         }
         Path crlFile = dir.resolve("revoked.crl");
@@ -187,7 +163,41 @@ public final class CertificateAuthority {
      * overlapping another live issuer's range or a live certificate's addresses.
      */
     public synchronized IssuerCertificate createIssuer(String name, IpPrefix range, int days) throws IdentityException {
-        throw new UnsupportedOperationException("issue 15: identity helper");
+        checkName("issuer name", name);
+        checkDays(days);
+        if (!ca.overlay().covers(range)) {
+            throw new IdentityException("range " + range + " is outside the overlay " + ca.overlay());
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Path certFile = issuerFile(name, ".crt");
+        if (Files.exists(certFile)) {
+            IssuerCertificate other = IssuerCertificate.read(certFile);
+            throw new IdentityException("issuer " + name + " already exists (serial " + other.serial().toString(16)
+                    + (isLive(other.serial(), other.notAfter(), now) ? ", valid until " + other.notAfter() + "): revoke it and "
+                    : "): ") + "remove " + certFile + " and its key first");
+        }
+        for (Taken other : taken(now)) {
+            if (range.overlaps(other.prefix())) {
+                throw new IdentityException("range " + range + " overlaps " + other.holder() + "'s " + other.prefix());
+            }
+        }
+        try {
+            Files.createDirectories(dir.resolve("issuers"));
+        } catch (IOException e) {
+            throw IdentityException.of(dir.resolve("issuers"), e);
+        }
+        Ed25519PrivateKeyParameters issuerKey = new Ed25519PrivateKeyParameters(new SecureRandom());
+        IssuerCertificate cert = IssuerCertificate.decode(signer.issuer(name, range,
+                CertificateSigner.publicKeyInfo(issuerKey), now.minus(ClusterCa.CLOCK_SKEW), now.plus(Duration.ofDays(days))));
+        // The key first, as for the CA: a certificate without its key is a range nobody can issue from.
+        CertificateSigner.writeKey(issuerFile(name, ".key"), issuerKey);
+        writePublic(certFile, cert.toPem(), false);
+        return cert;
+    }
+
+    /** Every issuer filed in issuers/, revoked and expired ones included. */
+    public List<IssuerCertificate> issuers() throws IdentityException {
+        return readAll(dir.resolve("issuers"), IssuerCertificate::read);
     }
 
     /** What every node is given: the CA certificate and the revocations. */
@@ -221,8 +231,8 @@ public final class CertificateAuthority {
                         + other.serial().toString(16) + ", valid until " + other.notAfter() + "): revoke it first");
             }
         }
-        List<IpPrefix> taken = live.stream().flatMap(c -> c.allowedIps().stream()).toList();
-        AddressAllocator allocator = new AddressAllocator(ca.overlay(), taken);
+        List<Taken> taken = taken(now);
+        AddressAllocator allocator = new AddressAllocator(ca.overlay(), taken.stream().map(Taken::prefix).toList());
         InetAddress address;
         IpPrefix subnet;
         if (request.kind() == NodeCertificate.Kind.NODE) {
@@ -245,31 +255,16 @@ public final class CertificateAuthority {
         if (subnet != null) {
             wanted.add(subnet);
         }
-        for (NodeCertificate other : live) {
-            for (IpPrefix theirs : other.allowedIps()) {
-                for (IpPrefix ours : wanted) {
-                    if (ours.overlaps(theirs)) {
-                        throw new IdentityException(ours + " overlaps " + other.name() + "'s " + theirs);
-                    }
+        for (Taken other : taken) {
+            for (IpPrefix ours : wanted) {
+                if (ours.overlaps(other.prefix())) {
+                    throw new IdentityException(ours + " overlaps " + other.holder() + "'s " + other.prefix());
                 }
             }
         }
-
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), serial(random),
-                Date.from(now.minus(CLOCK_SKEW)), Date.from(now.plus(Duration.ofDays(request.days()))),
-                X500Names.of(request.name(), request.groups()),
-                new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519), request.publicKey().bytes()));
-        try {
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            // An X25519 key can only agree on keys; it never signs.
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement));
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
-            builder.addExtension(OverlaydExtensions.member(new OverlaydExtensions.Member(request.kind(), subnet, endpoint, signingKey)));
-        } catch (CertIOException e) {
-            throw new IllegalStateException("DER encoding in memory failed", e);
-        }
-        NodeCertificate cert = NodeCertificate.decode(encoded(builder.build(signer(key))));
+        NodeCertificate cert = NodeCertificate.decode(signer.node(new CertificateSigner.NodeFields(request.name(),
+                request.groups(), request.publicKey(), address, request.kind(), subnet, endpoint, signingKey),
+                now.minus(ClusterCa.CLOCK_SKEW), now.plus(Duration.ofDays(request.days()))));
         cert.writePem(issuedFile(request.name()));
         return cert;
     }
@@ -280,9 +275,9 @@ public final class CertificateAuthority {
      * higher, writes it to {@link #revocationFile()} and returns it (DER), to be spread to the nodes.
      */
     public synchronized byte[] revoke(String nameOrSerial) throws IdentityException {
-        NodeCertificate cert = find(nameOrSerial);
-        if (ca.isRevoked(cert.serial())) {
-            throw new IdentityException(cert.name() + " (serial " + cert.serial().toString(16) + ") is already revoked");
+        Revoked target = find(nameOrSerial);
+        if (ca.isRevoked(target.serial())) {
+            throw new IdentityException(target.what() + " (serial " + target.serial().toString(16) + ") is already revoked");
         }
         Date now = Date.from(clock.instant());
         X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.subject(), now);
@@ -293,11 +288,11 @@ public final class CertificateAuthority {
             number = previous.number().add(BigInteger.ONE);
         }
         // No reason code: RFC 5280 asks for none rather than "unspecified".
-        builder.addCRLEntry(cert.serial(), now, null);
+        builder.addCRLEntry(target.serial(), now, null);
         byte[] der;
         try {
             builder.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
-            der = builder.build(signer(key)).getEncoded();
+            der = builder.build(signer.contentSigner()).getEncoded();
         } catch (IOException e) {
             throw new IllegalStateException("DER encoding in memory failed", e);
         }
@@ -312,41 +307,100 @@ public final class CertificateAuthority {
 
     /** Every certificate filed in issued/, revoked and expired ones included. */
     public List<NodeCertificate> issued() throws IdentityException {
-        List<NodeCertificate> certs = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.resolve("issued"), "*.crt")) {
+        return readAll(dir.resolve("issued"), NodeCertificate::read);
+    }
+
+    private interface FileReader<T> {
+        T read(Path file) throws IdentityException;
+    }
+
+    private static <T> List<T> readAll(Path directory, FileReader<T> reader) throws IdentityException {
+        List<T> all = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            // A CA created before issuers existed has no issuers/.
+            return all;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.crt")) {
             for (Path file : files) {
-                certs.add(NodeCertificate.read(file));
+                all.add(reader.read(file));
             }
         } catch (IOException e) {
-            throw IdentityException.of(dir.resolve("issued"), e);
+            throw IdentityException.of(directory, e);
         }
-        return certs;
+        return all;
+    }
+
+    /** An address or range that is not free: a live certificate's, or a live issuer's range. */
+    private record Taken(String holder, IpPrefix prefix) {}
+
+    private List<Taken> taken(Instant now) throws IdentityException {
+        List<Taken> taken = new ArrayList<>();
+        for (NodeCertificate cert : live(now)) {
+            cert.allowedIps().forEach(p -> taken.add(new Taken(cert.name(), p)));
+        }
+        for (IssuerCertificate issuer : issuers()) {
+            if (isLive(issuer.serial(), issuer.notAfter(), now)) {
+                taken.add(new Taken("issuer " + issuer.name(), issuer.range()));
+            }
+        }
+        return taken;
     }
 
     private List<NodeCertificate> live(Instant now) throws IdentityException {
-        return issued().stream().filter(c -> !ca.isRevoked(c.serial()) && c.notAfter().isAfter(now)).toList();
+        return issued().stream().filter(c -> isLive(c.serial(), c.notAfter(), now)).toList();
     }
 
-    private NodeCertificate find(String nameOrSerial) throws IdentityException {
-        if (NAME.matcher(nameOrSerial).matches() && Files.exists(issuedFile(nameOrSerial))) {
-            return NodeCertificate.read(issuedFile(nameOrSerial));
+    private boolean isLive(BigInteger serial, Instant notAfter, Instant now) {
+        return !ca.isRevoked(serial) && notAfter.isAfter(now);
+    }
+
+    /** What {@link #revoke} revokes: how to name it in messages, and its serial. */
+    private record Revoked(String what, BigInteger serial) {}
+
+    /**
+     * A node certificate or an issuer by name, or any certificate by serial: one filed here, or one
+     * an issuer signed online, which only the issuer's ledger and the node know of.
+     */
+    private Revoked find(String nameOrSerial) throws IdentityException {
+        if (NAME.matcher(nameOrSerial).matches()) {
+            if (Files.exists(issuedFile(nameOrSerial))) {
+                NodeCertificate cert = NodeCertificate.read(issuedFile(nameOrSerial));
+                return new Revoked(cert.name(), cert.serial());
+            }
+            if (Files.exists(issuerFile(nameOrSerial, ".crt"))) {
+                IssuerCertificate issuer = IssuerCertificate.read(issuerFile(nameOrSerial, ".crt"));
+                return new Revoked("issuer " + issuer.name(), issuer.serial());
+            }
         }
         BigInteger serial;
         try {
             serial = new BigInteger(1, HexFormat.of().parseHex(nameOrSerial.length() % 2 == 0 ? nameOrSerial : "0" + nameOrSerial));
         } catch (IllegalArgumentException e) {
-            serial = null;
+            throw new IdentityException("no certificate or issuer named " + nameOrSerial + " in " + dir
+                    + ", and it is not a serial (hex)");
         }
         for (NodeCertificate cert : issued()) {
             if (cert.serial().equals(serial)) {
-                return cert;
+                return new Revoked(cert.name(), cert.serial());
             }
         }
-        throw new IdentityException("no certificate named or with serial " + nameOrSerial + " in " + dir.resolve("issued"));
+        for (IssuerCertificate issuer : issuers()) {
+            if (issuer.serial().equals(serial)) {
+                return new Revoked("issuer " + issuer.name(), issuer.serial());
+            }
+        }
+        if (serial.signum() == 0) {
+            throw new IdentityException("serial 0 is no certificate's: serials are positive");
+        }
+        return new Revoked("serial " + serial.toString(16), serial);
     }
 
     private Path issuedFile(String name) {
         return dir.resolve("issued").resolve(name + ".crt");
+    }
+
+    private Path issuerFile(String name, String extension) {
+        return dir.resolve("issuers").resolve(name + extension);
     }
 
     private static String endpoint(Request request) throws IdentityException {
@@ -392,47 +446,6 @@ public final class CertificateAuthority {
     private static void checkDays(int days) throws IdentityException {
         if (days < 1) {
             throw new IdentityException("a certificate is valid for at least 1 day, not " + days);
-        }
-    }
-
-    /** Random and positive, as RFC 5280 asks; 128 bits make a collision unthinkable. */
-    private static BigInteger serial(SecureRandom random) {
-        BigInteger serial;
-        do {
-            serial = new BigInteger(128, random);
-        } while (serial.signum() == 0);
-        return serial;
-    }
-
-    private static ContentSigner signer(Ed25519PrivateKeyParameters key) {
-        try {
-            return new BcEdECContentSignerBuilder(ED25519).build(key);
-        } catch (OperatorCreationException e) {
-            throw new IllegalStateException("BC signs with Ed25519", e);
-        }
-    }
-
-    private static byte[] encoded(X509CertificateHolder holder) {
-        try {
-            return holder.getEncoded();
-        } catch (IOException e) {
-            throw new IllegalStateException("DER encoding in memory failed", e);
-        }
-    }
-
-    private static Ed25519PrivateKeyParameters readKey(Path keyFile) throws IdentityException {
-        byte[] pem = KeyFiles.read(keyFile);
-        try {
-            AsymmetricKeyParameter key = PrivateKeyFactory.createKey(
-                    PrivateKeyInfo.getInstance(Pem.decode(new String(pem, StandardCharsets.US_ASCII), Pem.PRIVATE_KEY)));
-            if (key instanceof Ed25519PrivateKeyParameters ed25519) {
-                return ed25519;
-            }
-            throw new IdentityException("not an Ed25519 key");
-        } catch (IdentityException e) {
-            throw new IdentityException(keyFile + ": " + e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            throw new IdentityException(keyFile + ": not a PKCS#8 private key");
         }
     }
 

@@ -5,19 +5,17 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Arrays;
 import dev.overlayd.peers.IpPrefix;
 import com.google.common.net.InetAddresses;
-import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.ContentVerifierProvider;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.bc.BcEdDSAContentVerifierProviderBuilder;
 
 /**
  * The cluster's CA as every node holds it: its self-signed Ed25519 certificate, which names the
@@ -25,6 +23,14 @@ import org.bouncycastle.operator.bc.BcEdDSAContentVerifierProviderBuilder;
  * certificates to trust. Thread-safe: revocations may arrive while certificates are being verified.
  */
 public final class ClusterCa {
+    /**
+     * How far a certificate is accepted before its notBefore and after its notAfter. The instances of
+     * an auto-scaling group boot with clocks that disagree by minutes until NTP settles them, and a
+     * certificate an issuer signed a moment ago must not be "not yet valid" on a member whose clock
+     * is behind; issuers backdate notBefore by as much for the same reason.
+     */
+    public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
     private final X509CertificateHolder holder;
     private final byte[] der;
     private final String name;
@@ -35,20 +41,9 @@ public final class ClusterCa {
     private ClusterCa(X509CertificateHolder holder, byte[] der) throws IdentityException {
         this.holder = holder;
         this.der = der;
-        if (!holder.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm().equals(EdECObjectIdentifiers.id_Ed25519)) {
-            throw new IdentityException("its key is not an Ed25519 key");
-        }
-        BasicConstraints constraints = BasicConstraints.fromExtensions(holder.getExtensions());
-        if (constraints == null || !constraints.isCA()) {
-            throw new IdentityException("it is not a CA certificate (basicConstraints CA:true)");
-        }
+        verifier = CertificateHolders.caVerifier(holder);
         name = X500Names.commonName(holder.getSubject(), "subject");
         overlay = OverlaydExtensions.overlay(holder.getExtensions());
-        try {
-            verifier = new BcEdDSAContentVerifierProviderBuilder().build(holder);
-        } catch (OperatorCreationException e) {
-            throw new IdentityException("its Ed25519 key is malformed");
-        }
         if (!signedByThis(holder)) {
             throw new IdentityException("its self-signature does not verify");
         }
@@ -103,24 +98,24 @@ public final class ClusterCa {
     }
 
     /**
-     * Accepts {@code cert} as a member of this cluster at {@code now}: signed by this CA, not
-     * revoked, within its validity, with its address and subnet in the overlay.
+     * Accepts {@code cert} as a member of this cluster at {@code now}: signed by this CA, or by an
+     * issuer whose certificate it carries, which this CA signed, with its address and subnet in the
+     * issuer's range; neither revoked; both within their validity (give or take {@link #CLOCK_SKEW});
+     * its address and subnet in the overlay.
      */
     public void verify(NodeCertificate cert, Instant now) throws CertificateRejected {
         String who = cert.name();
-        if (!signedByThis(cert.holder())) {
+        Optional<IssuerCertificate> issuer = cert.issuerCertificate();
+        if (issuer.isPresent()) {
+            verifyIssued(cert, issuer.get(), now);
+        } else if (!signedByThis(cert.holder())) {
             throw new CertificateRejected(who + ": not signed by cluster " + name + "'s CA");
         }
         if (isRevoked(cert.serial())) {
             throw new CertificateRejected(who + ": certificate revoked");
         }
-        if (now.isBefore(cert.notBefore())) {
-            throw new CertificateRejected(who + ": not yet valid until " + cert.notBefore());
-        }
-        if (now.isAfter(cert.notAfter())) {
-            throw new CertificateRejected(who + ": certificate expired at " + cert.notAfter());
-        }
-        if (now.isAfter(notAfter())) {
+        checkValidity(who + ": certificate", cert.notBefore(), cert.notAfter(), now);
+        if (now.isAfter(notAfter().plus(CLOCK_SKEW))) {
             throw new CertificateRejected(who + ": cluster " + name + "'s CA expired at " + notAfter());
         }
         InetAddress address = cert.address();
@@ -135,6 +130,46 @@ public final class ClusterCa {
         if (cert.kind() == NodeCertificate.Kind.NODE && cert.signingKey().isEmpty()) {
             throw new CertificateRejected(who + ": a node certificate without a record-signing key"
                     + " (issued before overlayd signed member records): issue it again");
+        }
+    }
+
+    /** Accepts {@code issuer} as one of this CA's at {@code now}: signed by it, not revoked, valid. */
+    public void verify(IssuerCertificate issuer, Instant now) throws CertificateRejected {
+        String who = "issuer " + issuer.name();
+        if (!signedByThis(issuer.holder())) {
+            throw new CertificateRejected(who + ": not signed by cluster " + name + "'s CA");
+        }
+        if (isRevoked(issuer.serial())) {
+            throw new CertificateRejected(who + ": certificate revoked");
+        }
+        checkValidity(who + ": certificate", issuer.notBefore(), issuer.notAfter(), now);
+    }
+
+    private void verifyIssued(NodeCertificate cert, IssuerCertificate issuer, Instant now) throws CertificateRejected {
+        String who = cert.name();
+        try {
+            verify(issuer, now);
+        } catch (CertificateRejected e) {
+            throw new CertificateRejected(who + ": " + e.getMessage());
+        }
+        if (!issuer.signed(cert.holder())) {
+            throw new CertificateRejected(who + ": not signed by issuer " + issuer.name() + "'s key");
+        }
+        // What keeps two issuers from handing out the same subnet, whatever they know of each other.
+        IpPrefix range = issuer.range();
+        if (!range.contains(cert.address().getAddress()) || !range.covers(cert.subnet())) {
+            throw new CertificateRejected(who + ": address " + InetAddresses.toAddrString(cert.address()) + " or subnet "
+                    + cert.subnet() + " outside issuer " + issuer.name() + "'s range " + range);
+        }
+    }
+
+    private static void checkValidity(String what, Instant notBefore, Instant notAfter, Instant now)
+            throws CertificateRejected {
+        if (now.isBefore(notBefore.minus(CLOCK_SKEW))) {
+            throw new CertificateRejected(what + " not yet valid until " + notBefore);
+        }
+        if (now.isAfter(notAfter.plus(CLOCK_SKEW))) {
+            throw new CertificateRejected(what + " expired at " + notAfter);
         }
     }
 
@@ -178,12 +213,14 @@ public final class ClusterCa {
         return held != null && held.contains(serial);
     }
 
-    private boolean signedByThis(X509CertificateHolder cert) {
-        try {
-            return cert.getIssuer().equals(holder.getSubject()) && cert.isSignatureValid(verifier);
-        } catch (CertException e) {
-            return false;
-        }
+    /** When {@code serial} was revoked, by the newest list adopted; empty when it is not. */
+    Optional<Instant> revokedAt(BigInteger serial) {
+        RevocationList held = revocations;
+        return held == null ? Optional.empty() : held.revokedAt(serial);
+    }
+
+    boolean signedByThis(X509CertificateHolder cert) {
+        return CertificateHolders.signedBy(cert, holder, verifier);
     }
 
     @Override

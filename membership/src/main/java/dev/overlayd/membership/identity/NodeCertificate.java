@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.IpPrefix;
@@ -50,10 +51,17 @@ public final class NodeCertificate {
     private final Kind kind;
     private final String endpoint;
     private final VerifyingKey signingKey;
+    private final IssuerCertificate issuerCertificate;
 
-    private NodeCertificate(X509CertificateHolder holder, byte[] der) throws IdentityException {
+    private NodeCertificate(X509CertificateHolder holder, byte[] der, IssuerCertificate issuerCertificate)
+            throws IdentityException {
         this.holder = holder;
         this.der = der;
+        this.issuerCertificate = issuerCertificate;
+        if (issuerCertificate != null && !holder.getIssuer().equals(issuerCertificate.holder().getSubject())) {
+            throw new IdentityException("it carries issuer " + issuerCertificate.name() + "'s certificate, but "
+                    + X500Names.commonName(holder.getIssuer(), "issuer") + " signed it");
+        }
         name = X500Names.commonName(holder.getSubject(), "subject");
         issuer = X500Names.commonName(holder.getIssuer(), "issuer");
         groups = X500Names.organizationalUnits(holder.getSubject());
@@ -66,13 +74,22 @@ public final class NodeCertificate {
         subnet = member.subnet() != null ? member.subnet() : IpPrefix.of(address, address.getAddress().length * 8);
     }
 
+    /** Decodes what {@link #encoded()} gives: the node certificate's DER, and its issuer's when it has one. */
     public static NodeCertificate decode(byte[] der) throws IdentityException {
-        return CertificateHolders.parse(der, "node certificate", NodeCertificate::new);
+        byte[][] chain;
+        try {
+            chain = CertificateHolders.split(der, 2);
+        } catch (IdentityException e) {
+            throw new IdentityException("not a node certificate: " + e.getMessage());
+        }
+        IssuerCertificate issuer = chain.length == 2 ? IssuerCertificate.decode(chain[1]) : null;
+        return CertificateHolders.parse(chain[0], "node certificate",
+                (holder, node) -> new NodeCertificate(holder, node, issuer));
     }
 
-    /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it. */
+    /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it: one block, or two for a chain. */
     public static NodeCertificate read(Path pemFile) throws IdentityException {
-        return Pem.read(pemFile, Pem.CERTIFICATE, NodeCertificate::decode);
+        return Pem.readAll(pemFile, Pem.CERTIFICATE, NodeCertificate::decode);
     }
 
     /** The certificate as BC holds it, for checking its signature. */
@@ -86,16 +103,22 @@ public final class NodeCertificate {
      * {@link #toPem()} two blocks, so that every node can check the chain up to the root it holds.
      */
     public Optional<IssuerCertificate> issuerCertificate() {
-        throw new UnsupportedOperationException("issue 15: identity helper");
+        return Optional.ofNullable(issuerCertificate);
     }
 
-    /** The DER encoding, as it travels between nodes. */
+    /** The DER encoding, as it travels between nodes: followed by the issuer's when an issuer signed it. */
     public byte[] encoded() {
-        return der.clone();
+        if (issuerCertificate == null) {
+            return der.clone();
+        }
+        byte[] issuer = issuerCertificate.encoded();
+        byte[] chain = Arrays.copyOf(der, der.length + issuer.length);
+        System.arraycopy(issuer, 0, chain, der.length, issuer.length);
+        return chain;
     }
 
     public String toPem() {
-        return Pem.encode(Pem.CERTIFICATE, der);
+        return Pem.encode(Pem.CERTIFICATE, der) + (issuerCertificate == null ? "" : issuerCertificate.toPem());
     }
 
     /** Writes the PEM to {@code file} (mode 0644), replacing it whole. */
@@ -107,7 +130,7 @@ public final class NodeCertificate {
         return name;
     }
 
-    /** The name of the cluster whose CA issued it (the issuer's CN). */
+    /** The name of who signed it (the issuer's CN): the cluster's CA, or an issuer's. */
     public String issuer() {
         return issuer;
     }
@@ -174,7 +197,7 @@ public final class NodeCertificate {
         return List.of(IpPrefix.of(address, address.getAddress().length * 8), subnet);
     }
 
-    /** SHA-256 of the DER, lowercase hex: what {@code openssl x509 -fingerprint -sha256} shows. */
+    /** SHA-256 of this certificate's DER (never its issuer's), lowercase hex: what {@code openssl x509 -fingerprint -sha256} shows. */
     public String fingerprint() {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
@@ -185,7 +208,8 @@ public final class NodeCertificate {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NodeCertificate c && Arrays.equals(der, c.der);
+        return o instanceof NodeCertificate c && Arrays.equals(der, c.der)
+                && Objects.equals(issuerCertificate, c.issuerCertificate);
     }
 
     @Override

@@ -29,10 +29,12 @@ import org.bouncycastle.asn1.x509.Extensions;
  *     signing   [2] OCTET STRING (SIZE (32)) OPTIONAL }  -- a node's Ed25519 record-signing key
  * Cluster ::= SEQUENCE {                    -- on the CA certificate
  *     overlay   Prefix }                    -- the range every node address lies in
+ * Issuer ::= SEQUENCE {                     -- on an issuer (intermediate CA) certificate
+ *     range     Prefix }                    -- where the addresses and subnets it signs lie
  * Prefix ::= SEQUENCE { address OCTET STRING (SIZE (4 | 16)), length INTEGER }
  * </pre>
  *
- * Both are non-critical so that openssl and other standard tools still parse and verify the certificates.
+ * All are non-critical so that openssl and other standard tools still parse and verify the certificates.
  */
 final class OverlaydExtensions {
     /**
@@ -43,6 +45,7 @@ final class OverlaydExtensions {
     static final ASN1ObjectIdentifier ARC = new ASN1ObjectIdentifier("2.25.28358191806037452941669884013126235401");
     static final ASN1ObjectIdentifier MEMBER = ARC.branch("1");
     static final ASN1ObjectIdentifier CLUSTER = ARC.branch("2");
+    static final ASN1ObjectIdentifier ISSUER = ARC.branch("3");
 
     /** The contents of a node certificate's {@code Member} extension; subnet, endpoint and signing key may be null. */
     record Member(NodeCertificate.Kind kind, IpPrefix subnet, String endpoint, VerifyingKey signingKey) {}
@@ -66,6 +69,10 @@ final class OverlaydExtensions {
 
     static Extension cluster(IpPrefix overlay) {
         return extension(CLUSTER, new DERSequence(prefix(overlay)));
+    }
+
+    static Extension issuer(IpPrefix range) {
+        return extension(ISSUER, new DERSequence(prefix(range)));
     }
 
     /** The {@code Member} extension of {@code extensions}; throws with a message for a missing or malformed one. */
@@ -98,11 +105,21 @@ final class OverlaydExtensions {
 
     /** The overlay range of the CA certificate's {@code Cluster} extension. */
     static IpPrefix overlay(Extensions extensions) throws IdentityException {
-        ASN1Sequence fields = sequence(extensions, CLUSTER, "cluster");
+        return onlyPrefix(extensions, CLUSTER, "cluster");
+    }
+
+    /** The allocation range of an issuer certificate's {@code Issuer} extension. */
+    static IpPrefix range(Extensions extensions) throws IdentityException {
+        return onlyPrefix(extensions, ISSUER, "issuer");
+    }
+
+    private static IpPrefix onlyPrefix(Extensions extensions, ASN1ObjectIdentifier oid, String what)
+            throws IdentityException {
+        ASN1Sequence fields = sequence(extensions, oid, what);
         try {
             return prefix(ASN1Sequence.getInstance(fields.getObjectAt(0)));
         } catch (RuntimeException e) {
-            throw new IdentityException("malformed overlayd cluster extension");
+            throw new IdentityException("malformed overlayd " + what + " extension");
         }
     }
 

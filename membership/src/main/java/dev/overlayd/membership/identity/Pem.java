@@ -1,5 +1,6 @@
 package dev.overlayd.membership.identity;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -30,12 +31,7 @@ final class Pem {
 
     /** The DER in a PEM file; the message of a failure names the file. */
     static byte[] read(Path file, String type) throws IdentityException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw IdentityException.of(file, e);
-        }
+        String text = text(file);
         try {
             return decode(text, type);
         } catch (IdentityException e) {
@@ -59,6 +55,39 @@ final class Pem {
         }
     }
 
+    /**
+     * The DER of every block of a PEM file, one after the other (a certificate chain), decoded; the
+     * message of a failure names the file.
+     */
+    static <T> T readAll(Path file, String type, Decoder<T> decoder) throws IdentityException {
+        String text = text(file);
+        try {
+            return decoder.decode(decodeAll(text, type));
+        } catch (IdentityException e) {
+            throw new IdentityException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** The DER of every PEM block in {@code text}, concatenated; there must be one at least, all of {@code type}. */
+    static byte[] decodeAll(String text, String type) throws IdentityException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (PemReader reader = new PemReader(new StringReader(text))) {
+            PemObject object;
+            while ((object = reader.readPemObject()) != null) {
+                if (!object.getType().equals(type)) {
+                    throw new IdentityException("holds a " + object.getType() + ", not a " + type);
+                }
+                all.writeBytes(object.getContent());
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IdentityException("not PEM (a malformed -----BEGIN " + type + "----- block)");
+        }
+        if (all.size() == 0) {
+            throw new IdentityException("not PEM (no -----BEGIN " + type + "----- block)");
+        }
+        return all.toByteArray();
+    }
+
     /** The DER of the first PEM block in {@code text}, which must be of {@code type}. */
     static byte[] decode(String text, String type) throws IdentityException {
         PemObject object;
@@ -74,5 +103,13 @@ final class Pem {
             throw new IdentityException("holds a " + object.getType() + ", not a " + type);
         }
         return object.getContent();
+    }
+
+    private static String text(Path file) throws IdentityException {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw IdentityException.of(file, e);
+        }
     }
 }

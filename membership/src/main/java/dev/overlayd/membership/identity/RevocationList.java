@@ -2,6 +2,8 @@ package dev.overlayd.membership.identity;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.HashSet;
 import java.util.Set;
 import org.bouncycastle.asn1.x509.CRLNumber;
@@ -69,5 +71,12 @@ public final class RevocationList {
 
     boolean contains(BigInteger serial) {
         return serials.contains(serial);
+    }
+
+    Optional<Instant> revokedAt(BigInteger serial) {
+        if (!serials.contains(serial)) {
+            return Optional.empty();
+        }
+        return Optional.of(holder.getRevokedCertificate(serial).getRevocationDate().toInstant());
     }
 }

@@ -60,7 +60,7 @@ class CertificateAuthorityTest {
         assertEquals(InetAddress.getByName("10.40.7.1"), decoded.address());
         assertEquals(IpPrefix.parse("10.40.7.0/24"), decoded.subnet());
         assertEquals(List.of("web", "eu-west"), decoded.groups());
-        assertEquals(T0.minus(Duration.ofMinutes(1)), decoded.notBefore());
+        assertEquals(T0.minus(ClusterCa.CLOCK_SKEW), decoded.notBefore());
         assertEquals(T0.plus(Duration.ofDays(30)), decoded.notAfter());
         assertEquals(NodeCertificate.Kind.NODE, decoded.kind());
         assertTrue(decoded.endpoint().isEmpty());

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Optional;
 import dev.overlayd.peers.IpPrefix;
 
 /**
@@ -17,7 +18,7 @@ final class AddressAllocator {
     private final int width;
     private final int blockBits;
 
-    /** {@code taken}: the addresses and subnets of the live certificates. */
+    /** {@code taken}: the addresses and subnets of the live certificates (and what else is not to be handed out). */
     AddressAllocator(IpPrefix overlay, List<IpPrefix> taken) {
         this.overlay = overlay;
         this.taken = List.copyOf(taken);
@@ -32,15 +33,30 @@ final class AddressAllocator {
 
     /** The first block that no live certificate uses, the static hosts' last block aside. */
     IpPrefix freeBlock() throws IdentityException {
-        BigInteger blocks = BigInteger.ONE.shiftLeft(blockBits - overlay.bits());
-        for (BigInteger i = BigInteger.ZERO; i.compareTo(blocks.subtract(BigInteger.ONE)) < 0; i = i.add(BigInteger.ONE)) {
-            IpPrefix candidate = blockAt(i);
-            if (taken.stream().noneMatch(candidate::overlaps)) {
-                return candidate;
+        return freeBlockIn(overlay).orElseThrow(() -> new IdentityException("no free /" + blockBits
+                + " left in the overlay " + overlay + " (its last one is kept for static hosts)"));
+    }
+
+    /**
+     * The first block of {@code range} (a part of the overlay, an issuer's) that overlaps nothing
+     * taken, the static hosts' last block aside; a range smaller than a block is one block.
+     */
+    Optional<IpPrefix> freeBlockIn(IpPrefix range) {
+        int bits = Math.max(blockBits, range.bits());
+        IpPrefix staticHosts = blockAt(BigInteger.ONE.shiftLeft(blockBits - overlay.bits()).subtract(BigInteger.ONE));
+        BigInteger blocks = BigInteger.ONE.shiftLeft(bits - range.bits());
+        for (BigInteger i = BigInteger.ZERO; i.compareTo(blocks) < 0; i = i.add(BigInteger.ONE)) {
+            IpPrefix candidate = new IpPrefix(bytes(number(range).add(i.shiftLeft(width - bits))), bits);
+            if (!candidate.overlaps(staticHosts) && taken.stream().noneMatch(candidate::overlaps)) {
+                return Optional.of(candidate);
             }
         }
-        throw new IdentityException("no free /" + blockBits + " left in the overlay " + overlay
-                + " (its last one is kept for static hosts)");
+        return Optional.empty();
+    }
+
+    /** How long the blocks are: /24 in an IPv4 overlay, /64 in an IPv6 one, or the overlay when it is smaller. */
+    int blockBits() {
+        return blockBits;
     }
 
     /** The first address of the last block that no live certificate uses. */

@@ -217,9 +217,7 @@ public final class CertificateAuthority {
      */
     public synchronized NodeCertificate issue(Request request) throws IdentityException {
         checkName("name", request.name());
-        for (String group : request.groups()) {
-            checkName("group", group);
-        }
+        checkGroups(request.groups());
         checkDays(request.days());
         String endpoint = endpoint(request);
         VerifyingKey signingKey = signingKey(request);
@@ -440,6 +438,13 @@ public final class CertificateAuthority {
         if (!NAME.matcher(name).matches()) {
             throw new IdentityException("not a valid " + what + ": '" + name
                     + "' (up to 63 letters, digits, '.', '-' and '_', starting with a letter or digit)");
+        }
+    }
+
+    /** Refuses a group that {@link #checkName} would. */
+    public static void checkGroups(List<String> groups) throws IdentityException {
+        for (String group : groups) {
+            checkName("group", group);
         }
     }
 

@@ -114,7 +114,7 @@ public final class ClusterCa {
         if (isRevoked(cert.serial())) {
             throw new CertificateRejected(who + ": certificate revoked");
         }
-        checkValidity(who + ": certificate", cert.notBefore(), cert.notAfter(), now);
+        checkValidity(who, cert.notBefore(), cert.notAfter(), now);
         if (now.isAfter(notAfter().plus(CLOCK_SKEW))) {
             throw new CertificateRejected(who + ": cluster " + name + "'s CA expired at " + notAfter());
         }
@@ -142,7 +142,7 @@ public final class ClusterCa {
         if (isRevoked(issuer.serial())) {
             throw new CertificateRejected(who + ": certificate revoked");
         }
-        checkValidity(who + ": certificate", issuer.notBefore(), issuer.notAfter(), now);
+        checkValidity(who, issuer.notBefore(), issuer.notAfter(), now);
     }
 
     private void verifyIssued(NodeCertificate cert, IssuerCertificate issuer, Instant now) throws CertificateRejected {
@@ -163,13 +163,13 @@ public final class ClusterCa {
         }
     }
 
-    private static void checkValidity(String what, Instant notBefore, Instant notAfter, Instant now)
+    private static void checkValidity(String who, Instant notBefore, Instant notAfter, Instant now)
             throws CertificateRejected {
         if (now.isBefore(notBefore.minus(CLOCK_SKEW))) {
-            throw new CertificateRejected(what + " not yet valid until " + notBefore);
+            throw new CertificateRejected(who + ": not yet valid until " + notBefore);
         }
         if (now.isAfter(notAfter.plus(CLOCK_SKEW))) {
-            throw new CertificateRejected(what + " expired at " + notAfter);
+            throw new CertificateRejected(who + ": certificate expired at " + notAfter);
         }
     }
 

@@ -23,7 +23,7 @@ import dev.overlayd.noise.PrivateKey;
  * {@code wg pubkey < node.key} and wg-quick's PrivateKey work on it.
  */
 public final class KeyFiles {
-    private static final String OWNER_ONLY = "rw-------";
+    static final String OWNER_ONLY = "rw-------";
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);

@@ -82,9 +82,12 @@ public final class NodeCertificate {
         } catch (IdentityException e) {
             throw new IdentityException("not a node certificate: " + e.getMessage());
         }
-        IssuerCertificate issuer = chain.length == 2 ? IssuerCertificate.decode(chain[1]) : null;
-        return CertificateHolders.parse(chain[0], "node certificate",
-                (holder, node) -> new NodeCertificate(holder, node, issuer));
+        return issuedBy(chain[0], chain.length == 2 ? IssuerCertificate.decode(chain[1]) : null);
+    }
+
+    /** A certificate {@code issuer} just signed, as DER, with the issuer's certificate it carries. */
+    static NodeCertificate issuedBy(byte[] der, IssuerCertificate issuer) throws IdentityException {
+        return CertificateHolders.parse(der, "node certificate", (holder, node) -> new NodeCertificate(holder, node, issuer));
     }
 
     /** Reads a PEM certificate file as {@code overlayctl cert issue} writes it: one block, or two for a chain. */

@@ -263,7 +263,7 @@ class CertificateAuthorityTest {
         assertArrayEquals(second, CertificateAuthority.load(dir).publicCa().revocations());
         assertEquals("web1 (serial " + web1.serial().toString(16) + ") is already revoked",
                 assertThrows(IdentityException.class, () -> ca.revoke("web1")).getMessage());
-        assertEquals("no certificate named or with serial web3 in " + dir.resolve("issued"),
+        assertEquals("no certificate or issuer named web3 in " + dir + ", and it is not a serial (hex)",
                 assertThrows(IdentityException.class, () -> ca.revoke("web3")).getMessage());
     }
 }

@@ -124,10 +124,9 @@ class IssuerTest {
     }
 
     @Test
-    void aNodeSignedByAnotherKeyThanItsIssuersIsRefused() throws Exception {
+    void aChainWithAnIssuerThatDidNotSignTheNodeIsRefused() throws Exception {
         IssuerCertificate other = authority.createIssuer("asg-us", IpPrefix.parse("10.40.144.0/20"), 30);
         NodeCertificate web1 = enrol("web1");
-        // The same issuer name, another issuer's key: the DN matches a forged chain only if names collide, so swap the chain.
         byte[] node = Arrays.copyOf(web1.encoded(), web1.encoded().length - issuerCert.encoded().length);
         assertThrows(IdentityException.class, () -> NodeCertificate.issuedBy(node, other));
     }

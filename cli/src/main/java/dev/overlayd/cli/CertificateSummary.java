@@ -16,14 +16,20 @@ import com.google.common.net.InetAddresses;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record CertificateSummary(String name, String kind, String publicKey, String address, String subnet,
                           List<String> allowedIps, List<String> groups, String endpoint, String notBefore,
-                          String notAfter, boolean expired, String serial, String fingerprint, String issuer) {
+                          String notAfter, boolean expired, String serial, String fingerprint, String issuer,
+                          ChainIssuer issuedBy) {
+
+    /** The issuer certificate a chained certificate carries; absent when the cluster's CA signed it itself. */
+    record ChainIssuer(String name, String range, String cluster, String notAfter, String serial) {}
 
     static CertificateSummary of(NodeCertificate cert, Instant now) {
         return new CertificateSummary(cert.name(), cert.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 cert.publicKey().toBase64(), InetAddresses.toAddrString(cert.address()), cert.subnet().toString(),
                 cert.allowedIps().stream().map(Object::toString).toList(), cert.groups(), cert.endpoint().orElse(null),
                 cert.notBefore().toString(), cert.notAfter().toString(), now.isAfter(cert.notAfter()),
-                cert.serial().toString(16), cert.fingerprint(), cert.issuer());
+                cert.serial().toString(16), cert.fingerprint(), cert.issuer(),
+                cert.issuerCertificate().map(i -> new ChainIssuer(i.name(), i.range().toString(), i.cluster(),
+                        i.notAfter().toString(), i.serial().toString(16))).orElse(null));
     }
 
     String text(Instant now) {
@@ -44,7 +50,9 @@ record CertificateSummary(String name, String kind, String publicKey, String add
                 : " (expires in " + Durations.coarse(Duration.between(now, Instant.parse(notAfter)).toSeconds()) + ")"));
         line(out, "serial", serial);
         line(out, "fingerprint", "SHA256 " + fingerprint);
-        line(out, "issuer", "cluster " + issuer + "'s CA");
+        line(out, "issuer", issuedBy == null ? "cluster " + issuer + "'s CA"
+                : "issuer " + issuedBy.name() + " (range " + issuedBy.range() + ", valid until " + issuedBy.notAfter()
+                        + ", serial " + issuedBy.serial() + ") of cluster " + issuedBy.cluster() + "'s CA");
         return out.toString();
     }
 

@@ -2,6 +2,7 @@ package dev.overlayd.cli;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
+import dev.overlayd.node.config.DurationText;
 import dev.overlayd.node.control.ControlProtocol;
 import dev.overlayd.peers.IpPrefix;
 import picocli.CommandLine;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Inspect the overlayd daemons running on this host, and manage the cluster's certificates.",
         subcommands = {PeersCommand.class, MembersCommand.class, RevokeCommand.class, CaCommand.class,
                 CertCommand.class, HostCommand.class, ContainersCommand.class, ServicesCommand.class,
-                RoutesCommand.class})
+                RoutesCommand.class, TokenCommand.class})
 public final class Overlayctl implements Runnable {
     /** Where the daemons' control sockets are; tests point it elsewhere. */
     Path controlDirectory = ControlProtocol.DIRECTORY;
@@ -37,6 +39,7 @@ public final class Overlayctl implements Runnable {
         cli.registerConverter(IpPrefix.class, Overlayctl::prefix);
         // Not picocli's own, which would look a host name up in DNS: an address is given as one.
         cli.registerConverter(InetAddress.class, Overlayctl::address);
+        cli.registerConverter(Duration.class, Overlayctl::duration);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("overlayctl: " + e.getMessage());
             return 1;
@@ -84,6 +87,14 @@ public final class Overlayctl implements Runnable {
             throw new ControlException("several interfaces are running (" + String.join(", ", names) + "): name one");
         }
         return names.getFirst();
+    }
+
+    private static Duration duration(String text) {
+        try {
+            return DurationText.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
     }
 
     private static IpPrefix prefix(String text) {

@@ -48,6 +48,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 public final class CertificateAuthority {
     public static final int DEFAULT_CA_DAYS = 3650;
     public static final int DEFAULT_NODE_DAYS = 365;
+    public static final int DEFAULT_ISSUER_DAYS = 365;
 
     /** Names become file names (issued/NAME.crt) and appear in logs: a DNS label's characters, and '_'. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");

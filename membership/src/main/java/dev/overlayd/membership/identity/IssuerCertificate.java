@@ -21,6 +21,7 @@ public final class IssuerCertificate {
     private final X509CertificateHolder holder;
     private final byte[] der;
     private final String name;
+    private final String cluster;
     private final IpPrefix range;
     private final ContentVerifierProvider verifier;
 
@@ -34,6 +35,7 @@ public final class IssuerCertificate {
             throw new IdentityException("its basicConstraints allow issuers below it (pathLen is not 0)");
         }
         name = X500Names.commonName(holder.getSubject(), "subject");
+        cluster = X500Names.commonName(holder.getIssuer(), "issuer");
         range = OverlaydExtensions.range(holder.getExtensions());
     }
 
@@ -48,6 +50,11 @@ public final class IssuerCertificate {
 
     public String name() {
         return name;
+    }
+
+    /** The name of the cluster whose root CA signed it (its issuer's CN). */
+    public String cluster() {
+        return cluster;
     }
 
     /** The part of the overlay this issuer allocates from. */

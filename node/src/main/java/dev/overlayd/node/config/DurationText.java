@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as overlay.yaml writes them, for the node and its plugins alike: {@code 500ms}, {@code 10s}, {@code 2m}. */
+/**
+ * Durations as overlay.yaml and overlayctl write them, for the node, its plugins and the CLI alike:
+ * {@code 500ms}, {@code 10s}, {@code 2m}, and for tokens and certificates {@code 24h}, {@code 7d}.
+ */
 public final class DurationText {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private DurationText() {}
 
@@ -20,7 +23,9 @@ public final class DurationText {
         return switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 

@@ -22,18 +22,11 @@ import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.HostPort;
 import com.google.common.net.InetAddresses;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
@@ -214,7 +207,7 @@ public final class CertificateAuthority {
     /**
      * Issues a certificate and files it in issued/NAME.crt. Refuses a name that has a live (neither
      * revoked nor expired) certificate, an address or subnet outside the overlay, and one that
-     * overlaps a live certificate's.
+     * overlaps a live certificate's or a live issuer's range, which is the issuer's to allocate.
      */
     public synchronized NodeCertificate issue(Request request) throws IdentityException {
         checkName("name", request.name());
@@ -269,9 +262,10 @@ public final class CertificateAuthority {
     }
 
     /**
-     * Revokes the certificate filed under a name, or with a serial (hex, as {@code overlayctl cert
-     * show} prints it): signs a revocation list with every revocation so far and a CRL number one
-     * higher, writes it to {@link #revocationFile()} and returns it (DER), to be spread to the nodes.
+     * Revokes the certificate filed under a name, an issuer by its name, or any certificate by its
+     * serial (hex, as {@code overlayctl cert show} prints it), filed here or not (an issuer signed
+     * it): signs a revocation list with every revocation so far and a CRL number one higher, writes
+     * it to {@link #revocationFile()} and returns it (DER), to be spread to the nodes.
      */
     public synchronized byte[] revoke(String nameOrSerial) throws IdentityException {
         Revoked target = find(nameOrSerial);

@@ -25,6 +25,12 @@ import org.bouncycastle.operator.bc.BcEdDSAContentVerifierProviderBuilder;
  * certificates to trust. Thread-safe: revocations may arrive while certificates are being verified.
  */
 public final class ClusterCa {
+    /**
+     * How far apart the clocks of a cluster's hosts may be (instances of an auto-scaling group
+     * disagree by minutes): certificates are accepted this long before and after their validity.
+     */
+    public static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);
+
     private final X509CertificateHolder holder;
     private final byte[] der;
     private final String name;
@@ -69,6 +75,11 @@ public final class ClusterCa {
 
     public String toPem() {
         return Pem.encode(Pem.CERTIFICATE, der);
+    }
+
+    /** Writes the PEM to {@code file} (mode 0644), replacing it whole. */
+    public void writePem(Path file) throws IdentityException {
+        AtomicWrite.write(file, toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII), AtomicWrite.PUBLIC, true);
     }
 
     /** SHA-256 of the certificate's DER: what a join token carries, so that a newcomer knows the cluster it enrols in. */

@@ -14,6 +14,10 @@ import dev.overlayd.peers.IpPrefix;
  * pool only once its holder has left for good. Thread-safe.
  */
 public final class Issuer {
+    public static final Duration DEFAULT_LIFETIME = Duration.ofDays(7);
+    public static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_GRACE = Duration.ofHours(24);
+
     /** What an enrolling node asks for; its address and subnet are allocated. */
     public record Request(String name, PublicKey publicKey, VerifyingKey signingKey, List<String> groups,
                           Duration lifetime) {}

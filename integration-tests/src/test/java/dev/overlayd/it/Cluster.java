@@ -116,6 +116,26 @@ final class Cluster implements AutoCloseable {
         return yaml;
     }
 
+    /**
+     * Host {@code n} as a new instance of an auto-scaling group: an overlay.yaml with a join token
+     * and its seeds, and no CA, certificate or key, which it enrols for.
+     */
+    Path addEnrollingHost(int n, String token, int... seeds) throws Exception {
+        Path home = addNamespace(n);
+        List<String> seedList = new ArrayList<>();
+        for (int s : seeds) {
+            seedList.add("\"" + underlay(s) + ":51820\"");
+        }
+        Path yaml = home.resolve("overlay.yaml");
+        Files.writeString(yaml, "interface: " + iface(n) + "\n"
+                + "token: \"" + token + "\"\n"
+                + "name: h" + n + "\n"
+                + "state: state\n"
+                + "seeds: [" + String.join(", ", seedList) + "]\n"
+                + "membership:\n  ttl: 10s\n");
+        return yaml;
+    }
+
     /** Host {@code n} on the switch with nothing running: e.g. a static host running stock WireGuard. */
     Path addNamespace(int n) throws Exception {
         String ns = iface(n);

@@ -98,7 +98,7 @@ class EnrolmentTest {
         Await.until("h2 to hold h3's renewed certificate", CONVERGE, () -> {
             String members = Cluster.overlayctl("members", Cluster.iface(2), "--json");
             return members.contains(String.valueOf(renewedNotAfter()));
-        }, () -> Cluster.overlayctl("members", Cluster.iface(2), "--json"));
+        }, () -> cluster.logText(2));
         cluster.exec(2, "ping", "-c", "1", "-W", "5", address);
     }
 

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Enrolment on real daemons: h1 holds an issuer (an intermediate of the test CA, whose root key is
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * new instances have nothing but a token and their seeds. A token buys a certificate and a subnet
  * from the issuer's range, and the newcomer reaches every member; used-up, expired and foreign
  * tokens are refused; a short-lived certificate is renewed while the node runs; a revoked node's
- * subnet goes to the next newcomer once the grace period is over.
+ * subnet goes to the next newcomer once the grace period is over, with either membership backend.
  */
 class EnrolmentTest {
     private static final Duration CONVERGE = Duration.ofSeconds(30);
@@ -34,18 +36,37 @@ class EnrolmentTest {
     Path dir;
     private Cluster cluster;
 
+    private boolean etcd;
+
     @BeforeEach
     void setUp() throws Exception {
         cluster = new Cluster(dir);
+    }
+
+    /** h1, the issuing member, and h2, a member with an operator's certificate, on the embedded backend or etcd. */
+    private void issuerAndMember(boolean onEtcd) throws Exception {
+        etcd = onEtcd;
         Cluster.overlayctl("ca", "issuer", "asg", "--range", RANGE, "--ca", cluster.ca.toString());
-        Path yaml = cluster.addHost(1, "10s");
+        if (etcd) {
+            cluster.startEtcd();
+        }
+        Path yaml = etcd ? cluster.addEtcdHost(1, "10s") : cluster.addHost(1, "10s");
         Files.writeString(yaml, Files.readString(yaml) + "enrolment:\n  issuer:\n"
                 + "    certificate: ../ca/issuers/asg.crt\n    key: ../ca/issuers/asg.key\n"
                 + "  lifetime: 90s\n  grace: 5s\n");
-        cluster.addHost(2, "10s", 1);
+        if (etcd) {
+            cluster.addEtcdHost(2, "10s");
+        } else {
+            cluster.addHost(2, "10s", 1);
+        }
         cluster.start(1);
         cluster.start(2);
         awaitPeers(1, 1);
+    }
+
+    /** A new instance with only {@code token}, its seed the issuing member h1 (which it enrols with). */
+    private void newcomer(int n, String token) throws Exception {
+        cluster.addEnrollingHost(n, token, etcd ? cluster.etcdMembership(n, "10s") : "  ttl: 10s\n", 1);
     }
 
     @AfterEach
@@ -73,7 +94,8 @@ class EnrolmentTest {
 
     @Test
     void aNodeWithOnlyATokenJoinsReachesEveryMemberAndRenewsItsCertificate() throws Exception {
-        cluster.addEnrollingHost(3, token("--uses", "1"), 1);
+        issuerAndMember(false);
+        newcomer(3, token("--uses", "1"));
         cluster.start(3);
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
@@ -112,24 +134,25 @@ class EnrolmentTest {
 
     @Test
     void usedUpExpiredAndForeignTokensAreRefused() throws Exception {
+        issuerAndMember(false);
         String once = token("--uses", "1");
-        cluster.addEnrollingHost(3, once, 1);
+        newcomer(3, once);
         cluster.start(3);
         awaitPeers(3, 2);
 
-        cluster.addEnrollingHost(4, once, 1);
+        newcomer(4, once);
         assertRefused(4, "refused the token");
 
         String expiring = token("--ttl", "1s");
         Thread.sleep(2000);
-        cluster.addEnrollingHost(5, expiring, 1);
+        newcomer(5, expiring);
         assertRefused(5, "refused the token");
 
         // The token's last field before the issuer's name is the CA's fingerprint: another cluster's.
         String good = token();
         String[] parts = good.split("\\.", 5);
         parts[3] = "0".repeat(64);
-        cluster.addEnrollingHost(6, String.join(".", parts), 1);
+        newcomer(6, String.join(".", parts));
         assertRefused(6, "not of the cluster the token names");
 
         // The issuer says no more than "refused" about which fault a token had.
@@ -150,12 +173,14 @@ class EnrolmentTest {
         throw new AssertionError("h" + n + " started: " + cluster.logText(n));
     }
 
-    @Test
-    void aRevokedNodesSubnetGoesToTheNextNewcomerAfterTheGracePeriod() throws Exception {
+    @ParameterizedTest(name = "etcd: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRevokedNodesSubnetGoesToTheNextNewcomerAfterTheGracePeriod(boolean onEtcd) throws Exception {
+        issuerAndMember(onEtcd);
         String tokens = token("--uses", "3");
-        cluster.addEnrollingHost(3, tokens, 1);
+        newcomer(3, tokens);
         cluster.start(3);
-        cluster.addEnrollingHost(4, tokens, 1);
+        newcomer(4, tokens);
         cluster.start(4);
         awaitPeers(1, 3);
         String subnet4 = subnet(show(4));
@@ -167,7 +192,7 @@ class EnrolmentTest {
                 Cluster.iface(1));
         // The grace period is 5 s here (24 h by default).
         Thread.sleep(6000);
-        cluster.addEnrollingHost(5, tokens, 1);
+        newcomer(5, tokens);
         cluster.start(5);
         assertEquals(subnet4, subnet(show(5)));
         awaitPeers(5, 3);

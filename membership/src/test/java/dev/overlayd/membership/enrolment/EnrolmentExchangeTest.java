@@ -82,14 +82,19 @@ class EnrolmentExchangeTest {
         return tokens.create("issuer-node", ca.fingerprint(), Duration.ofHours(1), uses, List.of("web"));
     }
 
-    /** Runs an exchange to its end: the asker's messages to the responder and back, as a lossless network would. */
+    /**
+     * Runs an exchange to its end: the asker's messages to the responder and back, as a lossless
+     * network would. Every message fits a datagram that no path fragments (1200 bytes, as QUIC assumes).
+     */
     private EnrolmentAsker.Next.Done run(EnrolmentAsker asker) throws EnrolmentFailed {
         byte[] sending = asker.first();
         for (int i = 0; i < 5; i++) {
+            assertTrue(sending.length <= 1200, sending.length + " bytes");
             byte[] answer = responder.receive(sending, FROM);
             if (answer == null) {
                 return null;
             }
+            assertTrue(answer.length <= 1200, answer.length + " bytes");
             EnrolmentAsker.Next next = asker.receive(answer);
             if (next instanceof EnrolmentAsker.Next.Done done) {
                 return done;

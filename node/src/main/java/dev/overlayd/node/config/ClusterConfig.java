@@ -42,9 +42,10 @@ import dev.overlayd.peers.uapi.UapiValues;
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
  * key are, the UDP port, the members to join through, the membership backend, the certificates
  * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
- * to start from and the directory the node keeps its state in. Everything but
- * the three files has a default; the overlay's range and this node's address come from the
- * certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
+ * to start from and the directory the node keeps its state in, and how it enrols (a join token) or
+ * issues to nodes that enrol. Everything but the three files has a default, and with a token they
+ * do too (the node enrols for them into its state directory); the overlay's range and this node's
+ * address come from the certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
  * it reads it (providers are found with {@link ServiceLoader}). Keys no one claims are errors, so a
  * typo is not silently a default.
  */

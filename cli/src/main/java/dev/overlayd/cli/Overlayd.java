@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.IdentityException;
+import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.node.ClusterIdentity;
 import dev.overlayd.node.Node;
 import dev.overlayd.node.config.ClusterConfig;
@@ -52,7 +53,7 @@ public final class Overlayd implements Callable<Integer> {
         try {
             if (config != null && config.getFileName().toString().matches(".*\\.ya?ml$")) {
                 cluster = ClusterConfig.parse(config);
-                identity = ClusterIdentity.read(cluster);
+                identity = ClusterIdentity.obtain(cluster);
                 if (interfaceName == null) {
                     interfaceName = cluster.interfaceName();
                 }
@@ -62,7 +63,7 @@ public final class Overlayd implements Callable<Integer> {
                     interfaceName = config.getFileName().toString().replaceFirst("\\.conf$", "");
                 }
             }
-        } catch (ConfigException | IdentityException | CertificateRejected e) {
+        } catch (ConfigException | IdentityException | CertificateRejected | EnrolmentFailed e) {
             System.err.println("overlayd: " + e.getMessage());
             return 1;
         }

@@ -85,10 +85,15 @@ final class Cluster implements AutoCloseable {
      * with a client certificate of its own from etcd's CA.
      */
     Path addEtcdHost(int n, String ttl) throws Exception {
+        return addHost(n, "", etcdMembership(n, ttl));
+    }
+
+    /** The membership section of host {@code n} on etcd: its own client certificate from etcd's CA. */
+    String etcdMembership(int n, String ttl) throws Exception {
         EtcdPki.Issued client = etcdPki().client("h" + n);
-        return addHost(n, "", "  backend: etcd\n  etcd:\n    endpoints: [\"https://" + ETCD + ":2379\"]\n"
+        return "  backend: etcd\n  etcd:\n    endpoints: [\"https://" + ETCD + ":2379\"]\n"
                 + "    ca: " + etcdPki().ca() + "\n    certificate: " + client.certificate() + "\n    key: " + client.key()
-                + "\n  ttl: " + ttl + "\n");
+                + "\n  ttl: " + ttl + "\n";
     }
 
     /** etcd's own CA, as its operator would run one apart from the overlay's. */
@@ -113,6 +118,31 @@ final class Cluster implements AutoCloseable {
                 + seeds
                 + "membership:\n"
                 + membership);
+        return yaml;
+    }
+
+    /**
+     * Host {@code n} as a new instance of an auto-scaling group: an overlay.yaml with a join token
+     * and its seeds, and no CA, certificate or key, which it enrols for.
+     */
+    Path addEnrollingHost(int n, String token, int... seeds) throws Exception {
+        return addEnrollingHost(n, token, "  ttl: 10s\n", seeds);
+    }
+
+    /** The same with {@code membership} as the membership section (e.g. {@link #etcdMembership}). */
+    Path addEnrollingHost(int n, String token, String membership, int... seeds) throws Exception {
+        Path home = addNamespace(n);
+        List<String> seedList = new ArrayList<>();
+        for (int s : seeds) {
+            seedList.add("\"" + underlay(s) + ":51820\"");
+        }
+        Path yaml = home.resolve("overlay.yaml");
+        Files.writeString(yaml, "interface: " + iface(n) + "\n"
+                + "token: \"" + token + "\"\n"
+                + "name: h" + n + "\n"
+                + "state: state\n"
+                + "seeds: [" + String.join(", ", seedList) + "]\n"
+                + "membership:\n" + membership);
         return yaml;
     }
 

@@ -1,6 +1,8 @@
 package dev.overlayd.node;
 
+import java.nio.file.Files;
 import java.time.Clock;
+import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
@@ -17,6 +19,19 @@ public record ClusterIdentity(ClusterCa ca, NodeCertificate certificate, Private
      * certificate's, a certificate from another CA, out of its validity or revoked stop the start.
      * The revocations are the newest of those saved in the state directory and the configured file.
      */
+    /**
+     * The identity, enrolled for first when overlay.yaml has a token and the certificate is not there
+     * yet (an instance's first boot): that blocks until an issuer answers, and fails for good when
+     * the token is refused.
+     */
+    public static ClusterIdentity obtain(ClusterConfig config)
+            throws IdentityException, CertificateRejected, EnrolmentFailed, InterruptedException {
+        if (config.enrolment() != null && !Files.exists(config.certificate())) {
+            FirstEnrolment.enrol(config);
+        }
+        return read(config);
+    }
+
     public static ClusterIdentity read(ClusterConfig config) throws IdentityException, CertificateRejected {
         ClusterCa ca = ClusterCa.read(config.ca());
         SavedRevocations saved = new SavedRevocations(config.state());

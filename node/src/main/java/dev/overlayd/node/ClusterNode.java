@@ -10,7 +10,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -18,6 +20,7 @@ import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.ClusterPeers;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
+import dev.overlayd.membership.enrolment.EnrolmentClient;
 import dev.overlayd.membership.etcd.EtcdMembership;
 import dev.overlayd.membership.etcd.EtcdSettings;
 import dev.overlayd.membership.etcd.EtcdTls;
@@ -37,6 +40,7 @@ import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.HostPort;
+import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.uapi.UapiValues;
 
 /**
@@ -63,6 +67,9 @@ final class ClusterNode implements AutoCloseable {
     private final Membership membership;
     private final PluginServices services = new PluginServices();
     private final List<Started> started = new ArrayList<>();
+    private final Issuing issuing;
+    private volatile NodeCertificate certificate;
+    private RenewalSchedule renewal;
 
     /** Configures the device for this node and adds the cluster's commands; membership starts with {@link #join}. */
     ClusterNode(ClusterConfig config, ClusterIdentity id, Device device, ControlProtocol control, Backend backend)
@@ -76,6 +83,13 @@ final class ClusterNode implements AutoCloseable {
         admission = new CaAdmission(id.ca(), Clock.systemUTC(), id.saved());
         peers = new ClusterPeers(device, admission, id.certificate());
         membership = backend.open(admission);
+        certificate = id.certificate();
+        issuing = config.issuing() == null ? null : new Issuing(config, id, device, this::heldSubnets);
+        if (issuing != null) {
+            issuing.addCommands(control, certificate.name());
+        } else {
+            Issuing.refuseCommands(control);
+        }
         control.add("members", argument -> members());
         control.add("host", argument -> host(der(argument, "certificate")));
         control.add("revoke", argument -> {
@@ -96,7 +110,6 @@ final class ClusterNode implements AutoCloseable {
 
     /** Starts the membership backend (from here on, members come and go by themselves), then the plugins. */
     void join() throws IOException {
-        NodeCertificate certificate = id.certificate();
         InetSocketAddress endpoint = config.advertise();
         if (endpoint == null && config.backend() == ClusterConfig.Backend.ETCD) {
             endpoint = new InetSocketAddress(routeTowards(config.etcd().endpoints().getFirst()), device.listenPort());
@@ -111,6 +124,7 @@ final class ClusterNode implements AutoCloseable {
         }
         LOG.info("cluster " + id.ca().name() + ": " + certificate.name() + " at " + certificate.address().getHostAddress()
                 + ", " + config.backend().name().toLowerCase(Locale.ROOT) + " membership");
+        startRenewal();
         for (ConfiguredPlugin plugin : config.plugins()) {
             start(plugin);
         }
@@ -135,8 +149,74 @@ final class ClusterNode implements AutoCloseable {
         LOG.info("plugin " + plugin.section() + " started");
     }
 
+    /**
+     * Renews a certificate an issuer signed (enrolled, short-lived): with this member's own issuer
+     * when it signed it, otherwise with the member that issued it. An operator's certificate from
+     * the root is left alone.
+     */
+    private void startRenewal() throws IOException {
+        if (certificate.issuerCertificate().isEmpty()) {
+            return;
+        }
+        RenewalSchedule.Renewer renewer;
+        if (issuing != null && issuing.signed(certificate)) {
+            renewer = issuing::renew;
+        } else {
+            RenewalSchedule.IssuedBy by;
+            try {
+                by = RenewalSchedule.IssuedBy.read(config.state());
+            } catch (IdentityException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            if (by == null) {
+                LOG.warning("no record of which member issued " + certificate.name() + "'s certificate (" + config.state()
+                        + "/issued-by): it is not renewed and runs out at " + certificate.notAfter());
+                return;
+            }
+            renewer = current -> new EnrolmentClient(dev.overlayd.noise.Clock.SYSTEM).renew(current, id.ca(), id.key(),
+                    issuerEndpoint(by));
+        }
+        renewal = new RenewalSchedule(device.name(), certificate, renewer, this::renewed);
+    }
+
+    /** The issuing member where membership has it now, or where it answered the enrolment. */
+    private InetSocketAddress issuerEndpoint(RenewalSchedule.IssuedBy by) throws IOException {
+        for (Member m : membership.members()) {
+            if (m.name().equals(by.name()) && m.endpoint() != null) {
+                return m.endpoint();
+            }
+        }
+        return by.endpoint().resolve();
+    }
+
+    /** The renewed certificate replaces the old one on disk and in this node's record; nothing else changes. */
+    private void renewed(NodeCertificate fresh) throws IOException {
+        try {
+            fresh.writePem(config.certificate());
+        } catch (IdentityException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        certificate = fresh;
+        InetSocketAddress endpoint = membership.members().stream().filter(m -> m.name().equals(fresh.name()))
+                .map(Member::endpoint).findFirst().orElse(config.advertise());
+        membership.update(new Member(fresh.name(), fresh.encoded(), endpoint));
+    }
+
+    /** The subnets of the members seen now: an issuer never hands one of them out. */
+    private Set<IpPrefix> heldSubnets() {
+        Set<IpPrefix> held = new HashSet<>();
+        for (Member m : membership.members()) {
+            try {
+                held.add(NodeCertificate.decode(m.certificate()).subnet());
+            } catch (IdentityException e) {
+                // Not a member's certificate: it holds nothing.
+            }
+        }
+        return held;
+    }
+
     private NodeIdentity self() {
-        NodeCertificate cert = id.certificate();
+        NodeCertificate cert = certificate;
         return new NodeIdentity(cert.name(), cert.address(), cert.subnet(), cert.groups(), id.ca().overlay(), device.name());
     }
 
@@ -158,7 +238,6 @@ final class ClusterNode implements AutoCloseable {
 
     ClusterStatus members() {
         List<MemberStatus> members = new ArrayList<>();
-        NodeCertificate certificate = id.certificate();
         for (Member m : membership.members()) {
             NodeCertificate cert;
             try {
@@ -230,6 +309,12 @@ final class ClusterNode implements AutoCloseable {
             s.context().release();
         }
         started.clear();
+        if (renewal != null) {
+            renewal.close();
+        }
+        if (issuing != null) {
+            issuing.close();
+        }
         membership.leave();
     }
 

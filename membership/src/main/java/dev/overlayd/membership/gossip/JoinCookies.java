@@ -12,10 +12,10 @@ import org.bouncycastle.crypto.digests.Blake2sDigest;
  * any state for a join, the joiner must echo a MAC over its own address, port and exchange id under
  * a secret that changes every {@link #ROTATE_NANOS}. Only a source that receives at its address gets
  * one, so a flood of first messages from forged addresses costs the member one MAC each and no
- * memory. Sans-I/O, used from one thread.
+ * memory. Sans-I/O, used from one thread. Enrolment (dev.overlayd.membership.enrolment) asks for one the same way.
  */
-final class JoinCookies {
-    static final int LENGTH = 16;
+public final class JoinCookies {
+    public static final int LENGTH = 16;
     static final long ROTATE_NANOS = 120_000_000_000L;
 
     private final Clock clock;
@@ -24,7 +24,7 @@ final class JoinCookies {
     private byte[] previous = new byte[32];
     private long rotatedAt;
 
-    JoinCookies(Clock clock, SecureRandom random) {
+    public JoinCookies(Clock clock, SecureRandom random) {
         this.clock = clock;
         this.random = random;
         random.nextBytes(secret);
@@ -33,13 +33,13 @@ final class JoinCookies {
     }
 
     /** The cookie {@code source} must send with exchange {@code id}. */
-    byte[] cookie(InetSocketAddress source, int id) {
+    public byte[] cookie(InetSocketAddress source, int id) {
         rotate();
         return mac(secret, source, id);
     }
 
     /** Whether {@code cookie} is one this member handed {@code source} for exchange {@code id} lately. */
-    boolean valid(byte[] cookie, InetSocketAddress source, int id) {
+    public boolean valid(byte[] cookie, InetSocketAddress source, int id) {
         rotate();
         return MessageDigest.isEqual(cookie, mac(secret, source, id)) || MessageDigest.isEqual(cookie, mac(previous, source, id));
     }

@@ -8,7 +8,7 @@ import java.util.Map;
  * second or so, and each refusal would otherwise be a line in every member's log. Sans-I/O: the
  * caller gives the time.
  */
-final class RepeatedWarnings {
+public final class RepeatedWarnings {
     static final long WINDOW_NANOS = 60_000_000_000L;
     /** Keys beyond this many make the table forget those whose minute has passed. */
     private static final int MAX_KEYS = 256;
@@ -21,7 +21,7 @@ final class RepeatedWarnings {
      * Whether to log the warning filed under {@code key} now: null when it was logged less than a
      * minute ago (it is counted); otherwise the suffix to log it with, naming how many were held back.
      */
-    String pass(String key, long now) {
+    public String pass(String key, long now) {
         Seen last = seen.get(key);
         if (last != null && now - last.loggedAt() < WINDOW_NANOS) {
             seen.put(key, new Seen(last.loggedAt(), last.heldBack() + 1));

@@ -66,6 +66,11 @@ public final class ClusterCa {
         return Pem.encode(Pem.CERTIFICATE, der);
     }
 
+    /** Writes the PEM to {@code file} (mode 0644), replacing it whole. */
+    public void writePem(Path file) throws IdentityException {
+        AtomicWrite.write(file, toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII), AtomicWrite.PUBLIC, true);
+    }
+
     /** SHA-256 of the certificate's DER: what a join token carries, so that a newcomer knows the cluster it enrols in. */
     public byte[] fingerprint() {
         try {

@@ -1,6 +1,7 @@
 package dev.overlayd.node.config;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,7 +26,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.overlayd.peers.HostPort;
+import dev.overlayd.membership.enrolment.JoinToken;
 import dev.overlayd.membership.gossip.GossipSettings;
+import dev.overlayd.membership.identity.CertificateAuthority;
+import dev.overlayd.membership.identity.IdentityException;
+import dev.overlayd.membership.identity.Issuer;
 import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginConfigException;
 import dev.overlayd.node.plugin.PluginProvider;
@@ -37,9 +42,10 @@ import dev.overlayd.peers.uapi.UapiValues;
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
  * key are, the UDP port, the members to join through, the membership backend, the certificates
  * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
- * to start from and the directory the node keeps its state in. Everything but
- * the three files has a default; the overlay's range and this node's address come from the
- * certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
+ * to start from and the directory the node keeps its state in, and how it enrols (a join token) or
+ * issues to nodes that enrol. Everything but the three files has a default, and with a token they
+ * do too (the node enrols for them into its state directory); the overlay's range and this node's
+ * address come from the certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
  * it reads it (providers are found with {@link ServiceLoader}). Keys no one claims are errors, so a
  * typo is not silently a default.
  */
@@ -59,7 +65,9 @@ public record ClusterConfig(
         List<Path> hosts,
         Path state,
         Path crl,
-        List<ConfiguredPlugin> plugins) {
+        List<ConfiguredPlugin> plugins,
+        Enrolment enrolment,
+        Issuing issuing) {
 
     public enum Backend { EMBEDDED, ETCD }
 
@@ -70,6 +78,19 @@ public record ClusterConfig(
      */
     public record Etcd(List<URI> endpoints, boolean plaintext, Path ca, Path certificate, Path key, String user,
                        Path passwordFile) {}
+
+    /**
+     * How a node with no certificate yet gets one: the join token (from the launch template) and the
+     * name to ask for. Null when the node has its certificate from an operator.
+     */
+    public record Enrolment(JoinToken token, String name) {}
+
+    /**
+     * This member issues certificates to nodes that enrol: its issuer certificate and key (from
+     * {@code overlayctl ca issuer}), how long what it issues lasts, and how long a subnet whose holder
+     * is gone stays out of the pool. Null on a member that does not issue.
+     */
+    public record Issuing(Path certificate, Path key, Duration lifetime, Duration grace) {}
 
     public static final String DEFAULT_INTERFACE = "overlay0";
     public static final int DEFAULT_LISTEN_PORT = 51820;
@@ -99,7 +120,20 @@ public record ClusterConfig(
             @JsonProperty("membership") Membership membership,
             @JsonProperty("hosts") List<String> hosts,
             @JsonProperty("state") String state,
-            @JsonProperty("crl") String crl) {}
+            @JsonProperty("crl") String crl,
+            @JsonProperty("token") String token,
+            @JsonProperty("token_file") String tokenFile,
+            @JsonProperty("name") String name,
+            @JsonProperty("enrolment") EnrolmentSection enrolment) {}
+
+    record EnrolmentSection(
+            @JsonProperty("issuer") IssuerSection issuer,
+            @JsonProperty("lifetime") String lifetime,
+            @JsonProperty("grace") String grace) {}
+
+    record IssuerSection(
+            @JsonProperty("certificate") String certificate,
+            @JsonProperty("key") String key) {}
 
     record Membership(
             @JsonProperty("backend") String backend,
@@ -143,9 +177,10 @@ public record ClusterConfig(
             throw new ConfigException(name, 0, "cannot read: " + e.getMessage());
         }
         if (f == null) {
-            throw new ConfigException(name, 0, "empty file: give at least ca, certificate and key");
+            throw new ConfigException(name, 0, "empty file: give at least ca, certificate and key (or a token)");
         }
         Path dir = path.toAbsolutePath().getParent();
+        Enrolment enrolment = enrolment(name, dir, f);
         Membership m = f.membership() == null ? new Membership(null, null, null, null) : f.membership();
         Backend backend = switch (m.backend() == null ? "embedded" : m.backend()) {
             case "embedded" -> Backend.EMBEDDED;
@@ -161,11 +196,12 @@ public record ClusterConfig(
         for (String s : f.seeds() == null ? List.<String>of() : f.seeds()) {
             seeds.add(seed(name, s));
         }
-        Duration ttl = m.ttl() == null ? GossipSettings.DEFAULT_TTL : duration(name, m.ttl());
+        Duration ttl = m.ttl() == null ? GossipSettings.DEFAULT_TTL : duration(name, "membership.ttl", m.ttl());
         if (ttl.compareTo(GossipSettings.DEFAULT_INTERVAL.multipliedBy(2)) < 0) {
             throw new ConfigException(name, 0, "membership.ttl must be at least 2s");
         }
         String interfaceName = f.interfaceName() == null ? DEFAULT_INTERFACE : interfaceName(name, f.interfaceName());
+        Path state = f.state() == null ? DEFAULT_STATE_ROOT.resolve(interfaceName) : dir.resolve(f.state());
         List<ConfiguredPlugin> plugins = new ArrayList<>();
         for (PluginProvider provider : providers) {
             Plugin plugin = plugin(name, provider, tree.get(provider.section()));
@@ -175,9 +211,9 @@ public record ClusterConfig(
         }
         return new ClusterConfig(
                 interfaceName,
-                required(name, dir, "ca", f.ca()),
-                required(name, dir, "certificate", f.certificate()),
-                required(name, dir, "key", f.key()),
+                identityFile(name, dir, "ca", f.ca(), enrolment, state.resolve("ca.crt")),
+                identityFile(name, dir, "certificate", f.certificate(), enrolment, state.resolve("node.crt")),
+                identityFile(name, dir, "key", f.key(), enrolment, state.resolve("node.key")),
                 port(name, "listen_port", f.listenPort(), DEFAULT_LISTEN_PORT),
                 f.mtu() == null ? Protocol.DEFAULT_MTU : f.mtu(),
                 List.copyOf(seeds),
@@ -187,9 +223,86 @@ public record ClusterConfig(
                 port(name, "membership.gossip_port", m.gossipPort(), GossipSettings.DEFAULT_PORT),
                 etcd,
                 List.copyOf(hosts),
-                f.state() == null ? DEFAULT_STATE_ROOT.resolve(interfaceName) : dir.resolve(f.state()),
+                state,
                 f.crl() == null ? null : dir.resolve(f.crl()),
-                List.copyOf(plugins));
+                List.copyOf(plugins),
+                enrolment,
+                issuing(name, dir, f.enrolment()));
+    }
+
+    /**
+     * A token, inline or in a file of its own (which a launch template can write 0600 apart from
+     * the rest), and the name to enrol as: the host's name when not given.
+     */
+    private static Enrolment enrolment(String file, Path dir, File f) throws ConfigException {
+        if (f.token() != null && f.tokenFile() != null) {
+            throw new ConfigException(file, 0, "token and token_file contradict each other: keep one");
+        }
+        if (f.token() == null && f.tokenFile() == null) {
+            if (f.name() != null) {
+                throw new ConfigException(file, 0, "name is the name to enrol as, with a token: the node's name is "
+                        + "its certificate's otherwise");
+            }
+            return null;
+        }
+        String text = f.token();
+        if (text == null) {
+            Path tokenFile = dir.resolve(f.tokenFile());
+            try {
+                text = Files.readString(tokenFile).strip();
+            } catch (IOException e) {
+                throw new ConfigException(file, 0, "token_file " + tokenFile + " cannot be read: " + e.getMessage());
+            }
+        }
+        JoinToken token;
+        try {
+            token = JoinToken.parse(text.strip());
+        } catch (IdentityException e) {
+            throw new ConfigException(file, 0, (f.token() != null ? "token: " : "token_file: ") + e.getMessage());
+        }
+        String nodeName = f.name() != null ? f.name() : hostName();
+        try {
+            CertificateAuthority.checkName("name", nodeName);
+        } catch (IdentityException e) {
+            throw new ConfigException(file, 0, (f.name() != null ? "" : "the host's name, the default of name: ")
+                    + e.getMessage());
+        }
+        return new Enrolment(token, nodeName);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return System.getenv().getOrDefault("HOSTNAME", "");
+        }
+    }
+
+    /** The identity's files: given, or in the state directory when the node enrols for them. */
+    private static Path identityFile(String file, Path dir, String key, String value, Enrolment enrolment, Path enrolled)
+            throws ConfigException {
+        if (value == null && enrolment != null) {
+            return enrolled;
+        }
+        return required(file, dir, key, value);
+    }
+
+    private static Issuing issuing(String file, Path dir, EnrolmentSection section) throws ConfigException {
+        if (section == null) {
+            return null;
+        }
+        IssuerSection issuer = section.issuer();
+        if (issuer == null || issuer.certificate() == null || issuer.key() == null) {
+            throw new ConfigException(file, 0, "enrolment.issuer needs certificate and key (issuers/NAME.crt and "
+                    + "issuers/NAME.key, from overlayctl ca issuer)");
+        }
+        Duration lifetime = section.lifetime() == null ? Issuer.DEFAULT_LIFETIME
+                : duration(file, "enrolment.lifetime", section.lifetime());
+        if (lifetime.compareTo(Issuer.MIN_LIFETIME) < 0) {
+            throw new ConfigException(file, 0, "enrolment.lifetime must be at least " + Issuer.MIN_LIFETIME.toSeconds() + "s");
+        }
+        Duration grace = section.grace() == null ? Issuer.DEFAULT_GRACE : duration(file, "enrolment.grace", section.grace());
+        return new Issuing(dir.resolve(issuer.certificate()), dir.resolve(issuer.key()), lifetime, grace);
     }
 
     /** The sections the providers claim; one claimed twice, or one of the node's own keys, is refused. */
@@ -356,11 +469,11 @@ public record ClusterConfig(
                 + "e.g. 198.18.0.1:51820 or seeds.cluster.internal)");
     }
 
-    private static Duration duration(String file, String text) throws ConfigException {
+    private static Duration duration(String file, String key, String text) throws ConfigException {
         try {
             return DurationText.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(file, 0, "membership.ttl " + e.getMessage());
+            throw new ConfigException(file, 0, key + " " + e.getMessage());
         }
     }
 

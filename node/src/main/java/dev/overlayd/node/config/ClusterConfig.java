@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.overlayd.peers.HostPort;
 import dev.overlayd.membership.gossip.GossipSettings;
+import dev.overlayd.node.metrics.MetricsAddress;
 import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginConfigException;
 import dev.overlayd.node.plugin.PluginProvider;
@@ -37,7 +38,8 @@ import dev.overlayd.peers.uapi.UapiValues;
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
  * key are, the UDP port, the members to join through, the membership backend, the certificates
  * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
- * to start from and the directory the node keeps its state in. Everything but
+ * to start from, the directory the node keeps its state in, and where its metrics are served
+ * (off unless {@code metrics.listen} says). Everything but
  * the three files has a default; the overlay's range and this node's address come from the
  * certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
  * it reads it (providers are found with {@link ServiceLoader}). Keys no one claims are errors, so a
@@ -59,6 +61,7 @@ public record ClusterConfig(
         List<Path> hosts,
         Path state,
         Path crl,
+        InetSocketAddress metrics,
         List<ConfiguredPlugin> plugins) {
 
     public enum Backend { EMBEDDED, ETCD }
@@ -99,7 +102,8 @@ public record ClusterConfig(
             @JsonProperty("membership") Membership membership,
             @JsonProperty("hosts") List<String> hosts,
             @JsonProperty("state") String state,
-            @JsonProperty("crl") String crl) {}
+            @JsonProperty("crl") String crl,
+            @JsonProperty("metrics") JsonNode metrics) {}
 
     record Membership(
             @JsonProperty("backend") String backend,
@@ -189,6 +193,7 @@ public record ClusterConfig(
                 List.copyOf(hosts),
                 f.state() == null ? DEFAULT_STATE_ROOT.resolve(interfaceName) : dir.resolve(f.state()),
                 f.crl() == null ? null : dir.resolve(f.crl()),
+                metrics(name, f.metrics()),
                 List.copyOf(plugins));
     }
 
@@ -300,6 +305,35 @@ public record ClusterConfig(
         }
         return new Etcd(List.copyOf(endpoints), plaintext, resolve(dir, e.ca()), resolve(dir, e.certificate()),
                 resolve(dir, e.key()), e.user(), resolve(dir, e.passwordFile()));
+    }
+
+    /** {@code metrics: {listen: ADDRESS:PORT}}: where GET /metrics is served; null (off) when absent or {@code off}. */
+    private static InetSocketAddress metrics(String file, JsonNode node) throws ConfigException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String example = "(e.g. metrics: {listen: 127.0.0.1:" + MetricsAddress.EXAMPLE_PORT + "})";
+        if (!node.isObject()) {
+            throw new ConfigException(file, 0, "metrics is a section with listen " + example);
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!e.getKey().equals("listen")) {
+                throw new ConfigException(file, 0, "unknown key 'metrics." + e.getKey() + "' (metrics has only listen)");
+            }
+        }
+        JsonNode listen = node.get("listen");
+        if (listen == null || listen.isNull() || listen.isBoolean() && !listen.asBoolean()
+                || listen.isTextual() && listen.asText().strip().equals("off")) {
+            return null;
+        }
+        if (!listen.isTextual()) {
+            throw new ConfigException(file, 0, "metrics.listen is an address:port " + example + ", not " + listen);
+        }
+        try {
+            return MetricsAddress.parse(listen.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file, 0, "metrics.listen: " + e.getMessage());
+        }
     }
 
     private static Path resolve(Path dir, String path) {

@@ -26,7 +26,7 @@ class MetricsTest {
     private static final String LISTEN = "127.0.0.1:9586";
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
-     * Every sample of the text as one JSON line (family, type, sample name, labels, value as text);
+     * Every sample of the text as one JSON line (family, type, help, sample name, labels, value as text);
      * a parse error is the script's failure. Values are text: JSON has no +Inf.
      */
     private static final String PARSE = """
@@ -34,14 +34,14 @@ class MetricsTest {
             from prometheus_client.parser import text_string_to_metric_families
             for family in text_string_to_metric_families(open(sys.argv[1]).read()):
                 for s in family.samples:
-                    print(json.dumps({"family": family.name, "type": family.type, "name": s.name,
+                    print(json.dumps({"family": family.name, "type": family.type, "help": family.documentation, "name": s.name,
                                       "labels": s.labels, "value": repr(float(s.value))}))
             """;
 
     @TempDir
     Path dir;
 
-    private record Sample(String family, String type, String name, Map<String, String> labels, double value) {}
+    private record Sample(String family, String type, String help, String name, Map<String, String> labels, double value) {}
 
     /** The node's /metrics, fetched in namespace {@code netns}, every sample as Prometheus' parser reads it. */
     private List<Sample> scrape(String netns, Path file) throws Exception {
@@ -55,7 +55,7 @@ class MetricsTest {
             Map<String, String> labels = JSON.convertValue(s.get("labels"),
                     JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
             String v = s.get("value").asText();
-            samples.add(new Sample(s.get("family").asText(), s.get("type").asText(), s.get("name").asText(), labels,
+            samples.add(new Sample(s.get("family").asText(), s.get("type").asText(), s.get("help").asText(), s.get("name").asText(), labels,
                     v.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v)));
         }
         return samples;
@@ -100,6 +100,8 @@ class MetricsTest {
             assertEquals(1, value(samples, "overlayd_members", Map.of("state", "peer")));
             assertEquals(0, value(samples, "overlayd_members", Map.of("state", "refused")));
             assertEquals(1, value(samples, "overlayd_peers", Map.of()));
+            assertEquals(List.of(), samples.stream().filter(s -> s.help().isBlank()).map(Sample::family).distinct().toList(),
+                    "every family says what it is");
             assertEquals("counter", samples.stream().filter(s -> s.name().equals("overlayd_drops_total")).findFirst()
                     .orElseThrow().type());
             // Every reason of both layers is there, zeros included, so that a rate() has a series from the start.

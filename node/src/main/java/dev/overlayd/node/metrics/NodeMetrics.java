@@ -39,6 +39,10 @@ public final class NodeMetrics {
     /** The states of {@code overlayd_members}: what {@link #cluster}'s member counts are keyed by. */
     public static final List<String> MEMBER_STATES = List.of("self", "peer", "waiting", "refused");
 
+    /** One for both layers: Prometheus has one HELP per name, and Micrometer writes none when its meters' differ. */
+    private static final String DROPS_DESCRIPTION = "What was dropped, by why: packets by the device (layer=device, "
+            + "peers' included), records and messages by the membership backend (layer=membership)";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Device device;
     private final Clock clock;
@@ -57,7 +61,7 @@ public final class NodeMetrics {
         this.clock = clock;
         for (Drop drop : Drop.values()) {
             FunctionCounter.builder("overlayd.drops", device.drops(), counters -> counters.get(drop))
-                    .description("Packets the device dropped, by why (peers' included); layer=membership: what the membership backend refused")
+                    .description(DROPS_DESCRIPTION)
                     .tag("layer", "device").tag("reason", drop.name().toLowerCase(Locale.ROOT))
                     .register(registry);
         }
@@ -117,6 +121,7 @@ public final class NodeMetrics {
             for (String reason : drops.get().keySet()) {
                 if (membershipReasons.add(reason)) {
                     FunctionCounter.builder("overlayd.drops", drops, d -> d.get().getOrDefault(reason, 0L))
+                            .description(DROPS_DESCRIPTION)
                             .tag("layer", "membership").tag("reason", reason)
                             .register(registry);
                 }

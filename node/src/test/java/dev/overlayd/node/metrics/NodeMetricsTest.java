@@ -106,6 +106,7 @@ class NodeMetricsTest {
             assertEquals((double) state.getValue(), value(scrape, "overlayd_members{state=\"" + state.getKey() + "\"}"), state.getKey());
         }
         assertEquals(2, value(scrape, "overlayd_drops_total{layer=\"membership\",reason=\"bad-signature\"}"));
+        assertTrue(scrape.contains("# HELP overlayd_drops_total What was dropped"), "one HELP for both layers:\n" + scrape);
 
         // etcd's reasons appear with their first drop.
         drops.put("record-replayed", 1L);

@@ -78,9 +78,12 @@ class MetricsTest {
     @Test
     void twoClusterMembersServeTheirPeersMembersAndDropsToPrometheus() throws Exception {
         try (Cluster cluster = new Cluster(dir)) {
-            for (Path yaml : List.of(cluster.addHost(1, "10s"), cluster.addHost(2, "10s", 1))) {
-                Files.writeString(yaml, Files.readString(yaml) + "metrics: {listen: " + LISTEN + "}\n");
-            }
+            Path h1 = cluster.addHost(1, "10s");
+            Files.writeString(h1, Files.readString(h1) + "metrics: {listen: " + LISTEN + "}\n");
+            // h2 serves its underlay address: allowed, and warned about.
+            String h2Listen = Cluster.underlay(2) + ":9586";
+            Path h2 = cluster.addHost(2, "10s", 1);
+            Files.writeString(h2, Files.readString(h2) + "metrics: {listen: '" + h2Listen + "'}\n");
             cluster.start(1);
             cluster.start(2);
             for (int n = 1; n <= 2; n++) {
@@ -113,6 +116,22 @@ class MetricsTest {
             assertEquals("404", other.output().strip());
             assertTrue(cluster.logText(1).contains("metrics: serving GET /metrics on /" + LISTEN), cluster.logText(1));
             assertFalse(cluster.logText(1).contains("not a loopback address"), "the loopback is not warned about");
+            assertEquals(1, cluster.logText(2).lines().filter(l -> l.contains("not a loopback address")).count(),
+                    () -> "another address is warned about, once:\n" + cluster.logText(2));
+            // Scraped from h1 over the underlay: h2's meters, where h1 is the peer.
+            String fromH1 = cluster.exec(1, "curl", "-sSf", "http://" + h2Listen + "/metrics");
+            assertTrue(fromH1.contains("overlayd_peer_transmit_bytes_total{peer=\"h1\"}"), fromH1);
+        }
+    }
+
+    @Test
+    void aBadOverlaydMetricsIsOneLineAndExitStatusOne() throws Exception {
+        try (TwoHosts hosts = new TwoHosts()) {
+            Sh.Run r = Sh.run(hosts.a.inside("env", "OVERLAYD_METRICS=localhost:9586", Host.OVERLAYD.toString(), "-f",
+                    hosts.a.iface), 60);
+            assertEquals(1, r.status(), r.output());
+            assertEquals("overlayd: OVERLAYD_METRICS: 'localhost:9586' is not an address:port to serve metrics on, such as "
+                    + "127.0.0.1:9586 (an IP address, not a host name)", r.output().strip());
         }
     }
 

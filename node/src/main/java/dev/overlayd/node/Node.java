@@ -65,7 +65,6 @@ public final class Node implements AutoCloseable {
     private Device device;
     private StatusReporter status;
     private NodeMetrics metrics;
-    private MetricsServer metricsServer;
     private volatile ClusterNode cluster;
     private boolean closed;
 
@@ -136,7 +135,7 @@ public final class Node implements AutoCloseable {
         opened.push(controlServer);
         // Bound before the node joins: a port that is taken stops the start before the cluster hears of it.
         if (metricsAddress != null) {
-            metricsServer = MetricsServer.start(metricsAddress, metrics::scrape);
+            MetricsServer metricsServer = MetricsServer.start(metricsAddress, metrics::scrape);
             opened.push(metricsServer);
             if (!metricsServer.address().getAddress().isLoopbackAddress()) {
                 LOG.warning("metrics on " + metricsServer.address() + ", which is not a loopback address: whoever reaches it "
@@ -193,11 +192,6 @@ public final class Node implements AutoCloseable {
      */
     public NodeMetrics metrics() {
         return metrics;
-    }
-
-    /** Where the metrics are served (the port chosen when it was 0); null when they are not. */
-    public InetSocketAddress metricsAddress() {
-        return metricsServer == null ? null : metricsServer.address();
     }
 
     /** What `overlayctl peers` shows of this node. */

@@ -1,5 +1,6 @@
 package dev.overlayd.cli;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import dev.overlayd.membership.identity.CertificateRejected;
@@ -10,6 +11,7 @@ import dev.overlayd.node.Node;
 import dev.overlayd.node.config.ClusterConfig;
 import dev.overlayd.node.config.ConfigException;
 import dev.overlayd.node.config.WgQuickConfig;
+import dev.overlayd.node.metrics.MetricsAddress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,10 +24,14 @@ import sun.misc.Signal;
  * a cluster as an overlay.yaml says. This class only reads the arguments and the file; the {@link
  * Node} runs. This JVM always runs in the foreground: bin/overlayd backgrounds it when asked, as a
  * JVM cannot fork. It exits on SIGTERM, when its interface is deleted, or when its UAPI socket is removed.
+ * Outside cluster mode, {@code OVERLAYD_METRICS=ADDRESS:PORT} serves its metrics (overlay.yaml says so in it).
  */
 @Command(name = "overlayd", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Userspace WireGuard-compatible overlay daemon.")
 public final class Overlayd implements Callable<Integer> {
+    /** Where to serve GET /metrics outside cluster mode (overlay.yaml's metrics.listen in it), as address:port. */
+    static final String METRICS_VARIABLE = "OVERLAYD_METRICS";
+
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground (this process always does; accepted for wireguard-go compatibility).")
     boolean foreground;
 
@@ -50,6 +56,8 @@ public final class Overlayd implements Callable<Integer> {
         WgQuickConfig wgQuick = null;
         ClusterConfig cluster = null;
         ClusterIdentity identity = null;
+        InetSocketAddress metrics = null;
+        String metricsVariable = System.getenv(METRICS_VARIABLE);
         try {
             if (config != null && config.getFileName().toString().matches(".*\\.ya?ml$")) {
                 cluster = ClusterConfig.parse(config);
@@ -67,13 +75,26 @@ public final class Overlayd implements Callable<Integer> {
             System.err.println("overlayd: " + e.getMessage());
             return 1;
         }
+        if (metricsVariable != null && !metricsVariable.isBlank()) {
+            if (cluster != null) {
+                System.err.println("overlayd: " + METRICS_VARIABLE + " is for wg-quick mode: in cluster mode set metrics.listen in "
+                        + config.getFileName() + " (metrics: {listen: " + metricsVariable.strip() + "})");
+                return 1;
+            }
+            try {
+                metrics = MetricsAddress.parse(metricsVariable);
+            } catch (IllegalArgumentException e) {
+                System.err.println("overlayd: " + METRICS_VARIABLE + ": " + e.getMessage());
+                return 1;
+            }
+        }
         if (interfaceName == null) {
             System.err.println("overlayd: name the interface (overlayd [-f] IFNAME) or give --config FILE");
             return 1;
         }
         Node node;
         try {
-            node = cluster != null ? Node.start(interfaceName, cluster, identity) : Node.start(interfaceName, wgQuick);
+            node = cluster != null ? Node.start(interfaceName, cluster, identity) : Node.start(interfaceName, wgQuick, metrics);
         } catch (Node.ConfigRefused e) {
             System.err.println("overlayd: " + config.getFileName() + ": " + e.getMessage());
             return 1;

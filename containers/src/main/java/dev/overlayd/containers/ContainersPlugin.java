@@ -13,13 +13,14 @@ import dev.overlayd.containers.driver.Driver;
 import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginContext;
+import io.micrometer.core.instrument.Gauge;
 
 /**
  * Containers on the overlay: overlayd's Docker network driver, and the agent that connects this
  * host's containers to the network it serves. The driver starts first, so that dockerd finds it
  * when the agent makes the network (and when dockerd restarts); its socket is also the
  * authorization plugin that holds each container's start until the agent is done with it.
- * {@code overlayctl containers} shows what the agent did.
+ * {@code overlayctl containers} shows what the agent did, and {@code overlayd_containers{state}} counts it.
  */
 public final class ContainersPlugin implements Plugin {
     private final ContainersConfig config;
@@ -53,6 +54,13 @@ public final class ContainersPlugin implements Plugin {
             driver = Driver.start(Driver.DEFAULT_SOCKET, state.resolve("driver"), self, context::mtu, agent::ready);
             agent.start();
             context.addCommand("containers", argument -> agent.status());
+            AttachAgent attaching = agent;
+            Gauge.builder("overlayd.containers", attaching::attachedCount).tag("state", "attached")
+                    .description("This host's containers on the overlay (attached) and left off it (skipped)")
+                    .register(context.metrics());
+            Gauge.builder("overlayd.containers", attaching::skippedCount).tag("state", "skipped")
+                    .description("This host's containers on the overlay (attached) and left off it (skipped)")
+                    .register(context.metrics());
             context.provide(ContainerPorts.class, driver);
         } catch (IOException | RuntimeException e) {
             close();

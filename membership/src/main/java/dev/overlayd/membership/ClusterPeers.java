@@ -200,6 +200,11 @@ public final class ClusterPeers implements MembershipListener {
         return List.copyOf(configured.values());
     }
 
+    /** The admitted members held back for an overlap, by name: let in once the holder is gone. */
+    public synchronized java.util.Set<String> waiting() {
+        return java.util.Set.copyOf(waiting.keySet());
+    }
+
     /** The configured member of that name, or null. */
     public Configured configured(String name) {
         return configured.get(name);

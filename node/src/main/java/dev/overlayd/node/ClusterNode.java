@@ -9,12 +9,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.ClusterPeers;
@@ -36,6 +38,7 @@ import dev.overlayd.node.control.ClusterStatus;
 import dev.overlayd.node.control.ControlProtocol;
 import dev.overlayd.node.control.MemberStatus;
 import dev.overlayd.node.control.PeerIdentity;
+import dev.overlayd.node.metrics.NodeMetrics;
 import dev.overlayd.node.plugin.NodeIdentity;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.Device;
@@ -65,19 +68,24 @@ final class ClusterNode implements AutoCloseable {
     private final CaAdmission admission;
     private final ClusterPeers peers;
     private final Membership membership;
+    private final NodeMetrics metrics;
     private final PluginServices services = new PluginServices();
     private final List<Started> started = new ArrayList<>();
     private final Issuing issuing;
     private volatile NodeCertificate certificate;
     private RenewalSchedule renewal;
 
-    /** Configures the device for this node and adds the cluster's commands; membership starts with {@link #join}. */
-    ClusterNode(ClusterConfig config, ClusterIdentity id, Device device, ControlProtocol control, Backend backend)
-            throws IOException {
+    /**
+     * Configures the device for this node, adds the cluster's commands and its meters (peers named by
+     * their certificates, the members by state, the backend's drops); membership starts with {@link #join}.
+     */
+    ClusterNode(ClusterConfig config, ClusterIdentity id, Device device, ControlProtocol control, NodeMetrics metrics,
+                Backend backend) throws IOException {
         this.config = config;
         this.id = id;
         this.device = device;
         this.control = control;
+        this.metrics = metrics;
         device.setPrivateKey(id.key());
         device.setListenPort(config.listenPort());
         admission = new CaAdmission(id.ca(), Clock.systemUTC(), id.saved());
@@ -87,6 +95,7 @@ final class ClusterNode implements AutoCloseable {
         issuing = config.issuing() == null ? null : new Issuing(config, id, device, this::heldSubnets);
         if (issuing != null) {
             issuing.addCommands(control, certificate.name());
+            metrics.enrolments(issuing::counts);
         } else {
             Issuing.refuseCommands(control);
         }
@@ -96,6 +105,10 @@ final class ClusterNode implements AutoCloseable {
             membership.revoke(der(argument, "revocation list"));
             return Map.of("revoked", true);
         });
+        metrics.cluster(key -> {
+            PeerIdentity peer = peerIdentity(key);
+            return peer == null ? null : peer.name();
+        }, this::memberStates, membership::drops);
     }
 
     /** The backend overlay.yaml names, on the device's port (embedded) or at etcd. */
@@ -135,7 +148,7 @@ final class ClusterNode implements AutoCloseable {
         NodeContext context = null;
         try {
             context = new NodeContext(plugin.section(), self(), peers, membership, device, control, services,
-                    NodeContext.stateDirectory(config.state(), plugin.section()));
+                    metrics.registry(), NodeContext.stateDirectory(config.state(), plugin.section()));
             plugin.plugin().start(context);
         } catch (IOException | RuntimeException e) {
             LOG.warning("plugin " + plugin.section() + " did not start (" + e.getMessage() + "): the node runs without it");
@@ -234,6 +247,23 @@ final class ClusterNode implements AutoCloseable {
     /** Drops the members no longer admitted (revoked, expired); the node calls this every few seconds. */
     void recheck() {
         peers.recheck();
+    }
+
+    /**
+     * The members by {@link NodeMetrics#MEMBER_STATES}: this node; its peers (admitted and
+     * configured); those admitted but held back for an overlap; and the rest the backend knows,
+     * which this node did not admit.
+     */
+    Map<String, Long> memberStates() {
+        String self = id.certificate().name();
+        Set<String> configured = new HashSet<>();
+        peers.configured().forEach(c -> configured.add(c.member().name()));
+        configured.remove(self);
+        Set<String> waiting = new HashSet<>(peers.waiting());
+        waiting.remove(self);
+        long refused = membership.members().stream().map(Member::name)
+                .filter(n -> !n.equals(self) && !configured.contains(n) && !waiting.contains(n)).count();
+        return Map.of("self", 1L, "peer", (long) configured.size(), "waiting", (long) waiting.size(), "refused", refused);
     }
 
     ClusterStatus members() {

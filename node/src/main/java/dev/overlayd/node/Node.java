@@ -1,6 +1,7 @@
 package dev.overlayd.node;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -18,6 +19,8 @@ import dev.overlayd.node.control.ControlProtocol;
 import dev.overlayd.node.control.InterfaceStatus;
 import dev.overlayd.node.control.PeerIdentity;
 import dev.overlayd.node.control.StatusReporter;
+import dev.overlayd.node.metrics.MetricsServer;
+import dev.overlayd.node.metrics.NodeMetrics;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.Keypair;
 import dev.overlayd.noise.Protocol;
@@ -35,8 +38,9 @@ import dev.overlayd.tun.MtuWatch;
 
 /**
  * A running overlayd: the TUN interface, the UDP port and the device between them, the UAPI socket
- * for `wg`, the control socket for `overlayctl`, and in cluster mode the membership and the plugins.
- * It runs as wireguard-go does ({@link #start(String, WgQuickConfig)}: bare, or from a wg-quick-style
+ * for `wg`, the control socket for `overlayctl`, the metrics (served over HTTP when asked), and in
+ * cluster mode the membership and the plugins.
+ * It runs as wireguard-go does ({@link #start(String, WgQuickConfig, InetSocketAddress)}: bare, or from a wg-quick-style
  * file) or as a member of a cluster ({@link #start(String, ClusterConfig, ClusterIdentity)}). It
  * stops when {@link #close}d; {@link #awaitStop} returns once its interface is deleted or its UAPI
  * socket is removed, when the caller is to close it.
@@ -60,16 +64,20 @@ public final class Node implements AutoCloseable {
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private Device device;
     private StatusReporter status;
+    private NodeMetrics metrics;
     private volatile ClusterNode cluster;
     private boolean closed;
 
     private Node() {}
 
-    /** overlayd as wireguard-go: the interface and its sockets; configured from {@code wgQuick} unless null (then `wg` does it). */
-    public static Node start(String interfaceName, WgQuickConfig wgQuick) throws IOException {
+    /**
+     * overlayd as wireguard-go: the interface and its sockets; configured from {@code wgQuick} unless
+     * null (then `wg` does it); its metrics served on {@code metrics} unless null.
+     */
+    public static Node start(String interfaceName, WgQuickConfig wgQuick, InetSocketAddress metrics) throws IOException {
         Node node = new Node();
         try {
-            node.run(interfaceName, wgQuick, null, null);
+            node.run(interfaceName, wgQuick, null, null, metrics);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;
@@ -77,11 +85,14 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
-    /** overlayd as a member of the cluster {@code config} describes, with its plugins, once it has joined. */
+    /**
+     * overlayd as a member of the cluster {@code config} describes, with its plugins, once it has
+     * joined; its metrics served where {@code config.metrics()} says, if anywhere.
+     */
     public static Node start(String interfaceName, ClusterConfig config, ClusterIdentity identity) throws IOException {
         Node node = new Node();
         try {
-            node.run(interfaceName, null, config, identity);
+            node.run(interfaceName, null, config, identity, config.metrics());
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;
@@ -89,8 +100,8 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
-    private void run(String interfaceName, WgQuickConfig wgQuick, ClusterConfig cluster, ClusterIdentity identity)
-            throws IOException {
+    private void run(String interfaceName, WgQuickConfig wgQuick, ClusterConfig cluster, ClusterIdentity identity,
+                     InetSocketAddress metricsAddress) throws IOException {
         LinuxTun tun = LinuxTun.open(interfaceName);
         Device device = new Device(tun, new LinuxBind(), Clock.SYSTEM, Timing.fromEnvironment());
         this.device = device;
@@ -101,9 +112,11 @@ public final class Node implements AutoCloseable {
         opened.push(server);
         Link link = Link.of(tun.name());
         ControlProtocol control = new ControlProtocol();
+        NodeMetrics metrics = new NodeMetrics(device, Clock.SYSTEM);
+        this.metrics = metrics;
         ClusterNode node = null;
         if (cluster != null) {
-            node = new ClusterNode(cluster, identity, device, control, ClusterNode.backend(cluster, identity, device));
+            node = new ClusterNode(cluster, identity, device, control, metrics, ClusterNode.backend(cluster, identity, device));
             this.cluster = node;
             link.addAddress(identity.certificate().address().getHostAddress() + "/" + identity.ca().overlay().bits());
         } else {
@@ -120,6 +133,15 @@ public final class Node implements AutoCloseable {
         control.add("peers", argument -> reporter.status());
         UnixSocketServer controlServer = ControlProtocol.server(ControlProtocol.DIRECTORY, tun.name(), control);
         opened.push(controlServer);
+        // Bound before the node joins: a port that is taken stops the start before the cluster hears of it.
+        if (metricsAddress != null) {
+            MetricsServer metricsServer = MetricsServer.start(metricsAddress, metrics::scrape);
+            opened.push(metricsServer);
+            if (!metricsServer.address().getAddress().isLoopbackAddress()) {
+                LOG.warning("metrics on " + metricsServer.address() + ", which is not a loopback address: whoever reaches it "
+                        + "reads the node's peers, members and traffic (no authentication); keep it behind a firewall");
+            }
+        }
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(tun.name() + "-rates").daemon().factory());
         opened.push(sampler::shutdownNow);
@@ -162,6 +184,14 @@ public final class Node implements AutoCloseable {
     /** The UDP port the device listens on. */
     public int listenPort() {
         return device.listenPort();
+    }
+
+    /**
+     * The node's meters: node code registers its own on {@link NodeMetrics#registry()} (plugins get
+     * it through their context).
+     */
+    public NodeMetrics metrics() {
+        return metrics;
     }
 
     /** What `overlayctl peers` shows of this node. */

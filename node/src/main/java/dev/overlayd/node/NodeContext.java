@@ -28,6 +28,8 @@ import dev.overlayd.node.plugin.RecordListener;
 import dev.overlayd.node.plugin.Subscription;
 import dev.overlayd.peers.Device;
 import dev.overlayd.peers.Peer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
 /**
  * One plugin's view of the running node. The members are those {@link ClusterPeers} configured
@@ -42,6 +44,9 @@ final class NodeContext implements PluginContext {
     private final Device device;
     private final ControlProtocol control;
     private final PluginServices services;
+    private final MeterRegistry nodeMetrics;
+    /** The plugin's meters, made in the node's registry through this one, so that they go with the plugin. */
+    private final CompositeMeterRegistry metrics = new CompositeMeterRegistry();
     private final Path stateDirectory;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final List<String> commands = new ArrayList<>();
@@ -49,7 +54,7 @@ final class NodeContext implements PluginContext {
 
     /** The plugin's records are the node's whose keys start with {@code <section>/}. */
     NodeContext(String section, NodeIdentity self, ClusterPeers peers, Membership membership, Device device,
-                ControlProtocol control, PluginServices services, Path stateDirectory) {
+                ControlProtocol control, PluginServices services, MeterRegistry nodeMetrics, Path stateDirectory) {
         this.section = section;
         this.self = self;
         this.peers = peers;
@@ -57,7 +62,9 @@ final class NodeContext implements PluginContext {
         this.device = device;
         this.control = control;
         this.services = services;
+        this.nodeMetrics = nodeMetrics;
         this.stateDirectory = stateDirectory;
+        metrics.add(nodeMetrics);
     }
 
     /** The plugin's state directory, {@code <state>/<section>}, made 0700 when it is not there. */
@@ -203,8 +210,16 @@ final class NodeContext implements PluginContext {
         return stateDirectory;
     }
 
-    /** Closes the plugin's subscriptions and withdraws its commands and the services it provided. */
+    @Override
+    public MeterRegistry metrics() {
+        return metrics;
+    }
+
+    /** Closes the plugin's subscriptions and withdraws its commands, the services it provided and its meters. */
     synchronized void release() {
+        // Removed through the composite, a meter goes from the node's registry too.
+        metrics.getMeters().forEach(metrics::remove);
+        metrics.remove(nodeMetrics);
         subscriptions.forEach(Subscription::close);
         subscriptions.clear();
         commands.forEach(control::remove);

@@ -27,6 +27,7 @@ import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.membership.identity.SigningKey;
 import dev.overlayd.node.config.ClusterConfig;
 import dev.overlayd.node.control.ControlProtocol;
+import dev.overlayd.node.metrics.NodeMetrics;
 import dev.overlayd.node.plugin.ClusterMember;
 import dev.overlayd.node.plugin.MemberListener;
 import dev.overlayd.node.plugin.NodeIdentity;
@@ -66,6 +67,7 @@ class ClusterNodeTest {
     private UnixSocketServer socket;
     private RecordingMembership membership;
     private ClusterNode node;
+    private NodeMetrics metrics;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -77,6 +79,7 @@ class ClusterNodeTest {
         self.writePem(dir.resolve("h1.crt"));
         KeyFiles.writeNodeKey(dir.resolve("h1.key"), key);
         device = new Device(new MemoryTun("ovn0"), new NoBind(), Clock.SYSTEM, Timing.PROTOCOL);
+        metrics = new NodeMetrics(device, Clock.SYSTEM);
         control = new ControlProtocol();
         socket = ControlProtocol.server(dir.resolve("control"), "ovn0", control);
         socket.start();
@@ -97,7 +100,7 @@ class ClusterNodeTest {
                 "ca: ca/ca.crt\ncertificate: h1.crt\nkey: h1.key\nstate: state\n" + sections);
         ClusterConfig config = ClusterConfig.parse(yaml, List.of(first, second));
         membership = new RecordingMembership(events);
-        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, admission -> membership);
+        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership);
         node.join();
     }
 
@@ -268,7 +271,7 @@ class ClusterNodeTest {
                 "ca: ca/ca.crt\ncertificate: h1.crt\nkey: h1.key\nstate: state\nmembers: {greeting: x}\nfirst: {greeting: y}\n");
         ClusterConfig config = ClusterConfig.parse(yaml, List.of(clash, first));
         membership = new RecordingMembership(events);
-        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, admission -> membership);
+        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership);
         node.join();
         assertEquals(List.of("joined as h1", "members closed", "first started"), events);
         assertEquals("prod", ask("members").get("cluster").asText(), "the node's command is still its own");
@@ -287,6 +290,25 @@ class ClusterNodeTest {
         assertEquals("unknown command", ask("first").get("error").asText());
         membership.listener.present(member(issue("h2")));
         assertEquals(List.of(), heard, "a closed plugin's listeners hear nothing more");
+    }
+
+    @Test
+    void aPluginsMetersAreTheNodesUntilItIsClosedAndTheMembersAreCountedByState() throws Exception {
+        join("first: {greeting: hello}\n");
+        first.made.context.metrics().counter("overlayd.first.greetings").increment(2);
+        assertEquals(2, metrics.registry().get("overlayd.first.greetings").counter().count());
+
+        membership.listener.present(member(issue("h2")));
+        metrics.scrape(java.io.OutputStream.nullOutputStream(), "text/plain; version=0.0.4; charset=utf-8");
+        assertEquals(1, metrics.registry().get("overlayd.members").tag("state", "self").gauge().value());
+        assertEquals(1, metrics.registry().get("overlayd.members").tag("state", "peer").gauge().value());
+        assertEquals(0, metrics.registry().get("overlayd.members").tag("state", "waiting").gauge().value());
+        assertTrue(metrics.registry().find("overlayd.peer.transmit.bytes").tag("peer", "h2").functionCounter() != null,
+                "a member's peer is labelled with its name");
+
+        node.close();
+        node = null;
+        assertNull(metrics.registry().find("overlayd.first.greetings").counter(), "gone with the plugin");
     }
 
     @Test

@@ -79,6 +79,16 @@ public final class AttachAgent implements AutoCloseable {
                 skipped.values().stream().sorted(Comparator.comparing(ContainersStatus.Skipped::name)).toList());
     }
 
+    /** The containers on the overlay now, for the node's metrics. */
+    public int attachedCount() {
+        return attached.size();
+    }
+
+    /** The containers left off the overlay (opted out, another network mode), for the node's metrics. */
+    public int skippedCount() {
+        return skipped.size();
+    }
+
     @Override
     public void close() {
         follower.close();

@@ -236,6 +236,9 @@ class AttachAgentDockerTest {
         assertTrue(skipped(agent, "sixth").reason().contains("100.64.3.0/29 is exhausted"), agent.status().toString());
         assertEquals("true", host.docker("inspect", "--format", "{{.State.Running}}", "sixth").strip());
         assertEquals(1, lines(Level.WARNING, "sixth runs without the overlay").size(), lines(Level.WARNING, "").toString());
+        // What overlayd_containers{state} reads.
+        assertEquals(5, agent.attachedCount());
+        assertEquals(1, agent.skippedCount());
     }
 
     private String overlayAddressIn(String container) throws IOException {

@@ -31,6 +31,7 @@ import dev.overlayd.membership.gossip.GossipSettings;
 import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.identity.Issuer;
+import dev.overlayd.node.metrics.MetricsAddress;
 import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginConfigException;
 import dev.overlayd.node.plugin.PluginProvider;
@@ -42,10 +43,11 @@ import dev.overlayd.peers.uapi.UapiValues;
  * Cluster mode's file, {@code overlay.yaml}: where the CA certificate, this node's certificate and
  * key are, the UDP port, the members to join through, the membership backend, the certificates
  * of static hosts (stock WireGuard hosts outside the cluster) this node publishes, a revocation list
- * to start from and the directory the node keeps its state in, and how it enrols (a join token) or
- * issues to nodes that enrol. Everything but the three files has a default, and with a token they
- * do too (the node enrols for them into its state directory); the overlay's range and this node's
- * address come from the certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
+ * to start from, the directory the node keeps its state in, where its metrics are served (off
+ * unless {@code metrics.listen} says), and how it enrols (a join token) or issues to nodes that
+ * enrol. Everything but the three files has a default, and with a token they do too (the node
+ * enrols for them into its state directory); the overlay's range and this node's address come from
+ * the certificates. Every other top-level key is a plugin's section: the plugin whose provider claims
  * it reads it (providers are found with {@link ServiceLoader}). Keys no one claims are errors, so a
  * typo is not silently a default.
  */
@@ -65,6 +67,7 @@ public record ClusterConfig(
         List<Path> hosts,
         Path state,
         Path crl,
+        InetSocketAddress metrics,
         List<ConfiguredPlugin> plugins,
         Enrolment enrolment,
         Issuing issuing) {
@@ -124,7 +127,8 @@ public record ClusterConfig(
             @JsonProperty("token") String token,
             @JsonProperty("token_file") String tokenFile,
             @JsonProperty("name") String name,
-            @JsonProperty("enrolment") EnrolmentSection enrolment) {}
+            @JsonProperty("enrolment") EnrolmentSection enrolment,
+            @JsonProperty("metrics") JsonNode metrics) {}
 
     record EnrolmentSection(
             @JsonProperty("issuer") IssuerSection issuer,
@@ -225,6 +229,7 @@ public record ClusterConfig(
                 List.copyOf(hosts),
                 state,
                 f.crl() == null ? null : dir.resolve(f.crl()),
+                metrics(name, f.metrics()),
                 List.copyOf(plugins),
                 enrolment,
                 issuing(name, dir, f.enrolment()));
@@ -413,6 +418,35 @@ public record ClusterConfig(
         }
         return new Etcd(List.copyOf(endpoints), plaintext, resolve(dir, e.ca()), resolve(dir, e.certificate()),
                 resolve(dir, e.key()), e.user(), resolve(dir, e.passwordFile()));
+    }
+
+    /** {@code metrics: {listen: ADDRESS:PORT}}: where GET /metrics is served; null (off) when absent or {@code off}. */
+    private static InetSocketAddress metrics(String file, JsonNode node) throws ConfigException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String example = "(e.g. metrics: {listen: 127.0.0.1:" + MetricsAddress.EXAMPLE_PORT + "})";
+        if (!node.isObject()) {
+            throw new ConfigException(file, 0, "metrics is a section with listen " + example);
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!e.getKey().equals("listen")) {
+                throw new ConfigException(file, 0, "unknown key 'metrics." + e.getKey() + "' (metrics has only listen)");
+            }
+        }
+        JsonNode listen = node.get("listen");
+        if (listen == null || listen.isNull() || listen.isBoolean() && !listen.asBoolean()
+                || listen.isTextual() && listen.asText().strip().equals("off")) {
+            return null;
+        }
+        if (!listen.isTextual()) {
+            throw new ConfigException(file, 0, "metrics.listen is an address:port " + example + ", not " + listen);
+        }
+        try {
+            return MetricsAddress.parse(listen.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file, 0, "metrics.listen: " + e.getMessage());
+        }
     }
 
     private static Path resolve(Path dir, String path) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * All a plugin sees of the running node. It is thread-safe; listeners are called from the node's
@@ -39,6 +40,16 @@ public interface PluginContext {
 
     /** A directory of this plugin's own that outlives restarts of the node (mode 0700). */
     Path stateDirectory();
+
+    /**
+     * Where the plugin registers its meters: they are the node's, served with the node's own at
+     * {@code GET /metrics} when {@code metrics.listen} is set (counted all the same when it is not),
+     * and removed when the plugin is closed. Name them as Micrometer does, {@code overlayd.<plugin>.<what>}
+     * with the unit as the last word ({@code overlayd.edge.request.duration} in seconds is
+     * {@code overlayd_edge_request_duration_seconds}); prefer a {@code FunctionCounter} or a
+     * {@code Gauge} over a count the plugin keeps anyway to counting twice.
+     */
+    MeterRegistry metrics();
 
     /**
      * Publishes one of this node's records for this plugin (a null value withdraws it). Every node

@@ -44,6 +44,26 @@ class ClusterConfigTest {
         assertEquals(List.of(), c.hosts());
         assertEquals(Path.of("/var/lib/overlayd/overlay0"), c.state());
         assertNull(c.crl());
+        assertNull(c.metrics(), "no metrics port unless asked for");
+    }
+
+    @Test
+    void metricsAreServedWhereListenSaysOnAnAddressNeverAName() throws Exception {
+        String files = "ca: a\ncertificate: b\nkey: c\n";
+        assertEquals(new InetSocketAddress("127.0.0.1", 9586), parse(files + "metrics: {listen: 127.0.0.1:9586}\n").metrics());
+        assertEquals(new InetSocketAddress("::1", 9586), parse(files + "metrics:\n  listen: '[::1]:9586'\n").metrics());
+        assertEquals(new InetSocketAddress("198.18.0.7", 9100), parse(files + "metrics: {listen: '198.18.0.7:9100'}\n").metrics(),
+                "another address is allowed (the node warns at start)");
+        assertNull(parse(files + "metrics: {listen: off}\n").metrics());
+        assertNull(parse(files + "metrics: {}\n").metrics());
+
+        assertEquals("metrics.listen: 'localhost:9586' is not an address:port to serve metrics on, such as 127.0.0.1:9586 "
+                + "(an IP address, not a host name)", error(files + "metrics: {listen: 'localhost:9586'}\n"));
+        assertTrue(error(files + "metrics: {listen: '127.0.0.1'}\n").startsWith("metrics.listen: '127.0.0.1' is not"));
+        assertTrue(error(files + "metrics: {listen: '127.0.0.1:70000'}\n").startsWith("metrics.listen: "));
+        assertTrue(error(files + "metrics: {listen: 9586}\n").startsWith("metrics.listen is an address:port"));
+        assertEquals("unknown key 'metrics.port' (metrics has only listen)", error(files + "metrics: {port: 9586}\n"));
+        assertTrue(error(files + "metrics: 127.0.0.1:9586\n").startsWith("metrics is a section with listen"));
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * A node for plugins' tests: the test says who it is, adds and removes members, sets peers' health,
@@ -31,6 +33,8 @@ public final class FakePluginContext implements PluginContext {
     private final Map<Class<?>, Object> services = new HashMap<>();
     private final Map<Class<?>, List<Consumer<Object>>> users = new HashMap<>();
     private volatile int mtu = 1420;
+    /** What the plugin registered, for the test to read. */
+    private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     public FakePluginContext(NodeIdentity self, Path stateDirectory) {
         this.self = self;
@@ -116,6 +120,11 @@ public final class FakePluginContext implements PluginContext {
     @Override
     public Path stateDirectory() {
         return stateDirectory;
+    }
+
+    @Override
+    public MeterRegistry metrics() {
+        return metrics;
     }
 
     /** Keeps this node's record and tells every record listener, as the backend would. */

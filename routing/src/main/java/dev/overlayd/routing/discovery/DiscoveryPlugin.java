@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 import dev.overlayd.containers.ContainerPorts;
@@ -15,13 +16,15 @@ import dev.overlayd.node.plugin.PluginContext;
 import dev.overlayd.routing.dns.DnsServer;
 import dev.overlayd.routing.dns.DnsSettings;
 import dev.overlayd.routing.dns.ResolvConf;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Service discovery: this node's containers registered as service instances and published as its
  * records (the membership backend carries them to every node, signed, and takes them away with the
  * node); the catalog from every member's records, provided to the other plugins as {@link Catalog};
  * a DNS server answering from it on the node's overlay address, offered to the containers; and
- * {@code overlayctl services}.
+ * {@code overlayctl services}; the catalog's size as meters.
  */
 public final class DiscoveryPlugin implements Plugin {
     private static final Logger LOG = Logger.getLogger(DiscoveryPlugin.class.getName());
@@ -45,6 +48,7 @@ public final class DiscoveryPlugin implements Plugin {
         context.onMembers(catalog);
         context.onRecords(catalog);
         context.provide(Catalog.class, catalog);
+        meters(catalog, context.metrics());
         try {
             if (config.dns().enabled()) {
                 dns = DnsServer.start(dnsSettings(self), catalog::snapshot);
@@ -75,6 +79,20 @@ public final class DiscoveryPlugin implements Plugin {
         ServiceInstance sample = new ServiceInstance("warm-up", self.name() + ":warm-up:1", self.address(), 1, "tcp",
                 self.name(), List.of("t"), Health.PASSING, java.time.Instant.EPOCH, List.of(new HttpRoute("warm.up", "/")));
         new CatalogSnapshot(List.of(InstanceRecord.decode(self.name(), InstanceRecord.encode(sample)))).healthy("warm-up", "t");
+    }
+
+    /** {@code overlayd_services}, the services the catalog knows, and {@code overlayd_service_instances{health}}, their copies. */
+    private static void meters(ServiceCatalog catalog, MeterRegistry metrics) {
+        Gauge.builder("overlayd.services", () -> catalog.snapshot().byService().size())
+                .description("The services in the cluster's catalog as this node holds it")
+                .register(metrics);
+        for (Health health : Health.values()) {
+            Gauge.builder("overlayd.service.instances",
+                            () -> catalog.snapshot().instances().stream().filter(i -> i.health() == health).count())
+                    .description("The services' instances in the catalog, by their health (only passing ones are answered)")
+                    .tag("health", health.name().toLowerCase(Locale.ROOT))
+                    .register(metrics);
+        }
     }
 
     private DnsSettings dnsSettings(NodeIdentity self) throws IOException {

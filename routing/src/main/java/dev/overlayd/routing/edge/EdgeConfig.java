@@ -50,14 +50,13 @@ import dev.overlayd.peers.IpPrefix;
  *     format: json                   # or combined (nginx's, with the client's address first)
  *     query: false                   # URLs can carry PHI: the query string is left out unless true
  *     on_failure: serve              # or refuse: 503 rather than a request served unlogged
- *   metrics:
- *     listen: off                    # or an address:port serving GET /metrics (Prometheus)
  * </pre>
- * Only {@code https.certificates} and {@code proxy_protocol.trusted} must be given.
+ * Only {@code https.certificates} and {@code proxy_protocol.trusted} must be given. The edge's
+ * meters are the node's, served where the top-level {@code metrics.listen} says: an
+ * {@code edge.metrics} (this section's own port, once) is refused with a pointer to it.
  */
 public record EdgeConfig(Https https, InetSocketAddress redirect, ProxyProtocol proxyProtocol, Timeouts timeouts,
-                         Limits limits, Upstreams upstreams, List<StaticRoute> routes, AccessLog accessLog,
-                         InetSocketAddress metrics) {
+                         Limits limits, Upstreams upstreams, List<StaticRoute> routes, AccessLog accessLog) {
     public record Https(InetSocketAddress listen, List<CertificateFiles> certificates, List<String> protocols,
                         List<String> ciphers) {}
 
@@ -92,9 +91,14 @@ public record EdgeConfig(Https https, InetSocketAddress redirect, ProxyProtocol 
             "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305");
 
     private static final List<String> KEYS = List.of("https", "http", "proxy_protocol", "timeouts", "limits",
-            "upstreams", "routes", "access_log", "metrics");
+            "upstreams", "routes", "access_log");
 
     public static EdgeConfig parse(JsonNode node) throws PluginConfigException {
+        if (node != null && node.isObject() && node.has("metrics")) {
+            throw new PluginConfigException("edge.metrics: the edge has no metrics port of its own any more: its meters "
+                    + "are the node's, served with the node's own where overlay.yaml's top-level metrics.listen says "
+                    + "(metrics: {listen: 127.0.0.1:9586}); move the address there");
+        }
         SectionReader edge = SectionReader.of("edge", node, KEYS);
         SectionReader h = edge.section("https", List.of("listen", "certificates", "protocols", "ciphers"));
         List<CertificateFiles> certificates = new ArrayList<>();
@@ -188,10 +192,7 @@ public record EdgeConfig(Https https, InetSocketAddress redirect, ProxyProtocol 
         AccessLog accessLog = new AccessLog(Path.of(a.text("path", "/var/log/overlayd/access.log")),
                 LogFormat.valueOf(format.toUpperCase(Locale.ROOT)), a.bool("query", false), onFailure.equals("refuse"));
 
-        SectionReader m = edge.section("metrics", List.of("listen"));
-        InetSocketAddress metrics = m.has("listen") && !m.off("listen") ? address(m, "listen", null) : null;
-
-        return new EdgeConfig(https, redirect, proxyProtocol, timeouts, limits, upstreams, List.copyOf(routes), accessLog, metrics);
+        return new EdgeConfig(https, redirect, proxyProtocol, timeouts, limits, upstreams, List.copyOf(routes), accessLog);
     }
 
     private static List<String> strings(SectionReader section, String key, List<String> fallback) throws PluginConfigException {

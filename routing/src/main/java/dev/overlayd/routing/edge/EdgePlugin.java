@@ -6,28 +6,23 @@ import dev.overlayd.node.plugin.Plugin;
 import dev.overlayd.node.plugin.PluginContext;
 import dev.overlayd.node.plugin.Subscription;
 import dev.overlayd.routing.audit.Audit;
-import dev.overlayd.routing.audit.MetricsServer;
 import dev.overlayd.routing.discovery.Catalog;
 import dev.overlayd.routing.proxy.Proxy;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * Request routing: HTTPS from the balancer, TLS ended here, each request sent to a healthy copy of
  * its service on any node (the catalog of service discovery says where they are) and written to the
- * audit log; {@code overlayctl routes}; metrics in Prometheus' format when configured.
+ * audit log; {@code overlayctl routes}; its meters on the node's registry ({@link PluginContext#metrics}).
  */
 public final class EdgePlugin implements Plugin {
     private static final Logger LOG = Logger.getLogger(EdgePlugin.class.getName());
 
     private final EdgeConfig config;
-    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private Audit audit;
     private Proxy proxy;
     private Subscription catalog;
     private volatile Subscription watch;
     private EdgeServer server;
-    private MetricsServer metricsServer;
 
     public EdgePlugin(EdgeConfig config) {
         this.config = config;
@@ -36,25 +31,20 @@ public final class EdgePlugin implements Plugin {
     @Override
     public void start(PluginContext context) throws IOException {
         try {
-            audit = Audit.open(config.accessLog(), metrics);
+            audit = Audit.open(config.accessLog(), context.metrics());
             proxy = new Proxy(config, audit);
             // Without discovery there is no catalog: every route answers 503 until a plugin provides one.
             Proxy routes = proxy;
             catalog = context.use(Catalog.class, c -> watch = c.watch(routes::catalog));
             server = EdgeServer.start(config, audit, proxy::newHandler);
-            server.counters().register(metrics);
-            if (config.metrics() != null) {
-                metricsServer = MetricsServer.start(config.metrics(), metrics);
-            }
+            server.counters().register(context.metrics());
             String name = context.self().name();
             context.addCommand("routes", argument -> proxy.status(name));
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
-        LOG.info("edge: audit log " + config.accessLog().path() + (metricsServer == null ? ""
-                : ", metrics on http://" + metricsServer.address().getAddress().getHostAddress() + ":"
-                        + metricsServer.address().getPort() + "/metrics"));
+        LOG.info("edge: audit log " + config.accessLog().path());
     }
 
     @Override
@@ -69,10 +59,6 @@ public final class EdgePlugin implements Plugin {
 
     @Override
     public void close() {
-        if (metricsServer != null) {
-            metricsServer.close();
-            metricsServer = null;
-        }
         if (server != null) {
             server.close();
             server = null;

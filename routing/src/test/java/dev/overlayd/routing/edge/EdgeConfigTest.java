@@ -53,7 +53,6 @@ class EdgeConfigTest {
         assertEquals(List.of(), c.routes());
         assertEquals(new EdgeConfig.AccessLog(Path.of("/var/log/overlayd/access.log"), EdgeConfig.LogFormat.JSON, false, false),
                 c.accessLog());
-        assertNull(c.metrics());
     }
 
     @Test
@@ -67,8 +66,7 @@ class EdgeConfigTest {
                 limits: {request_line: 8192, header_size: 16KiB, header_count: 50, body: 1GiB},
                 upstreams: {idle_per_loop: 8, eject_after: 3, ejection: 10s},
                 routes: [{host: API.Example.com, path: /v1, service: api}, {service: web}],
-                access_log: {path: /tmp/edge/access.log, format: combined, query: true, on_failure: refuse},
-                metrics: {listen: '127.0.0.1:9100'}
+                access_log: {path: /tmp/edge/access.log, format: combined, query: true, on_failure: refuse}
                 """);
         assertEquals(new InetSocketAddress("127.0.0.1", 8443), c.https().listen());
         assertEquals(2, c.https().certificates().size());
@@ -84,7 +82,6 @@ class EdgeConfigTest {
                 c.routes());
         assertEquals(new EdgeConfig.AccessLog(Path.of("/tmp/edge/access.log"), EdgeConfig.LogFormat.COMBINED, true, true),
                 c.accessLog());
-        assertEquals(new InetSocketAddress("127.0.0.1", 9100), c.metrics());
     }
 
     @Test
@@ -100,11 +97,17 @@ class EdgeConfigTest {
     }
 
     @Test
-    void offTurnsTheRedirectAndMetricsPortsOff() throws Exception {
+    void offTurnsTheRedirectPortOff() throws Exception {
         assertNull(parse(MINIMAL + ", http: off").redirect());
         assertEquals(new InetSocketAddress("0.0.0.0", 80), parse(MINIMAL + ", http: {}").redirect());
-        assertNull(parse(MINIMAL + ", metrics: {listen: off}").metrics());
-        assertNull(parse(MINIMAL + ", metrics: {}").metrics());
+    }
+
+    @Test
+    void theEdgesOwnMetricsPortIsGoneAndSaysWhereItWent() {
+        for (String metrics : new String[] {"metrics: {listen: '127.0.0.1:9100'}", "metrics: {listen: off}", "metrics: {}"}) {
+            String refusal = refusal(MINIMAL + ", " + metrics);
+            assertTrue(refusal.startsWith("edge.metrics: ") && refusal.contains("top-level metrics.listen"), refusal);
+        }
     }
 
     @Test
@@ -130,13 +133,12 @@ class EdgeConfigTest {
         refused("edge.access_log.format: 'xml' is neither json nor combined", MINIMAL + ", access_log: {format: xml}");
         refused("edge.access_log.on_failure: ", MINIMAL + ", access_log: {on_failure: ignore}");
         refused("edge.access_log.query: must be true or false", MINIMAL + ", access_log: {query: sometimes}");
-        refused("edge.metrics.listen: ", MINIMAL + ", metrics: {listen: 'localhost:9100'}");
     }
 
     @Test
     void unknownKeysAreRefusedAtEveryLevel() {
         assertEquals("edge.htps: unknown key (known: https, http, proxy_protocol, timeouts, limits, upstreams, routes, "
-                + "access_log, metrics)", refusal(MINIMAL + ", htps: {}"));
+                + "access_log)", refusal(MINIMAL + ", htps: {}"));
         refused("edge.https.lisen: unknown key", "https: {certificates: [{cert: a, key: b}], lisen: ':443'}, proxy_protocol: {trusted: [198.18.0.1]}");
         refused("edge.https.certificates[0].password: unknown key", "https: {certificates: [{cert: a, key: b, password: x}]}, proxy_protocol: {trusted: [198.18.0.1]}");
         refused("edge.routes[0].hots: unknown key", MINIMAL + ", routes: [{hots: a.example, service: a}]");

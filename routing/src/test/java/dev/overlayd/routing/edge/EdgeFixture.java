@@ -69,7 +69,7 @@ final class EdgeFixture implements AutoCloseable {
         EdgeConfig.Https h = c.https();
         return new EdgeConfig(new EdgeConfig.Https(any, h.certificates(), h.protocols(), h.ciphers()),
                 c.redirect() == null ? null : any, c.proxyProtocol(), c.timeouts(), c.limits(), c.upstreams(), c.routes(),
-                c.accessLog(), c.metrics());
+                c.accessLog());
     }
 
     static ObjectNode pair(EtcdPki.Issued issued) {

@@ -50,7 +50,7 @@ final class Front implements AutoCloseable {
         return new EdgeConfig(null, null, null,
                 new EdgeConfig.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), response),
                 new EdgeConfig.Limits(4096, 8192, 100, body), new EdgeConfig.Upstreams(32, 3, Duration.ofSeconds(30)),
-                routes, null, null);
+                routes, null);
     }
 
     int port() {

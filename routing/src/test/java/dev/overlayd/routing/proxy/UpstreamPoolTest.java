@@ -30,7 +30,7 @@ class UpstreamPoolTest {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             EdgeConfig base = Front.config(Duration.ofSeconds(10), 1024, List.of());
             UpstreamPool pool = new UpstreamPool(new EdgeConfig(null, null, null, base.timeouts(), base.limits(),
-                    new EdgeConfig.Upstreams(1, 3, Duration.ofSeconds(30)), List.of(), null, null));
+                    new EdgeConfig.Upstreams(1, 3, Duration.ofSeconds(30)), List.of(), null));
             Copy copy = new Copy(Instances.of("web", "c", "127.0.0.1", server.getLocalPort(), Health.PASSING),
                     new Ejection(3, 1_000));
             EventLoop loop = group.next();

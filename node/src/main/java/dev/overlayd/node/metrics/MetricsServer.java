@@ -1,13 +1,15 @@
-package dev.overlayd.routing.audit;
+package dev.overlayd.node.metrics;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -33,18 +35,24 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import dev.overlayd.routing.edge.ErrorResponse;
 
 /**
- * {@code GET /metrics}: the registry in Prometheus' text format 0.0.4, on a port of its own
- * ({@code edge.metrics.listen}), served by one thread of its own so that a scrape never waits on,
- * or delays, the edge's loops. Every other path is 404, every other method 405.
+ * {@code GET /metrics}: the node's meters in Prometheus' text format 0.0.4, on a port of its own
+ * ({@code metrics.listen} in overlay.yaml, {@code OVERLAYD_METRICS} otherwise), served by one thread
+ * of its own so that a scrape never waits on, or delays, the device's or a plugin's threads. Every
+ * other path is 404, every other method 405.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MetricsServer.class.getName());
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** A scraper keeps its connection between scrapes (every 15 s or so); one gone quiet longer is closed. */
     private static final long IDLE_SECONDS = 120;
+
+    /** Writes the meters in Prometheus' text format: {@link NodeMetrics#scrape}, or a registry's own. */
+    @FunctionalInterface
+    public interface Exposition {
+        void write(OutputStream out, String contentType) throws IOException;
+    }
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -54,8 +62,8 @@ public final class MetricsServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Serves {@code registry} on {@code listen} (port 0: one free) until closed. */
-    public static MetricsServer start(InetSocketAddress listen, PrometheusMeterRegistry registry) throws IOException {
+    /** Serves {@code exposition} on {@code listen} (port 0: one free) until closed. */
+    public static MetricsServer start(InetSocketAddress listen, Exposition exposition) throws IOException {
         Epoll.ensureAvailability();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("overlayd-metrics", true),
                 EpollIoHandler.newFactory());
@@ -65,7 +73,7 @@ public final class MetricsServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                 new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new HttpObjectAggregator(8192), new Scrapes(registry));
+                                new HttpObjectAggregator(8192), new Scrapes(exposition));
                     }
                 });
         try {
@@ -93,27 +101,27 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private static final class Scrapes extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final PrometheusMeterRegistry registry;
+        private final Exposition exposition;
 
-        Scrapes(PrometheusMeterRegistry registry) {
-            this.registry = registry;
+        Scrapes(Exposition exposition) {
+            this.exposition = exposition;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
             FullHttpResponse response;
             if (request.decoderResult().isFailure()) {
-                response = ErrorResponse.of(HttpResponseStatus.BAD_REQUEST, null);
+                response = text(HttpResponseStatus.BAD_REQUEST, null);
                 HttpUtil.setKeepAlive(response, false);
             } else if (!new QueryStringDecoder(request.uri()).path().equals("/metrics")) {
-                response = ErrorResponse.of(HttpResponseStatus.NOT_FOUND, "metrics are at /metrics");
+                response = text(HttpResponseStatus.NOT_FOUND, "metrics are at /metrics");
             } else if (!request.method().equals(HttpMethod.GET)) {
-                response = ErrorResponse.of(HttpResponseStatus.METHOD_NOT_ALLOWED, null);
+                response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, null);
                 response.headers().set(HttpHeaderNames.ALLOW, HttpMethod.GET.name());
             } else {
                 ByteBuf body = ctx.alloc().buffer();
                 try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
-                    registry.scrape(out, CONTENT_TYPE);
+                    exposition.write(out, CONTENT_TYPE);
                 } catch (IOException | RuntimeException e) {
                     body.release();
                     throw e;
@@ -124,6 +132,16 @@ public final class MetricsServer implements AutoCloseable {
             }
             // HttpServerKeepAliveHandler closes after it when either side said so.
             ctx.writeAndFlush(response);
+        }
+
+        /** The status and one line for whoever scrapes the wrong thing. */
+        private static FullHttpResponse text(HttpResponseStatus status, String detail) {
+            String text = status.code() + " " + status.reasonPhrase() + (detail == null ? "" : ": " + detail) + "\n";
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            return response;
         }
 
         @Override

@@ -53,7 +53,8 @@ class EnrolmentTest {
         Path yaml = etcd ? cluster.addEtcdHost(1, "10s") : cluster.addHost(1, "10s");
         Files.writeString(yaml, Files.readString(yaml) + "enrolment:\n  issuer:\n"
                 + "    certificate: ../ca/issuers/asg.crt\n    key: ../ca/issuers/asg.key\n"
-                + "  lifetime: 90s\n  grace: 5s\n");
+                + "  lifetime: 90s\n  grace: 5s\n"
+                + "metrics: {listen: 127.0.0.1:9586}\n");
         if (etcd) {
             cluster.addEtcdHost(2, "10s");
         } else {
@@ -160,6 +161,10 @@ class EnrolmentTest {
         assertTrue(log.contains("enrolment: refused"), log);
         assertFalse(log.contains("expired") && log.contains("used up") && !log.contains("unknown, expired, used up"), log);
         assertEquals(2, cluster.peers(1).size(), cluster.peers(1).toString());
+        // The newcomer with another cluster's fingerprint gave up before the issuer had anything to count.
+        String metrics = cluster.exec(1, "curl", "-sS", "http://127.0.0.1:9586/metrics");
+        assertTrue(metrics.contains("overlayd_enrolments_total{result=\"issued\"} 1.0"), metrics);
+        assertTrue(metrics.contains("overlayd_enrolments_total{result=\"refused\"} 2.0"), metrics);
     }
 
     private void assertRefused(int n, String why) throws Exception {

@@ -321,13 +321,11 @@ final class GossipNode {
                 return;
             }
             if (table.alive(joiner.name()) == null && table.nodes().size() + 1 >= MAX_NODES) {
-                if (!warnedFull) {
-                    warnedFull = true;
-                    LOG.warning("refusing " + joiner.name() + "'s join, and any other while the cluster has " + MAX_NODES
-                            + " nodes: the embedded backend's limit, as every node beats to every other;"
-                            + " a larger cluster needs membership backend etcd (README, Cluster mode)");
-                }
-                throw new Dropped(GossipDrops.Reason.REFUSED, "the cluster has " + MAX_NODES + " nodes, the embedded backend's limit");
+                // Said once here; the joiner gets a welcome without records, and says why on its side.
+                drops.count(GossipDrops.Reason.REFUSED);
+                warnFull("refusing " + joiner.name() + "'s join, and any other while");
+                sendJoin(exchange.welcome(GossipMessage.of(GossipMessage.JOIN, List.of()).encode()), from);
+                return;
             }
             // Not pulled from yet: the joiner knows this node only once the welcome is in, and beats then.
             flood(merge(List.of(joiner), clock.nanoTime(), joiner.name(), false), from);
@@ -346,6 +344,10 @@ final class GossipNode {
         joining.remove(id);
         try (JoinExchange exchange = p.exchange()) {
             GossipMessage welcome = GossipMessage.decode(exchange.openWelcome(message));
+            if (welcome.signedRecords().isEmpty()) {
+                warnFull(UapiValues.formatEndpoint(from) + " refused this node's join:");
+                return;
+            }
             String member = null;
             List<Record> records = new ArrayList<>();
             for (GossipMessage.WireRecord w : welcome.signedRecords()) {
@@ -831,6 +833,15 @@ final class GossipNode {
         }
         publishView();
         return true;
+    }
+
+    /** Says once, on either side of a refused join, that the cluster is at the embedded backend's limit. */
+    private void warnFull(String what) {
+        if (!warnedFull) {
+            warnedFull = true;
+            LOG.warning(what + " the cluster has " + MAX_NODES + " nodes, the embedded backend's limit (every node beats to"
+                    + " every other each interval): a larger cluster needs membership backend etcd (README, Cluster mode)");
+        }
     }
 
     private void warnRepeated(String key, String warning) {

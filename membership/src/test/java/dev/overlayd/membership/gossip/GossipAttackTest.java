@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * member's endpoint, and every first join message kept a Noise handshake for 5 s.
  */
 class GossipAttackTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper CBOR = new ObjectMapper(new CBORFactory());
 
     @TempDir
@@ -73,7 +72,7 @@ class GossipAttackTest {
         cluster.lost = s -> a.sent.contains(s);
         SignedRecord.Body last = new SignedRecord(recordBody(a), new byte[64]).parse();
         for (int beat = 1; beat <= LocalCluster.TTL.toSeconds() + 1; beat++) {
-            byte[] body = JSON.writeValueAsBytes(new SignedRecord.Body(last.reads(), "a", last.certificate(),
+            byte[] body = CBOR.writeValueAsBytes(new SignedRecord.Body(last.reads(), "a", last.certificate(),
                     last.incarnation(), last.heartbeat() + 10 * beat, false, last.endpoint(), last.records()));
             byte[] signature = new byte[64];
             new SecureRandom().nextBytes(signature);

@@ -68,6 +68,35 @@ class GossipFleetTest {
     }
 
     @Test
+    void aSteadyClustersSyncsCarryNoCertificateAndALostChangeComesWithTheNextSyncs() throws Exception {
+        LocalCluster.Node c = cluster.start("c", 3, a);
+        cluster.run(3);
+        List<LocalCluster.Node> three = List.of(a, b, c);
+        List<Integer> before = three.stream().map(n -> n.sent.size()).toList();
+        cluster.run(5);
+        int syncs = 0;
+        for (int i = 0; i < three.size(); i++) {
+            List<LocalCluster.Sent> sent = three.get(i).sent;
+            for (LocalCluster.Sent s : sent.subList(before.get(i), sent.size())) {
+                GossipMessage m = GossipMessage.decode(s.bytes());
+                syncs += m.kind().equals(GossipMessage.SYNC) ? 1 : 0;
+                assertTrue(m.signedRecords().stream().allMatch(w -> w.certificate() == null) && m.staticHosts().isEmpty(),
+                        "a " + m.kind() + " with a certificate");
+            }
+        }
+        assertEquals(15, syncs, "one sync a node and interval");
+
+        // c's new endpoint reaches a, but b misses the news: a sync between them brings it.
+        cluster.lost = s -> c.sent.contains(s) && s.to().getAddress().equals(b.overlay());
+        c.core.update(new Member("c", c.certificate.encoded(), new InetSocketAddress("198.18.0.33", 51820)));
+        cluster.deliver();
+        cluster.lost = s -> false;
+        assertEquals(new InetSocketAddress("198.18.0.33", 51820), a.present.get("c").endpoint());
+        cluster.run(4);
+        assertEquals(new InetSocketAddress("198.18.0.33", 51820), b.present.get("c").endpoint());
+    }
+
+    @Test
     void aRecordWhoseCertificateCarriesItsIssuersStillFitsOneDatagram() throws Exception {
         // The issuer's certificate after the node's, and the long name in the certificate too.
         String name = "a-node-name-of-sixty-three-characters-as-a-dns-label-may-be-xyz";

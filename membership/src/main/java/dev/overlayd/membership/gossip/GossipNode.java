@@ -221,7 +221,7 @@ final class GossipNode {
             drops.count(GossipDrops.Reason.UNKNOWN_VERSION);
             warnRepeated(from.getAddress() + "/version", "join from " + UapiValues.formatEndpoint(from) + " in format version "
                     + Math.max(1, JoinExchange.version(message)) + ", this node speaks " + GossipMessage.VERSION
-                    + ": upgrade it and issue its certificate again");
+                    + ": every node of a cluster runs the same format");
             return;
         }
         int id = JoinExchange.id(message);

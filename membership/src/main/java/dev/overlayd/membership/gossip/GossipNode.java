@@ -182,7 +182,7 @@ final class GossipNode {
 
     /** Adopts and spreads a revocation list the CA signed that is newer than the one held; returns whether it was. */
     boolean revoke(byte[] list) {
-        return adoptRevocations(list);
+        return adoptRevocations(list, true);
     }
 
     /** The joins in progress, either side: the state a join keeps. */
@@ -357,11 +357,8 @@ final class GossipNode {
                     records.add(r);
                 }
             }
-            long now = clock.nanoTime();
-            List<Record> news = new ArrayList<>(merge(records, now, member, true));
-            news.addAll(adoptHosts(welcome.staticHosts(), now));
+            merge(records, clock.nanoTime(), member, true);
             LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
-            flood(news, from);
             publishView();
             Member through = member == null ? null : table.alive(member) == null ? null : table.alive(member).member();
             if (through != null) {
@@ -475,16 +472,16 @@ final class GossipNode {
                     byte[] list = revocationParts.take(sender, m.part() == null ? -1 : m.part(),
                             m.parts() == null ? 0 : m.parts(), m.revocations());
                     if (list != null) {
-                        adoptRevocations(list);
+                        adoptRevocations(list, false);
                     }
                 } catch (Dropped e) {
                     drops.count(e.reason());
                 }
             }
             case GossipMessage.NEWS -> {
-                List<Record> news = new ArrayList<>(merge(checkedAll(m, null), now, sender, true));
-                news.addAll(adoptHosts(m.staticHosts(), now));
-                flood(news, null);
+                // Not passed on: whoever had news sent it to every node, and syncs bring what one missed.
+                merge(checkedAll(m, null), now, sender, true);
+                adoptHosts(m.staticHosts(), now);
                 publishView();
             }
             default -> drops.count(GossipDrops.Reason.MALFORMED);
@@ -821,15 +818,21 @@ final class GossipNode {
         }
     }
 
-    private boolean adoptRevocations(byte[] list) {
+    /**
+     * Adopts a revocation list newer than the one held; {@code spread}: sends it to every node (one
+     * handed to this node), else only the syncs pass it on (one a node sent, to every node).
+     */
+    private boolean adoptRevocations(byte[] list, boolean spread) {
         if (list == null || Arrays.equals(list, revocations) || !admission.adopt(list)) {
             return false;
         }
         revocations = list.clone();
         listener.revoked(revocations);
         table.expire(clock.nanoTime());
-        for (byte[] part : revocationMessages()) {
-            toMembers(part, null);
+        if (spread) {
+            for (byte[] part : revocationMessages()) {
+                toMembers(part, null);
+            }
         }
         publishView();
         return true;

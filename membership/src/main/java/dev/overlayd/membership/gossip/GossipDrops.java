@@ -31,6 +31,8 @@ final class GossipDrops {
         NO_COOKIE,
         /** A join message for no exchange in progress, or a source already answering its share of them. */
         UNEXPECTED_JOIN,
+        /** A fetch that answers no sync this node sent to its sender, or came too late. */
+        UNEXPECTED_FETCH,
         /** A node's plugin records past the limits one node may publish (records, bytes). */
         RECORDS_LIMIT
     }

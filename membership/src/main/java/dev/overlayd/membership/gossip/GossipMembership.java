@@ -28,8 +28,10 @@ import dev.overlayd.peers.Device;
 /**
  * The embedded membership backend: no service besides the nodes themselves. A new node joins
  * through any member it can reach (a {@link JoinExchange} on the device's UDP port); from then on
- * members gossip inside the overlay: beats to everyone every interval, a full sync with one random
- * member, and news (joins, departures, revocations) flooded at once. Every record is signed by the
+ * members gossip inside the overlay: beats to everyone every interval, a sync with one random
+ * member (a digest of one range of names, answered with what differs), and news (joins,
+ * departures, revocations) flooded at once; no datagram over {@link GossipMessage#MAX_DATAGRAM}, and
+ * at most {@link GossipNode#MAX_NODES} nodes. Every record is signed by the
  * member it describes ({@link SignedRecord}); the format is versioned ({@link GossipMessage}).
  * Plugin records travel beside them ({@link RecordGossip}): a change pushed to every member at
  * once, the set's version in every beat, and the whole set pulled in parts by whoever is behind.

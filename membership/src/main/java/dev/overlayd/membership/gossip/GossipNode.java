@@ -50,9 +50,21 @@ final class GossipNode {
     /** While the node has members, it looks for lost ones and unknown seeds every this many beats. */
     static final int REJOIN_EVERY = 5;
     static final long EXCHANGE_TIMEOUT_NANOS = 5_000_000_000L;
+    /**
+     * The nodes a cluster on the embedded backend holds at most: beyond, a join is refused (and said
+     * once) and the cluster's nodes are for etcd. Every node beats to every other each interval, so a
+     * node's cost grows with the cluster (README, Cluster mode: about 0.4 kB/s each way and 0.1 ms
+     * CPU/s per other node); at this many that is ~0.2 MB/s and a twentieth of a core per node.
+     */
+    static final int MAX_NODES = 500;
+    /** Records sent at most in answer to one sync or fetch: a burst the receiver's queue takes beside its beats. */
+    static final int MAX_PUSH = 64;
 
     /** A join in progress; the joiner keeps its first message to send it again with the member's cookie. */
     private record Pending(JoinExchange exchange, InetSocketAddress peer, long deadline, byte[] first) {}
+
+    /** The last sync this node sent: the one fetch it answers, from that member and within that digest. */
+    private record Outstanding(String partner, Digest digest, long deadline) {}
 
     private final PrivateKey key;
     private final SigningKey signingKey;
@@ -71,6 +83,14 @@ final class GossipNode {
     private final Map<Integer, Pending> joining = new HashMap<>();
     private final Map<String, Pending> answering = new HashMap<>();
     private final RepeatedWarnings warnings = new RepeatedWarnings();
+    private final RevocationParts revocationParts = new RevocationParts();
+    /** When each member's sync was last answered: once per half interval each. */
+    private final Map<String, Long> syncsAnswered = new HashMap<>();
+    private final long intervalNanos;
+    private Outstanding outstanding;
+    /** Where the next sync's digest starts: after this name (null: from the first). */
+    private String syncAfter;
+    private boolean warnedFull;
     private byte[] revocations;
     private long ticks;
     private int nextTarget;
@@ -98,6 +118,7 @@ final class GossipNode {
         this.seeds = seeds;
         this.lookup = lookup;
         this.cookies = new JoinCookies(clock, random);
+        this.intervalNanos = settings.interval().toNanos();
         this.table = new MemberTable(self, clock.epochNanos() / 1_000_000, signingKey, settings.ttl(), settings.interval(),
                 admission, new MembershipListener() {
                     @Override
@@ -161,7 +182,7 @@ final class GossipNode {
 
     /** Adopts and spreads a revocation list the CA signed that is newer than the one held; returns whether it was. */
     boolean revoke(byte[] list) {
-        return adoptRevocations(list);
+        return adoptRevocations(list, true);
     }
 
     /** The joins in progress, either side: the state a join keeps. */
@@ -176,7 +197,7 @@ final class GossipNode {
 
     /** Announces this node's departure to every present node; returns the announcement's size. */
     int leave() {
-        byte[] news = GossipMessage.of(GossipMessage.NEWS, List.of(table.leave()), revocations).encode();
+        byte[] news = GossipMessage.of(GossipMessage.NEWS, List.of(table.leave())).encode();
         toMembers(news, null);
         return news.length;
     }
@@ -200,7 +221,7 @@ final class GossipNode {
             drops.count(GossipDrops.Reason.UNKNOWN_VERSION);
             warnRepeated(from.getAddress() + "/version", "join from " + UapiValues.formatEndpoint(from) + " in format version "
                     + Math.max(1, JoinExchange.version(message)) + ", this node speaks " + GossipMessage.VERSION
-                    + ": upgrade it and issue its certificate again");
+                    + ": every node of a cluster runs the same format");
             return;
         }
         int id = JoinExchange.id(message);
@@ -246,7 +267,7 @@ final class GossipNode {
         byte[] reply;
         try {
             exchange.read(message);
-            reply = exchange.write(2, GossipMessage.of(GossipMessage.JOIN, List.of(table.self()), null).encode());
+            reply = exchange.write(2, GossipMessage.of(GossipMessage.JOIN, List.of(table.self())).encode());
         } catch (GeneralSecurityException | RuntimeException e) {
             exchange.close();
             throw e;
@@ -281,10 +302,13 @@ final class GossipNode {
             joining.remove(id).exchange().close();
             return;
         }
-        sendJoin(p.exchange().write(3, GossipMessage.of(GossipMessage.JOIN, List.of(table.self()), null).encode()), from);
+        sendJoin(p.exchange().write(3, GossipMessage.of(GossipMessage.JOIN, List.of(table.self())).encode()), from);
     }
 
-    /** Step 3, as a member: admits the joiner, tells the others, and welcomes it with everything known. */
+    /**
+     * Step 3, as a member: admits the joiner, tells the others, and welcomes it with this node's
+     * record, which fits one datagram on the underlay; the joiner then syncs, inside the overlay.
+     */
     private void admit(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
         Pending p = answering.remove(answeringKey(from, id));
         if (p == null) {
@@ -296,15 +320,21 @@ final class GossipNode {
             if (joiner == null) {
                 return;
             }
+            if (table.alive(joiner.name()) == null && table.nodes().size() + 1 >= MAX_NODES) {
+                // Said once here; the joiner gets a welcome without records, and says why on its side.
+                drops.count(GossipDrops.Reason.REFUSED);
+                warnFull("refusing " + joiner.name() + "'s join, and any other while");
+                sendJoin(exchange.welcome(GossipMessage.of(GossipMessage.JOIN, List.of()).encode()), from);
+                return;
+            }
             // Not pulled from yet: the joiner knows this node only once the welcome is in, and beats then.
             flood(merge(List.of(joiner), clock.nanoTime(), joiner.name(), false), from);
             publishView();
-            GossipMessage welcome = GossipMessage.of(GossipMessage.JOIN, table.records(), revocations);
-            sendJoin(exchange.welcome(welcome.encode()), from);
+            sendJoin(exchange.welcome(GossipMessage.of(GossipMessage.JOIN, List.of(table.self())).encode()), from);
         }
     }
 
-    /** Step 4, as the joiner: takes in the cluster. */
+    /** Step 4, as the joiner: takes in the member, and syncs with it at once for the rest of the cluster. */
     private void welcomed(byte[] message, InetSocketAddress from, int id) throws GeneralSecurityException, Dropped {
         Pending p = joining.get(id);
         if (p == null || !p.peer().equals(from)) {
@@ -314,7 +344,10 @@ final class GossipNode {
         joining.remove(id);
         try (JoinExchange exchange = p.exchange()) {
             GossipMessage welcome = GossipMessage.decode(exchange.openWelcome(message));
-            adoptRevocations(welcome.revocations());
+            if (welcome.signedRecords().isEmpty()) {
+                warnFull(UapiValues.formatEndpoint(from) + " refused this node's join:");
+                return;
+            }
             String member = null;
             List<Record> records = new ArrayList<>();
             for (GossipMessage.WireRecord w : welcome.signedRecords()) {
@@ -324,12 +357,13 @@ final class GossipNode {
                     records.add(r);
                 }
             }
-            long now = clock.nanoTime();
-            List<Record> news = new ArrayList<>(merge(records, now, member, true));
-            news.addAll(adoptHosts(welcome.staticHosts(), now));
+            merge(records, clock.nanoTime(), member, true);
             LOG.info("joined the cluster through " + UapiValues.formatEndpoint(from) + ": " + table.present().size() + " members");
-            flood(news, from);
             publishView();
+            Member through = member == null ? null : table.alive(member) == null ? null : table.alive(member).member();
+            if (through != null) {
+                sync(through);
+            }
         }
     }
 
@@ -418,31 +452,143 @@ final class GossipNode {
             return;
         }
         long now = clock.nanoTime();
-        boolean beat = m.kind().equals(GossipMessage.BEAT);
+        switch (m.kind()) {
+            case GossipMessage.BEAT, GossipMessage.SYNC -> {
+                // A sync carries its sender's record as a beat does.
+                List<Record> taken = checkedAll(m, sender);
+                // Not news for the others, who hear the sender's beats themselves; news here when it brings the sender back.
+                if (!merge(taken, now, sender, true).isEmpty()) {
+                    publishView();
+                }
+                // Only a sync its sender vouched for is answered: a forged one, from a local process on the
+                // sender's node, would otherwise have records sent there for every datagram it sends.
+                if (m.kind().equals(GossipMessage.SYNC) && m.digest() != null && vouched(m, sender, taken)) {
+                    answerSync(m.digest(), sender, from, now);
+                }
+            }
+            case GossipMessage.FETCH -> answerFetch(m.wanted(), sender, from, now);
+            case GossipMessage.REVOCATIONS -> {
+                try {
+                    byte[] list = revocationParts.take(sender, m.part() == null ? -1 : m.part(),
+                            m.parts() == null ? 0 : m.parts(), m.revocations());
+                    if (list != null) {
+                        adoptRevocations(list, false);
+                    }
+                } catch (Dropped e) {
+                    drops.count(e.reason());
+                }
+            }
+            case GossipMessage.NEWS -> {
+                // Not passed on: whoever had news sent it to every node, and syncs bring what one missed.
+                merge(checkedAll(m, null), now, sender, true);
+                adoptHosts(m.staticHosts(), now);
+                publishView();
+            }
+            default -> drops.count(GossipDrops.Reason.MALFORMED);
+        }
+    }
+
+    /** The records of {@code m} that would change something here, checked; a beat's and a sync's ({@code beatOf} their sender) under the certificates held. */
+    private List<Record> checkedAll(GossipMessage m, String beatOf) {
         List<Record> taken = new ArrayList<>();
         for (GossipMessage.WireRecord w : m.signedRecords()) {
-            Record r = checked(w, beat ? sender : null);
+            Record r = checked(w, beatOf);
             if (r != null) {
                 taken.add(r);
             }
         }
-        if (beat) {
-            // Not news for the others, who hear the sender's beats themselves; news here when it brings the sender back.
-            if (!merge(taken, now, sender, true).isEmpty()) {
-                publishView();
-            }
+        return taken;
+    }
+
+    /** Sends {@code partner} a digest of the next range of this node's table, and notes it as the one fetch to answer. */
+    private void sync(Member partner) {
+        Digest empty = new Digest(syncAfter, syncAfter, List.of(), Digest.tag(revocations));
+        int room = GossipMessage.MAX_DATAGRAM - GossipMessage.sync(table.self(), empty).encode().length;
+        Digest digest = Digest.window(table.byName(), syncAfter, room, revocations);
+        syncAfter = digest.upTo();
+        outstanding = new Outstanding(partner.name(), digest, clock.nanoTime() + intervalNanos);
+        transport.sendGossip(GossipMessage.sync(table.self(), digest).encode(), admission.address(partner));
+    }
+
+    /**
+     * Answers {@code sender}'s digest, at most once per half interval: the records of its range
+     * that it lacks or holds older, and a fetch of those it holds newer or this node lacks; the
+     * revocation list when the sender's differs.
+     */
+    private void answerSync(Digest digest, String sender, InetAddress from, long now) {
+        Long last = syncsAnswered.get(sender);
+        if (last != null && now - last < intervalNanos / 2) {
+            drops.count(GossipDrops.Reason.RATE_LIMITED);
             return;
         }
-        adoptRevocations(m.revocations());
-        List<Record> news = new ArrayList<>(merge(taken, now, sender, true));
-        news.addAll(adoptHosts(m.staticHosts(), now));
-        // Only a sync its sender vouched for is answered: a forged one, from a local process on the
-        // sender's node, would otherwise have the whole table sent there for every datagram it sends.
-        if (m.kind().equals(GossipMessage.SYNC) && vouched(m, sender, taken)) {
-            transport.sendGossip(GossipMessage.of(GossipMessage.SYNC_REPLY, table.records(), revocations).encode(), from);
+        syncsAnswered.put(sender, now);
+        Map<String, Digest.Entry> listed = new HashMap<>();
+        List<String> want = new ArrayList<>();
+        for (Digest.Entry e : digest.listed()) {
+            if (e.name() == null || e.tag() == null || !digest.covers(e.name()) || listed.size() >= MAX_PUSH) {
+                continue;
+            }
+            listed.put(e.name(), e);
+            Record alive = table.alive(e.name());
+            if (table.isNews(e.name(), e.incarnation(), e.heartbeat(), e.left()) && (alive == null || e.differs(alive))) {
+                want.add(e.name());
+            }
         }
-        flood(news, null);
-        publishView();
+        if (revocations != null && !Arrays.equals(Digest.tag(revocations), digest.revocations())) {
+            sendRevocations(from);
+        }
+        List<Record> push = new ArrayList<>();
+        for (Record r : table.records()) {
+            Digest.Entry e = listed.get(r.name());
+            if (push.size() < MAX_PUSH && digest.covers(r.name()) && (e == null || e.olderThan(r))) {
+                push.add(r);
+            }
+        }
+        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, push)) {
+            transport.sendGossip(part, from);
+        }
+        if (!want.isEmpty()) {
+            transport.sendGossip(GossipMessage.fetch(want).encode(), from);
+        }
+    }
+
+    /** Sends the records {@code sender} asked for: only in answer to this node's last sync to it, and of that sync's digest. */
+    private void answerFetch(List<String> want, String sender, InetAddress from, long now) {
+        Outstanding o = outstanding;
+        if (o == null || !o.partner().equals(sender) || now - o.deadline() > 0) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_FETCH);
+            return;
+        }
+        outstanding = null;
+        Set<String> digested = new HashSet<>();
+        o.digest().listed().forEach(e -> digested.add(e.name()));
+        List<Record> records = new ArrayList<>();
+        for (String name : new LinkedHashSet<>(want)) {
+            Record r = name.equals(table.self().name()) ? table.self() : table.held(name);
+            if (r != null && digested.contains(name) && records.size() < MAX_PUSH) {
+                records.add(r);
+            }
+        }
+        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, records)) {
+            transport.sendGossip(part, from);
+        }
+    }
+
+    /** Sends the revocation list held, in parts, to one member. */
+    private void sendRevocations(InetAddress to) {
+        for (byte[] part : revocationMessages()) {
+            transport.sendGossip(part, to);
+        }
+    }
+
+    private List<byte[]> revocationMessages() {
+        List<byte[]> parts = GossipMessage.revocationParts(revocations);
+        if (parts == null) {
+            warnRepeated("revocations", "the revocation list (" + revocations.length + " bytes) is longer than gossip carries ("
+                    + GossipMessage.MAX_REVOCATION_PARTS + " parts): it is not passed on; hand it to each node with overlayctl revoke");
+            return List.of();
+        }
+        return parts;
     }
 
     /**
@@ -587,10 +733,9 @@ final class GossipNode {
         List<Member> nodes = table.nodes();
         toMembers(GossipMessage.beat(self).encode(), null);
         if (!nodes.isEmpty()) {
-            Member partner = nodes.get(random.nextInt(nodes.size()));
-            transport.sendGossip(GossipMessage.of(GossipMessage.SYNC, table.records(), revocations).encode(),
-                    admission.address(partner));
+            sync(nodes.get(random.nextInt(nodes.size())));
         }
+        syncsAnswered.values().removeIf(at -> now - at > intervalNanos);
         dropStaleExchanges(now);
         records.tick(now);
         if (nodes.isEmpty() || ticks % REJOIN_EVERY == 0) {
@@ -659,7 +804,9 @@ final class GossipNode {
         if (news.isEmpty()) {
             return;
         }
-        toMembers(GossipMessage.of(GossipMessage.NEWS, news, revocations).encode(), except);
+        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, news)) {
+            toMembers(part, except);
+        }
     }
 
     /** Sends {@code message} to every present node but the one at {@code except} (null: to all). */
@@ -671,16 +818,33 @@ final class GossipNode {
         }
     }
 
-    private boolean adoptRevocations(byte[] list) {
+    /**
+     * Adopts a revocation list newer than the one held; {@code spread}: sends it to every node (one
+     * handed to this node), else only the syncs pass it on (one a node sent, to every node).
+     */
+    private boolean adoptRevocations(byte[] list, boolean spread) {
         if (list == null || Arrays.equals(list, revocations) || !admission.adopt(list)) {
             return false;
         }
         revocations = list.clone();
         listener.revoked(revocations);
         table.expire(clock.nanoTime());
-        toMembers(new GossipMessage(GossipMessage.VERSION, GossipMessage.NEWS, null, null, revocations).encode(), null);
+        if (spread) {
+            for (byte[] part : revocationMessages()) {
+                toMembers(part, null);
+            }
+        }
         publishView();
         return true;
+    }
+
+    /** Says once, on either side of a refused join, that the cluster is at the embedded backend's limit. */
+    private void warnFull(String what) {
+        if (!warnedFull) {
+            warnedFull = true;
+            LOG.warning(what + " the cluster has " + MAX_NODES + " nodes, the embedded backend's limit (every node beats to"
+                    + " every other each interval): a larger cluster needs membership backend etcd (README, Cluster mode)");
+        }
     }
 
     private void warnRepeated(String key, String warning) {

@@ -24,6 +24,12 @@ import dev.overlayd.noise.PublicKey;
  * byte 2 the format version ({@link GossipMessage#VERSION}; version 1 had zero here), byte 3 zero,
  * bytes 4-7 the exchange's id (chosen by the joiner), then for step 1 and {@link #COOKIE} the
  * cookie ({@link JoinCookies#LENGTH} bytes, zero when the joiner has none yet), then the Noise message.
+ *
+ * <p>Every message fits {@link GossipMessage#MAX_DATAGRAM}, so none travels as IP fragments on the
+ * underlay: the largest, the second, adds 104 bytes (header, the member's ephemeral and encrypted
+ * static keys, the tag) to a record with its certificate; one with a 63-character name, an IPv6
+ * endpoint and a certificate that carries its issuer's (350 bytes more) takes 1165 bytes. The
+ * welcome is the member's own record, the rest of the cluster comes by a sync inside the overlay.
  */
 final class JoinExchange implements AutoCloseable {
     static final byte TYPE = 0x6f;

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import dev.overlayd.membership.Admission;
 import dev.overlayd.membership.Member;
@@ -168,6 +170,15 @@ final class MemberTable {
             if (g.record().left()) {
                 out.add(g.record());
             }
+        }
+        return out;
+    }
+
+    /** {@link #records()} by name, in order: what a sync's digest takes its ranges from. */
+    NavigableMap<String, Record> byName() {
+        NavigableMap<String, Record> out = new TreeMap<>();
+        for (Record r : records()) {
+            out.put(r.name(), r);
         }
         return out;
     }

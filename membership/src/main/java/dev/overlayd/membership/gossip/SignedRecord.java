@@ -5,9 +5,10 @@ import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import dev.overlayd.membership.Admission;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.identity.SigningKey;
@@ -16,7 +17,8 @@ import dev.overlayd.peers.uapi.UapiException;
 import dev.overlayd.peers.uapi.UapiValues;
 
 /**
- * A node's record as the node itself signed it: the body's bytes exactly as signed (JSON) and an
+ * A node's record as the node itself signed it: the body's bytes exactly as signed (a CBOR array,
+ * about 150 bytes smaller than format 2's JSON, which every beat carries) and an
  * Ed25519ctx signature ({@link #DOMAIN}) by the key its certificate binds. The body names the
  * certificate by its SHA-256, so a signature made under one certificate does not vouch for the
  * same name under another. Records are passed on unchanged, so every copy, however second-hand,
@@ -24,12 +26,11 @@ import dev.overlayd.peers.uapi.UapiValues;
  * sharing the node's overlay address can make one.
  */
 record SignedRecord(byte[] body, byte[] signature) {
-    static final String DOMAIN = "gossip record v2";
+    static final String DOMAIN = "gossip record v3";
     /** A body is a name, a hash, three numbers and an endpoint; anything longer is not one. */
     static final int MAX_BODY = 512;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper CBOR = new ObjectMapper(new CBORFactory());
 
     /**
      * What is signed. {@code reads} is the highest gossip format version the signer reads, so that
@@ -37,7 +38,8 @@ record SignedRecord(byte[] body, byte[] signature) {
      * itself says its WireGuard listens; {@code records} is the version of its plugin records
      * ({@link OwnRecordSet}), absent from nodes of before them, which read no {@link RecordSetMessage}.
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+    @JsonPropertyOrder({"reads", "name", "certificate", "incarnation", "heartbeat", "left", "endpoint", "records"})
     record Body(int reads, String name, byte[] certificate, long incarnation, long heartbeat, boolean left,
             String endpoint, Long records) {}
 
@@ -47,7 +49,7 @@ record SignedRecord(byte[] body, byte[] signature) {
                 self.endpoint() == null ? null : UapiValues.formatEndpoint(self.endpoint()), records);
         byte[] bytes;
         try {
-            bytes = JSON.writeValueAsBytes(body);
+            bytes = CBOR.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new IllegalStateException("a record did not encode", e);
         }
@@ -61,9 +63,9 @@ record SignedRecord(byte[] body, byte[] signature) {
         }
         Body b;
         try {
-            b = JSON.readValue(body, Body.class);
-        } catch (IOException e) {
-            throw new Dropped(GossipDrops.Reason.MALFORMED, "a record that is not JSON");
+            b = CBOR.readValue(body, Body.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a record that is not one");
         }
         if (b.name() == null || b.certificate() == null) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record without name or certificate");

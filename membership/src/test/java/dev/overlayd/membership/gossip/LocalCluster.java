@@ -72,8 +72,13 @@ final class LocalCluster {
     private final Path dir;
 
     LocalCluster(Path dir) throws Exception {
+        this(dir, IpPrefix.parse("100.64.0.0/16"));
+    }
+
+    /** A cluster whose CA gives out {@code overlay}: a /10 for more nodes than a /16's 255. */
+    LocalCluster(Path dir, IpPrefix overlay) throws Exception {
         this.dir = dir;
-        authority = CertificateAuthority.init(dir.resolve("ca"), "test", IpPrefix.parse("100.64.0.0/16"), 3650);
+        authority = CertificateAuthority.init(dir.resolve("ca"), "test", overlay, 3650);
         ca = ClusterCa.decode(authority.publicCa().encoded());
     }
 

@@ -107,6 +107,27 @@ class GossipFleetTest {
     }
 
     @Test
+    void aRevocationListOfSeveralPartsArrivesWholeAndAPartOutOfTurnStartsOver() throws Exception {
+        byte[] list = null;
+        for (int i = 0; i < 40; i++) {
+            list = cluster.authority.revoke(cluster.add("r" + i, 10 + i).name);
+        }
+        List<byte[]> parts = GossipMessage.revocationParts(list);
+        assertTrue(parts.size() > 1, list.length + " bytes in " + parts.size() + " part(s)");
+        // The last part alone, then the first twice: nothing adopted, the next whole list is.
+        cluster.sendGossip(parts.getLast(), a.overlay(), b);
+        cluster.sendGossip(parts.getFirst(), a.overlay(), b);
+        cluster.deliver();
+        assertTrue(!b.events.contains("revoked"), b.events.toString());
+        int before = a.sent.size();
+        assertTrue(a.core.revoke(list));
+        cluster.deliver();
+        assertTrue(b.events.contains("revoked"), b.events.toString());
+        assertTrue(a.sent.subList(before, a.sent.size()).stream().allMatch(s -> s.bytes().length <= GossipMessage.MAX_DATAGRAM));
+        System.out.printf("a revocation list of 40 serials: %d bytes in %d parts%n", list.length, parts.size());
+    }
+
+    @Test
     void aRecordWhoseCertificateCarriesItsIssuersStillFitsOneDatagram() throws Exception {
         // The issuer's certificate after the node's, and the long name in the certificate too.
         String name = "a-node-name-of-sixty-three-characters-as-a-dns-label-may-be-xyz";

@@ -47,7 +47,7 @@ record GossipMessage(@JsonProperty("v") Integer version, String kind, List<WireR
      * ever sent as IP fragments, neither inside the overlay nor a join's on the underlay.
      */
     static final int MAX_DATAGRAM = 1200;
-    /** The revocation list's parts at most: lists up to 60 kB, what a CA's list of thousands of serials takes. */
+    /** The revocation list's parts at most: lists up to 72 kB, what a CA's list of a few thousand serials takes. */
     static final int MAX_REVOCATION_PARTS = 64;
 
     static final String BEAT = "beat";

@@ -52,11 +52,12 @@ final class GossipNode {
     static final long EXCHANGE_TIMEOUT_NANOS = 5_000_000_000L;
     /**
      * The nodes a cluster on the embedded backend holds at most: beyond, a join is refused (and said
-     * once) and the cluster's nodes are for etcd. Every node beats to every other each interval, so a
-     * node's cost grows with the cluster (README, Cluster mode: about 0.4 kB/s each way and 0.1 ms
-     * CPU/s per other node); at this many that is ~0.2 MB/s and a twentieth of a core per node.
+     * once on each side) and the cluster's nodes are for etcd. Every node beats to every other each
+     * interval, so a node's cost grows with the cluster: measured with bench/cluster.sh, 0.6 kB/s on
+     * the underlay (both ways) and about 1.1 ms CPU/s per other node, so ~160 kB/s and a third of a
+     * core per node at this many. Partitions that grew apart may still heal into a larger cluster.
      */
-    static final int MAX_NODES = 500;
+    static final int MAX_NODES = 256;
     /** Records sent at most in answer to one sync or fetch: a burst the receiver's queue takes beside its beats. */
     static final int MAX_PUSH = 64;
 

@@ -44,20 +44,21 @@ class GossipFleetTest {
     @Test
     void withThreeHundredMembersEveryDatagramFitsAndAJoinerLearnsTheMembersBySync() throws Exception {
         List<Record> more = members(300);
-        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, more)) {
-            assertTrue(part.length <= GossipMessage.MAX_DATAGRAM, part.length + " bytes");
-            cluster.sendGossip(part, a.overlay(), b);
-            cluster.deliver();
-        }
-        assertEquals(301, b.present.size(), "b holds a and the 300");
-
+        // A joiner while the cluster is below the limit, then the cluster grows to 300 (partitions
+        // that healed) and a second joiner is refused.
+        handTo(a, b, more.subList(0, GossipNode.MAX_NODES - 10));
         LocalCluster.Node j = cluster.start("j", 3, b);
         cluster.run(2);
         assertTrue(j.present.containsKey("b") && j.present.size() > GossipNode.MAX_PUSH,
                 "the first sync brings a burst of members: " + j.present.size());
+        handTo(a, b, more.subList(GossipNode.MAX_NODES - 10, more.size()));
+        assertEquals(302, b.present.size(), "b holds a, j and the 300");
+        LocalCluster.Node k = cluster.start("k", 4, b);
+        cluster.run(2);
+        assertTrue(k.present.isEmpty(), "k is refused");
         int largest = 0;
         int count = 0;
-        for (LocalCluster.Node n : List.of(a, b, j)) {
+        for (LocalCluster.Node n : List.of(a, b, j, k)) {
             for (LocalCluster.Sent s : n.sent) {
                 largest = Math.max(largest, s.bytes().length);
                 count++;
@@ -65,6 +66,15 @@ class GossipFleetTest {
         }
         System.out.printf("300 members: %d datagrams sent, the largest %d bytes%n", count, largest);
         assertTrue(largest <= GossipMessage.MAX_DATAGRAM, "the largest datagram is " + largest + " bytes");
+    }
+
+    /** Hands {@code records} to {@code n} in news from {@code from}, as many datagrams as they take, each within the bound. */
+    private void handTo(LocalCluster.Node from, LocalCluster.Node n, List<Record> records) {
+        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, records)) {
+            assertTrue(part.length <= GossipMessage.MAX_DATAGRAM, part.length + " bytes");
+            cluster.sendGossip(part, from.overlay(), n);
+            cluster.deliver();
+        }
     }
 
     @Test
@@ -94,6 +104,27 @@ class GossipFleetTest {
         assertEquals(new InetSocketAddress("198.18.0.33", 51820), a.present.get("c").endpoint());
         cluster.run(4);
         assertEquals(new InetSocketAddress("198.18.0.33", 51820), b.present.get("c").endpoint());
+    }
+
+    @Test
+    void aRevocationListOfSeveralPartsArrivesWholeAndAPartOutOfTurnStartsOver() throws Exception {
+        byte[] list = null;
+        for (int i = 0; i < 40; i++) {
+            list = cluster.authority.revoke(cluster.add("r" + i, 10 + i).name);
+        }
+        List<byte[]> parts = GossipMessage.revocationParts(list);
+        assertTrue(parts.size() > 1, list.length + " bytes in " + parts.size() + " part(s)");
+        // The last part alone, then the first twice: nothing adopted, the next whole list is.
+        cluster.sendGossip(parts.getLast(), a.overlay(), b);
+        cluster.sendGossip(parts.getFirst(), a.overlay(), b);
+        cluster.deliver();
+        assertTrue(!b.events.contains("revoked"), b.events.toString());
+        int before = a.sent.size();
+        assertTrue(a.core.revoke(list));
+        cluster.deliver();
+        assertTrue(b.events.contains("revoked"), b.events.toString());
+        assertTrue(a.sent.subList(before, a.sent.size()).stream().allMatch(s -> s.bytes().length <= GossipMessage.MAX_DATAGRAM));
+        System.out.printf("a revocation list of 40 serials: %d bytes in %d parts%n", list.length, parts.size());
     }
 
     @Test
@@ -129,10 +160,7 @@ class GossipFleetTest {
 
     @Test
     void aClusterAtTheLimitRefusesTheNextJoinAndSaysSoOnceOnEachSide() throws Exception {
-        for (byte[] part : GossipMessage.parts(GossipMessage.NEWS, members(GossipNode.MAX_NODES - 2))) {
-            cluster.sendGossip(part, b.overlay(), a);
-            cluster.deliver();
-        }
+        handTo(b, a, members(GossipNode.MAX_NODES - 2));
         assertEquals(GossipNode.MAX_NODES - 1, a.present.size(), "a and the others: the limit");
         List<String> warnings = new ArrayList<>();
         Handler handler = new Handler() {

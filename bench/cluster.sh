@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 dir=$(mktemp -d /tmp/overlayd-cluster.XXXXXX)
-sw=ovb-sw
+sw=ovb-sw pfx=ovb
 cleanup() {
   for ns in $(ip netns list | awk '/^ovb/{print $1}'); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -66,34 +66,9 @@ YAML
 done
 start() { ip netns exec ovb$1 env OVERLAYD_LOG="$dir/ovb$1.log" "$top/bin/overlayd" --config "$dir/ovb$1/overlay.yaml"; }
 key() { ip netns exec ovb$1 wg show ovb$1 public-key; }
-# Members (1..n-1 but $2) that have no handshake with key $1 yet; empty when all have one.
-waiting() {
-  for j in $(seq 1 $((n - 1))); do
-    [ "$j" = "${2:-0}" ] && continue
-    h=$(ip netns exec ovb$j wg show ovb$j latest-handshakes | awk -v k="$1" '$1 == k { print $2 }')
-    [ -n "$h" ] && [ "$h" != 0 ] || echo "$j"
-  done
-}
-# Members that still have key $1 as a peer.
-holding() {
-  for j in $(seq 1 $((n - 1))); do
-    ip netns exec ovb$j wg show ovb$j peers 2>/dev/null | grep -qxF "$1" && echo "$j"
-  done
-  true
-}
-until_empty() { # command... ; polls every 20 ms, gives up after 60 s
-  local deadline=$(( $(date +%s) + 60 ))
-  while [ -n "$("$@")" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out: $*" >&2; return 1; }
-    sleep 0.02
-  done
-}
 
 for i in $(seq 1 $((n - 1))); do start "$i"; done
-echo "waiting for $((n - 1)) nodes to form the cluster..." >&2
-for i in $(seq 1 $((n - 1))); do
-  until_empty bash -c "[ \$(ip netns exec ovb$i wg show ovb$i peers | wc -l) = $((n - 2)) ] || echo no"
-done
+until_formed
 
 # Per node i of 1..n-1: "i bytes ticks", its underlay veth's bytes both ways and its overlayd's utime + stime.
 counters() {

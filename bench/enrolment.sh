@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 dir=$(mktemp -d /tmp/overlayd-enrolment.XXXXXX)
-sw=ove-sw
+sw=ove-sw pfx=ove
 cleanup() {
   for ns in $(ip netns list | awk '/^ove/{print $1}'); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -61,32 +61,9 @@ ip -n $sw link set p$n master br0 up
 ip -n ove$n addr add 198.18.3.$n/24 dev ove-u$n && ip -n ove$n link set ove-u$n up && ip -n ove$n link set lo up
 
 start() { ip netns exec ove$1 env OVERLAYD_LOG="$dir/ove$1.log" "$top/bin/overlayd" --config "$dir/ove$1/overlay.yaml"; }
-# Members that have no handshake with key $1 yet; empty when all have one.
-waiting() {
-  for j in $(seq 1 $((n - 1))); do
-    h=$(ip netns exec ove$j wg show ove$j latest-handshakes | awk -v k="$1" '$1 == k { print $2 }')
-    [ -n "$h" ] && [ "$h" != 0 ] || echo "$j"
-  done
-}
-holding() {
-  for j in $(seq 1 $((n - 1))); do
-    ip netns exec ove$j wg show ove$j peers 2>/dev/null | grep -qxF "$1" && echo "$j"
-  done
-  true
-}
-until_empty() { # command... ; polls every 20 ms, gives up after 60 s
-  local deadline=$(( $(date +%s) + 60 ))
-  while [ -n "$("$@")" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out: $*" >&2; return 1; }
-    sleep 0.02
-  done
-}
 
 for i in $(seq 1 $((n - 1))); do start "$i"; done
-echo "waiting for $((n - 1)) nodes to form the cluster..." >&2
-for i in $(seq 1 $((n - 1))); do
-  until_empty bash -c "[ \$(ip netns exec ove$i wg show ove$i peers | wc -l) = $((n - 2)) ] || echo no"
-done
+until_formed
 token=$(ip netns exec ove1 "$top/bin/overlayctl" token create --uses "$rounds" --ttl 1h ove1 | grep -o 'ovl1\.[^[:space:]]*')
 
 # One round: host N as instance $1 ("token" or "pre-issued"), named $2; prints the seconds to the last handshake.

@@ -1,11 +1,9 @@
 package dev.overlayd.membership.gossip;
 
 import java.security.GeneralSecurityException;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import javax.crypto.ShortBufferException;
-import com.southernstorm.noise.protocol.CipherStatePair;
-import com.southernstorm.noise.protocol.HandshakeState;
+import dev.overlayd.membership.NoiseXx;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;
 
@@ -37,32 +35,21 @@ final class JoinExchange implements AutoCloseable {
     /** The member's answer to a first message without a valid cookie: the cookie to send it with. */
     static final int COOKIE = 5;
     static final String PROTOCOL = "Noise_XX_25519_ChaChaPoly_BLAKE2s";
-    private static final int MAX_NOISE = 65535;
 
-    private final HandshakeState handshake;
+    private final NoiseXx noise;
     private final int id;
-    private CipherStatePair session;
 
-    private JoinExchange(int role, PrivateKey key, byte[] prologue, int id) {
-        try {
-            handshake = new HandshakeState(PROTOCOL, role);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(PROTOCOL + " is not available", e);
-        }
-        byte[] secret = key.bytes();
-        handshake.getLocalKeyPair().setPrivateKey(secret, 0);
-        Arrays.fill(secret, (byte) 0);
-        handshake.setPrologue(prologue, 0, prologue.length);
-        handshake.start();
+    private JoinExchange(NoiseXx noise, int id) {
+        this.noise = noise;
         this.id = id;
     }
 
     static JoinExchange joiner(PrivateKey key, byte[] prologue, int id) {
-        return new JoinExchange(HandshakeState.INITIATOR, key, prologue, id);
+        return new JoinExchange(NoiseXx.initiator(PROTOCOL, key, null, prologue), id);
     }
 
     static JoinExchange member(PrivateKey key, byte[] prologue, int id) {
-        return new JoinExchange(HandshakeState.RESPONDER, key, prologue, id);
+        return new JoinExchange(NoiseXx.responder(PROTOCOL, key, null, prologue), id);
     }
 
     int id() {
@@ -105,10 +92,7 @@ final class JoinExchange implements AutoCloseable {
 
     /** Writes this side's next handshake message (steps 1 to 3) around {@code payload}; step 1's cookie is zero. */
     byte[] write(int step, byte[] payload) throws GeneralSecurityException {
-        byte[] out = new byte[MAX_NOISE];
-        int n = handshake.writeMessage(out, 0, payload, 0, payload.length);
-        splitWhenDone();
-        return frame(step, out, n);
+        return frame(step, noise.write(payload));
     }
 
     /** Reads the other side's handshake message; returns its payload. */
@@ -117,43 +101,28 @@ final class JoinExchange implements AutoCloseable {
         if (message.length < off) {
             throw new ShortBufferException("a join message of " + message.length + " bytes");
         }
-        byte[] payload = new byte[MAX_NOISE];
-        int n = handshake.readMessage(message, off, message.length - off, payload, 0);
-        splitWhenDone();
-        return Arrays.copyOf(payload, n);
+        return noise.read(message, off, message.length - off);
     }
 
     /** The static key the other side proved, once it has sent it. */
     PublicKey remoteKey() {
-        byte[] key = new byte[32];
-        handshake.getRemotePublicKey().getPublicKey(key, 0);
-        return new PublicKey(key);
+        return noise.remoteKey();
     }
 
     /** The member's fourth message, under the session's keys. */
     byte[] welcome(byte[] payload) throws GeneralSecurityException {
-        byte[] out = new byte[payload.length + 16];
-        int n = session.getSender().encryptWithAd(null, payload, 0, out, 0, payload.length);
-        return frame(4, out, n);
+        return frame(4, noise.seal(payload));
     }
 
     byte[] openWelcome(byte[] message) throws GeneralSecurityException {
-        byte[] out = new byte[message.length - HEADER];
-        int n = session.getReceiver().decryptWithAd(null, message, HEADER, out, 0, message.length - HEADER);
-        return Arrays.copyOf(out, n);
+        return noise.open(message, HEADER, message.length - HEADER);
     }
 
-    private void splitWhenDone() {
-        if (handshake.getAction() == HandshakeState.SPLIT) {
-            session = handshake.split();
-        }
-    }
-
-    private byte[] frame(int step, byte[] noise, int n) {
+    private byte[] frame(int step, byte[] body) {
         int off = noiseOffset(step);
-        byte[] m = new byte[off + n];
+        byte[] m = new byte[off + body.length];
         header(m, step, id);
-        System.arraycopy(noise, 0, m, off, n);
+        System.arraycopy(body, 0, m, off, body.length);
         return m;
     }
 
@@ -174,9 +143,6 @@ final class JoinExchange implements AutoCloseable {
     /** Wipes the handshake's and the session's keys. */
     @Override
     public void close() {
-        handshake.destroy();
-        if (session != null) {
-            session.destroy();
-        }
+        noise.close();
     }
 }

@@ -47,6 +47,51 @@ class ClusterConfigTest {
         assertNull(c.metrics(), "no metrics port unless asked for");
     }
 
+    private static final String TOKEN = new dev.overlayd.membership.enrolment.JoinToken("issuer-1.example", "0a1b2c3d",
+            new byte[32], new byte[32]).text();
+
+    @Test
+    void aTokenAloneEnrolsIntoTheStateDirectoryUnderTheHostsNameOrTheOneGiven() throws Exception {
+        ClusterConfig c = parse("token: \"" + TOKEN + "\"\nstate: state\nname: web-7\n");
+        assertEquals("0a1b2c3d", c.enrolment().token().id());
+        assertEquals("issuer-1.example", c.enrolment().token().issuer());
+        assertEquals("web-7", c.enrolment().name());
+        assertEquals(dir.resolve("state/ca.crt"), c.ca());
+        assertEquals(dir.resolve("state/node.crt"), c.certificate());
+        assertEquals(dir.resolve("state/node.key"), c.key());
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        assertEquals("0a1b2c3d", parse("token_file: token\n").enrolment().token().id());
+        assertNull(parse("ca: a\ncertificate: b\nkey: c\n").enrolment());
+        assertNull(parse("ca: a\ncertificate: b\nkey: c\n").issuing());
+    }
+
+    @Test
+    void anIssuingMemberNamesItsIssuerAndMayShortenWhatItIssues() throws Exception {
+        String files = "ca: a\ncertificate: b\nkey: c\n";
+        ClusterConfig.Issuing i = parse(files + "enrolment:\n  issuer: {certificate: i.crt, key: i.key}\n  lifetime: 90s\n"
+                + "  grace: 5s\n").issuing();
+        assertEquals(dir.resolve("i.crt"), i.certificate());
+        assertEquals(Duration.ofSeconds(90), i.lifetime());
+        assertEquals(Duration.ofSeconds(5), i.grace());
+        ClusterConfig.Issuing defaults = parse(files + "enrolment: {issuer: {certificate: i.crt, key: i.key}}\n").issuing();
+        assertEquals(Duration.ofDays(7), defaults.lifetime());
+        assertEquals(Duration.ofHours(24), defaults.grace());
+    }
+
+    @Test
+    void enrolmentMistakesAreOneLine() {
+        assertEquals("token and token_file contradict each other: keep one",
+                error("token: \"" + TOKEN + "\"\ntoken_file: t\n"));
+        assertTrue(error("token: ovl1.nope\n").startsWith("token: "), error("token: ovl1.nope\n"));
+        assertTrue(error("token_file: missing\n").startsWith("token_file " + dir.resolve("missing") + " cannot be read"));
+        assertEquals("name is the name to enrol as, with a token: the node's name is its certificate's otherwise",
+                error("ca: a\ncertificate: b\nkey: c\nname: x\n"));
+        assertEquals("enrolment.issuer needs certificate and key (issuers/NAME.crt and issuers/NAME.key, from overlayctl "
+                + "ca issuer)", error("ca: a\ncertificate: b\nkey: c\nenrolment: {issuer: {certificate: i.crt}}\n"));
+        assertEquals("enrolment.lifetime must be at least 60s", error("ca: a\ncertificate: b\nkey: c\n"
+                + "enrolment: {issuer: {certificate: i.crt, key: i.key}, lifetime: 30s}\n"));
+    }
+
     @Test
     void metricsAreServedWhereListenSaysOnAnAddressNeverAName() throws Exception {
         String files = "ca: a\ncertificate: b\nkey: c\n";
@@ -127,7 +172,7 @@ class ClusterConfigTest {
         assertEquals("listen_port 70000 is not a port (1-65535)", error("ca: a\ncertificate: b\nkey: c\nlisten_port: 70000\n"));
         assertEquals("membership.ttl '10 minutes' is not a duration such as 10s, 500ms or 2m",
                 error("ca: a\ncertificate: b\nkey: c\nmembership:\n  ttl: 10 minutes\n"));
-        assertEquals("empty file: give at least ca, certificate and key", error(""));
+        assertEquals("empty file: give at least ca, certificate and key (or a token)", error(""));
         // The name also names the default state directory: it must not climb out of /var/lib/overlayd.
         for (String bad : List.of("..", "a/b", "a\\nb", "overlay-interface0")) {
             assertEquals("interface '" + bad.replace("\\n", "\n") + "' is not an interface name (1 to 15 characters, "

@@ -203,6 +203,24 @@ class EnrolmentTest {
         awaitPeers(5, 3);
     }
 
+    @Test
+    void aNodeStoppedPastItsCertificatesLifeEnrolsAgainAndKeepsItsSubnet() throws Exception {
+        issuerAndMember(false);
+        newcomer(3, token("--uses", "0"));
+        cluster.start(3);
+        awaitPeers(3, 2);
+        String subnet = subnet(show(3));
+        cluster.stop(3, "TERM");
+        // 90 s certificates: stopped, it cannot renew; started after its certificate ran out, it enrols again.
+        long wait = java.time.Duration.between(java.time.Instant.now(),
+                java.time.Instant.ofEpochSecond(renewedNotAfter())).toMillis() + 1000;
+        Thread.sleep(Math.max(0, wait));
+        cluster.start(3);
+        assertTrue(cluster.logText(3).contains("enrolling again with the token"), cluster.logText(3));
+        assertEquals(subnet, subnet(show(3)), "the same key gets its subnet back within the grace period");
+        awaitPeers(3, 2);
+    }
+
     private static String subnet(String shown) {
         Matcher m = Pattern.compile("100\\.64\\.\\d+\\.0/\\d+").matcher(shown);
         assertTrue(m.find(), shown);

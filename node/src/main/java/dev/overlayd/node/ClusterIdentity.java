@@ -2,6 +2,7 @@ package dev.overlayd.node;
 
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.logging.Logger;
 import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.membership.identity.CertificateRejected;
 import dev.overlayd.membership.identity.ClusterCa;
@@ -14,24 +15,36 @@ import dev.overlayd.node.config.ClusterConfig;
 
 /** Who this node is in its cluster: the CA, its certificate and key, and the revocations it knows. */
 public record ClusterIdentity(ClusterCa ca, NodeCertificate certificate, PrivateKey key, SavedRevocations saved) {
+    private static final Logger LOG = Logger.getLogger(ClusterIdentity.class.getName());
+
+    /**
+     * The identity, enrolled for first when overlay.yaml has a token and no certificate is there yet
+     * (an instance's first boot) or the one there has run out (an instance stopped for longer than
+     * its certificate's life, which it could not renew): that blocks until an issuer answers, and
+     * fails for good when the token is refused. The node keeps its key, so its issuer gives it its
+     * subnet back while the grace period lasts.
+     */
+    public static ClusterIdentity obtain(ClusterConfig config)
+            throws IdentityException, CertificateRejected, EnrolmentFailed, InterruptedException {
+        if (config.enrolment() != null) {
+            if (!Files.exists(config.certificate())) {
+                FirstEnrolment.enrol(config);
+            } else {
+                NodeCertificate held = NodeCertificate.read(config.certificate());
+                if (held.notAfter().isBefore(Clock.systemUTC().instant())) {
+                    LOG.info(config.certificate() + " ran out at " + held.notAfter() + ": enrolling again with the token");
+                    FirstEnrolment.enrol(config);
+                }
+            }
+        }
+        return read(config);
+    }
+
     /**
      * Reads and checks the identity before anything is created: a key that is not the
      * certificate's, a certificate from another CA, out of its validity or revoked stop the start.
      * The revocations are the newest of those saved in the state directory and the configured file.
      */
-    /**
-     * The identity, enrolled for first when overlay.yaml has a token and the certificate is not there
-     * yet (an instance's first boot): that blocks until an issuer answers, and fails for good when
-     * the token is refused.
-     */
-    public static ClusterIdentity obtain(ClusterConfig config)
-            throws IdentityException, CertificateRejected, EnrolmentFailed, InterruptedException {
-        if (config.enrolment() != null && !Files.exists(config.certificate())) {
-            FirstEnrolment.enrol(config);
-        }
-        return read(config);
-    }
-
     public static ClusterIdentity read(ClusterConfig config) throws IdentityException, CertificateRejected {
         ClusterCa ca = ClusterCa.read(config.ca());
         SavedRevocations saved = new SavedRevocations(config.state());

@@ -67,7 +67,11 @@ class EnrolmentTest {
 
     /** A new instance with only {@code token}, its seed the issuing member h1 (which it enrols with). */
     private void newcomer(int n, String token) throws Exception {
-        cluster.addEnrollingHost(n, token, etcd ? cluster.etcdMembership(n, "10s") : "  ttl: 10s\n", 1);
+        newcomer(n, token, 1);
+    }
+
+    private void newcomer(int n, String token, int seed) throws Exception {
+        cluster.addEnrollingHost(n, token, etcd ? cluster.etcdMembership(n, "10s") : "  ttl: 10s\n", seed);
     }
 
     @AfterEach
@@ -96,11 +100,14 @@ class EnrolmentTest {
     @Test
     void aNodeWithOnlyATokenJoinsReachesEveryMemberAndRenewsItsCertificate() throws Exception {
         issuerAndMember(false);
-        newcomer(3, token("--uses", "1"));
+        // Its only seed is h2, which issues nothing and points it to h1.
+        newcomer(3, token("--uses", "1"), 2);
         cluster.start(3);
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
         }
+        assertTrue(cluster.logText(3).contains(Cluster.underlay(2) + ":51820 points to " + Cluster.underlay(1) + ":51820"),
+                cluster.logText(3));
         String shown = show(3);
         assertTrue(shown.contains("100.64.128."), "a subnet of the issuer's range " + RANGE + ":\n" + shown);
         String address = "100.64.128.1";

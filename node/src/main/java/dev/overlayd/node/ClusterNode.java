@@ -23,6 +23,8 @@ import dev.overlayd.membership.ClusterPeers;
 import dev.overlayd.membership.Member;
 import dev.overlayd.membership.Membership;
 import dev.overlayd.membership.enrolment.EnrolmentClient;
+import dev.overlayd.membership.enrolment.EnrolmentRedirects;
+import dev.overlayd.membership.enrolment.EnrolmentServer;
 import dev.overlayd.membership.etcd.EtcdMembership;
 import dev.overlayd.membership.etcd.EtcdSettings;
 import dev.overlayd.membership.etcd.EtcdTls;
@@ -72,6 +74,7 @@ final class ClusterNode implements AutoCloseable {
     private final PluginServices services = new PluginServices();
     private final List<Started> started = new ArrayList<>();
     private final Issuing issuing;
+    private final EnrolmentServer enrolments;
     private volatile NodeCertificate certificate;
     private RenewalSchedule renewal;
 
@@ -92,13 +95,17 @@ final class ClusterNode implements AutoCloseable {
         peers = new ClusterPeers(device, admission, id.certificate());
         membership = backend.open(admission);
         certificate = id.certificate();
-        issuing = config.issuing() == null ? null : new Issuing(config, id, device, this::heldSubnets);
+        issuing = config.issuing() == null ? null : new Issuing(config, id, this::heldSubnets);
         if (issuing != null) {
             issuing.addCommands(control, certificate.name());
-            metrics.enrolments(issuing::counts);
         } else {
             Issuing.refuseCommands(control);
         }
+        // Every member answers enrolment: its issuer, or a pointer to the member a newcomer asks for.
+        EnrolmentRedirects redirects = new EnrolmentRedirects(this::memberEndpoint);
+        enrolments = new EnrolmentServer(device, events -> issuing == null ? redirects
+                : issuing.responder(certificate.name(), redirects, events));
+        metrics.enrolments(enrolments::counts);
         control.add("members", argument -> members());
         control.add("host", argument -> host(der(argument, "certificate")));
         control.add("revoke", argument -> {
@@ -187,19 +194,15 @@ final class ClusterNode implements AutoCloseable {
                 return;
             }
             renewer = current -> new EnrolmentClient(dev.overlayd.noise.Clock.SYSTEM).renew(current, id.ca(), id.key(),
-                    issuerEndpoint(by));
+                    by.name(), issuerEndpoint(by));
         }
         renewal = new RenewalSchedule(device.name(), certificate, renewer, this::renewed);
     }
 
     /** The issuing member where membership has it now, or where it answered the enrolment. */
     private InetSocketAddress issuerEndpoint(RenewalSchedule.IssuedBy by) throws IOException {
-        for (Member m : membership.members()) {
-            if (m.name().equals(by.name()) && m.endpoint() != null) {
-                return m.endpoint();
-            }
-        }
-        return by.endpoint().resolve();
+        InetSocketAddress known = memberEndpoint(by.name());
+        return known != null ? known : by.endpoint().resolve();
     }
 
     /** The renewed certificate replaces the old one on disk and in this node's record; nothing else changes. */
@@ -213,6 +216,15 @@ final class ClusterNode implements AutoCloseable {
         InetSocketAddress endpoint = membership.members().stream().filter(m -> m.name().equals(fresh.name()))
                 .map(Member::endpoint).findFirst().orElse(config.advertise());
         membership.update(new Member(fresh.name(), fresh.encoded(), endpoint));
+    }
+
+    /** Where the member named {@code name} listens; null for this node and for one not known. */
+    private InetSocketAddress memberEndpoint(String name) {
+        if (name.equals(certificate.name())) {
+            return null;
+        }
+        return membership.members().stream().filter(m -> m.name().equals(name) && m.endpoint() != null)
+                .map(Member::endpoint).findFirst().orElse(null);
     }
 
     /** The subnets of the members seen now: an issuer never hands one of them out. */
@@ -342,9 +354,7 @@ final class ClusterNode implements AutoCloseable {
         if (renewal != null) {
             renewal.close();
         }
-        if (issuing != null) {
-            issuing.close();
-        }
+        enrolments.close();
         membership.leave();
     }
 

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.overlayd.membership.enrolment.EnrolmentResponder;
-import dev.overlayd.membership.enrolment.EnrolmentServer;
+import dev.overlayd.membership.enrolment.EnrolmentRedirects;
 import dev.overlayd.membership.enrolment.JoinToken;
 import dev.overlayd.membership.enrolment.TokenStore;
 import dev.overlayd.membership.identity.IdentityException;
@@ -19,15 +19,14 @@ import dev.overlayd.membership.identity.Issuer;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.node.config.ClusterConfig;
 import dev.overlayd.node.control.ControlProtocol;
-import dev.overlayd.peers.Device;
 import dev.overlayd.peers.IpPrefix;
 
 /**
  * A member that issues certificates (overlay.yaml's {@code enrolment.issuer}): its issuer and its
- * ledger (in the state directory's issuing/), its join tokens (tokens.json), the enrolment server on
- * the device's port, and the `overlayctl token` commands.
+ * ledger (in the state directory's issuing/), its join tokens (tokens.json), what answers enrolment
+ * on the device's port, and the `overlayctl token` commands.
  */
-final class Issuing implements AutoCloseable {
+final class Issuing {
     /** What `overlayctl token create` asks for; {@code uses} 0 is unlimited. */
     record TokenRequest(long ttl, int uses, List<String> groups) {}
 
@@ -37,11 +36,14 @@ final class Issuing implements AutoCloseable {
 
     private final Issuer issuer;
     private final TokenStore tokens;
-    private final EnrolmentServer server;
     private final Duration lifetime;
     private final byte[] caFingerprint;
+    private final ClusterIdentity id;
+    private final Supplier<Set<IpPrefix>> heldByMembers;
 
-    Issuing(ClusterConfig config, ClusterIdentity id, Device device, Supplier<Set<IpPrefix>> heldByMembers) throws IOException {
+    Issuing(ClusterConfig config, ClusterIdentity id, Supplier<Set<IpPrefix>> heldByMembers) throws IOException {
+        this.id = id;
+        this.heldByMembers = heldByMembers;
         ClusterConfig.Issuing settings = config.issuing();
         lifetime = settings.lifetime();
         caFingerprint = id.ca().fingerprint();
@@ -53,8 +55,12 @@ final class Issuing implements AutoCloseable {
         } catch (IdentityException e) {
             throw new IOException("enrolment.issuer: " + e.getMessage(), e);
         }
-        server = new EnrolmentServer(device, events -> new EnrolmentResponder(issuer, tokens, id.ca(), id.key(),
-                heldByMembers, lifetime, dev.overlayd.noise.Clock.SYSTEM, new SecureRandom(), events));
+    }
+
+    /** What answers enrolment here: this member's issuer for tokens that name {@code self}, {@code others} for the rest. */
+    EnrolmentResponder responder(String self, EnrolmentRedirects others, EnrolmentResponder.Events events) {
+        return new EnrolmentResponder(self, others, issuer, tokens, id.ca(), id.key(), heldByMembers, lifetime,
+                dev.overlayd.noise.Clock.SYSTEM, new SecureRandom(), events);
     }
 
     /** `overlayctl token create|list|revoke`, for tokens that name {@code self} as their issuer. */
@@ -112,15 +118,5 @@ final class Issuing implements AutoCloseable {
         } catch (IdentityException e) {
             throw new IOException(e.getMessage(), e);
         }
-    }
-
-    /** Enrolments and renewals issued, refusals, drops: for the metrics. */
-    Map<String, Long> counts() {
-        return server.counts();
-    }
-
-    @Override
-    public void close() {
-        server.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.overlayd.membership.enrolment;
 
+import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -31,6 +32,9 @@ final class EnrolmentAsker implements AutoCloseable {
 
         /** Not for this exchange, or not authentic: keep waiting. */
         record Ignore() implements Next {}
+
+        /** The member asked for is at {@code endpoint}: send the first message there. */
+        record Redirect(InetSocketAddress endpoint) implements Next {}
     }
 
     private final EnrolmentHandshake handshake;
@@ -47,7 +51,7 @@ final class EnrolmentAsker implements AutoCloseable {
     private int step = 1;
 
     private EnrolmentAsker(EnrolmentMessage.Kind kind, PrivateKey key, JoinToken token, String name,
-                           NodeCertificate current, ClusterCa ca, int id, Clock clock) {
+                           NodeCertificate current, ClusterCa ca, String answerer, int id, Clock clock) {
         this.kind = kind;
         this.id = id;
         this.token = token;
@@ -57,7 +61,7 @@ final class EnrolmentAsker implements AutoCloseable {
         this.clock = clock;
         this.publicKey = key.publicKey();
         byte[] psk = token == null ? null : token.psk();
-        handshake = EnrolmentHandshake.asker(kind, key, psk, id, token == null ? 0 : tokenId(token));
+        handshake = EnrolmentHandshake.asker(kind, key, psk, id, token == null ? 0 : tokenId(token), answerer);
         if (psk != null) {
             java.util.Arrays.fill(psk, (byte) 0);
         }
@@ -72,14 +76,14 @@ final class EnrolmentAsker implements AutoCloseable {
         }
     }
 
-    /** A newcomer with a token, asking a certificate for {@code name} and {@code key}'s public half. */
+    /** A newcomer with a token, asking the token's issuer a certificate for {@code name} and {@code key}'s public half. */
     static EnrolmentAsker withToken(JoinToken token, PrivateKey key, String name, int id, Clock clock) {
-        return new EnrolmentAsker(EnrolmentMessage.Kind.TOKEN, key, token, name, null, null, id, clock);
+        return new EnrolmentAsker(EnrolmentMessage.Kind.TOKEN, key, token, name, null, null, token.issuer(), id, clock);
     }
 
-    /** A member renewing {@code current}, which {@code ca} issued. */
-    static EnrolmentAsker renewal(NodeCertificate current, ClusterCa ca, PrivateKey key, int id, Clock clock) {
-        return new EnrolmentAsker(EnrolmentMessage.Kind.RENEWAL, key, null, current.name(), current, ca, id, clock);
+    /** A member renewing {@code current}, which {@code ca} issued, with the member named {@code issuer}. */
+    static EnrolmentAsker renewal(NodeCertificate current, ClusterCa ca, PrivateKey key, String issuer, int id, Clock clock) {
+        return new EnrolmentAsker(EnrolmentMessage.Kind.RENEWAL, key, null, current.name(), current, ca, issuer, id, clock);
     }
 
     /** The first message, with the issuer's cookie once it gave one. */
@@ -105,6 +109,10 @@ final class EnrolmentAsker implements AutoCloseable {
                 case EnrolmentMessage.REFUSED -> throw new EnrolmentFailed(kind == EnrolmentMessage.Kind.TOKEN
                         ? "the issuer refused the token " + token.id() + ": it is unknown, expired, used up or revoked, "
                         + "or its secret is wrong" : "the issuer refused the renewal");
+                case EnrolmentMessage.REDIRECT -> {
+                    InetSocketAddress to = m.redirectedTo();
+                    yield step == 1 && to != null ? new Next.Redirect(to) : new Next.Ignore();
+                }
                 case 2 -> step == 1 ? second(m) : new Next.Ignore();
                 case 4 -> step == 3 ? answer(m) : new Next.Ignore();
                 default -> new Next.Ignore();

@@ -26,6 +26,8 @@ public final class EnrolmentClient {
     static final int TRIES = 3;
     /** The longest wait between rounds over the seeds while no issuer answers. */
     static final long MAX_BACKOFF_MILLIS = 30_000;
+    /** How often one exchange follows a member's pointer to another: once is the rule, twice a member that moved. */
+    static final int MAX_REDIRECTS = 2;
 
     /** A certificate issued, the CA it chains to, and where the issuer answered. */
     public record Enrolled(NodeCertificate certificate, ClusterCa ca, InetSocketAddress issuer) {}
@@ -55,9 +57,9 @@ public final class EnrolmentClient {
                     continue;
                 }
                 try (EnrolmentAsker asker = EnrolmentAsker.withToken(token, key, name, random.nextInt(), clock)) {
-                    EnrolmentAsker.Next.Done done = exchange(asker, target);
-                    if (done != null) {
-                        return new Enrolled(done.certificate(), done.ca(), target);
+                    Answered answered = exchange(asker, target);
+                    if (answered != null) {
+                        return new Enrolled(answered.done().certificate(), answered.done().ca(), answered.by());
                     }
                 } catch (IOException e) {
                     LOG.info("enrolment: " + seed + ": " + e.getMessage());
@@ -69,21 +71,28 @@ public final class EnrolmentClient {
         }
     }
 
-    /** Renews {@code current} with the issuer at {@code issuer}, once: the caller retries later. */
-    public NodeCertificate renew(NodeCertificate current, ClusterCa ca, PrivateKey key, InetSocketAddress issuer)
-            throws EnrolmentFailed, IOException {
-        try (EnrolmentAsker asker = EnrolmentAsker.renewal(current, ca, key, random.nextInt(), clock)) {
-            EnrolmentAsker.Next.Done done = exchange(asker, issuer);
-            if (done == null) {
+    /** Renews {@code current} with the member named {@code name}, at {@code issuer}, once: the caller retries later. */
+    public NodeCertificate renew(NodeCertificate current, ClusterCa ca, PrivateKey key, String name,
+                                 InetSocketAddress issuer) throws EnrolmentFailed, IOException {
+        try (EnrolmentAsker asker = EnrolmentAsker.renewal(current, ca, key, name, random.nextInt(), clock)) {
+            Answered answered = exchange(asker, issuer);
+            if (answered == null) {
                 throw new IOException("the issuer at " + issuer + " did not answer");
             }
-            return done.certificate();
+            return answered.done().certificate();
         }
     }
 
-    /** One exchange with one issuer; null when it stopped answering. */
-    private static EnrolmentAsker.Next.Done exchange(EnrolmentAsker asker, InetSocketAddress target)
+    /** The end of an exchange, and the endpoint of the member that answered it. */
+    private record Answered(EnrolmentAsker.Next.Done done, InetSocketAddress by) {}
+
+    /**
+     * One exchange, with the member at {@code target} or where it points ({@link #MAX_REDIRECTS} times
+     * at most); null when it stopped answering.
+     */
+    private static Answered exchange(EnrolmentAsker asker, InetSocketAddress target)
             throws IOException, EnrolmentFailed {
+        int redirects = 0;
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setSoTimeout(ANSWER_MILLIS);
             byte[] buf = new byte[65536];
@@ -109,7 +118,12 @@ public final class EnrolmentClient {
                     }
                     EnrolmentAsker.Next next = asker.receive(Arrays.copyOf(packet.getData(), packet.getLength()));
                     if (next instanceof EnrolmentAsker.Next.Done done) {
-                        return done;
+                        return new Answered(done, target);
+                    }
+                    if (next instanceof EnrolmentAsker.Next.Redirect redirect && redirects++ < MAX_REDIRECTS) {
+                        LOG.info("enrolment: " + target + " points to " + redirect.endpoint());
+                        target = redirect.endpoint();
+                        next = new EnrolmentAsker.Next.Send(asker.first());
                     }
                     if (next instanceof EnrolmentAsker.Next.Send send) {
                         sending = send.message();

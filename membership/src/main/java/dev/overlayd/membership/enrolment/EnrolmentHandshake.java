@@ -21,29 +21,32 @@ final class EnrolmentHandshake implements AutoCloseable {
     private final EnrolmentMessage.Kind kind;
     private final int id;
     private final int tokenId;
+    private final String answerer;
 
-    private EnrolmentHandshake(NoiseXx noise, EnrolmentMessage.Kind kind, int id, int tokenId) {
+    private EnrolmentHandshake(NoiseXx noise, EnrolmentMessage.Kind kind, int id, int tokenId, String answerer) {
         this.noise = noise;
         this.kind = kind;
         this.id = id;
         this.tokenId = tokenId;
+        this.answerer = answerer;
     }
 
-    /** The asking side; {@code psk} null for a renewal. */
-    static EnrolmentHandshake asker(EnrolmentMessage.Kind kind, PrivateKey key, byte[] psk, int id, int tokenId) {
+    /** The asking side, asking the member named {@code answerer}; {@code psk} null for a renewal. */
+    static EnrolmentHandshake asker(EnrolmentMessage.Kind kind, PrivateKey key, byte[] psk, int id, int tokenId,
+                                    String answerer) {
         return new EnrolmentHandshake(NoiseXx.initiator(psk == null ? RENEWAL : WITH_TOKEN, key, psk,
-                EnrolmentMessage.prologue(kind, id, tokenId)), kind, id, tokenId);
+                EnrolmentMessage.prologue(kind, id, tokenId)), kind, id, tokenId, answerer);
     }
 
     static EnrolmentHandshake issuer(EnrolmentMessage.Kind kind, PrivateKey key, byte[] psk, int id, int tokenId) {
         return new EnrolmentHandshake(NoiseXx.responder(psk == null ? RENEWAL : WITH_TOKEN, key, psk,
-                EnrolmentMessage.prologue(kind, id, tokenId)), kind, id, tokenId);
+                EnrolmentMessage.prologue(kind, id, tokenId)), kind, id, tokenId, null);
     }
 
     /** This side's next handshake message (steps 1 to 3) around {@code payload}; step 1's cookie is zero. */
     byte[] write(int step, byte[] payload) throws GeneralSecurityException {
         byte[] body = noise.write(payload);
-        return EnrolmentMessage.frame(step, kind, id, tokenId, step == 1 ? new byte[JoinCookies.LENGTH] : null, body,
+        return EnrolmentMessage.frame(step, kind, id, tokenId, step == 1 ? new byte[JoinCookies.LENGTH] : null, answerer, body,
                 body.length);
     }
 
@@ -61,7 +64,7 @@ final class EnrolmentHandshake implements AutoCloseable {
     /** The issuer's answer (step 4), under the session's keys. */
     byte[] answer(byte[] payload) throws GeneralSecurityException {
         byte[] body = noise.seal(payload);
-        return EnrolmentMessage.frame(4, kind, id, tokenId, null, body, body.length);
+        return EnrolmentMessage.frame(4, kind, id, tokenId, null, null, body, body.length);
     }
 
     byte[] openAnswer(EnrolmentMessage message) throws GeneralSecurityException {

@@ -32,7 +32,7 @@ import dev.overlayd.peers.IpPrefix;
  * either). A token is used up only when the asker has proven its static key, in the third message.
  * Used from one thread.
  */
-public final class EnrolmentResponder {
+public final class EnrolmentResponder implements EnrolmentAnswers {
     /** What happened, for the log; {@code why} of a refused token never says which of its faults it was. */
     public interface Events {
         void issued(NodeCertificate certificate, InetSocketAddress from, boolean renewal);
@@ -71,16 +71,21 @@ public final class EnrolmentResponder {
     private final Clock clock;
     private final Events events;
     private final JoinCookies cookies;
+    private final String self;
+    private final EnrolmentRedirects others;
     private final Map<Key, Exchange> exchanges = new LinkedHashMap<>();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     /**
+     * @param self this member's name: a first message for another member is pointed there ({@code others})
      * @param key this member's WireGuard private key, the static key of its side of the handshake
      * @param heldByMembers the subnets of the members seen now, which the issuer never hands out
      */
-    public EnrolmentResponder(Issuer issuer, TokenStore tokens, ClusterCa ca, PrivateKey key,
-                              Supplier<Set<IpPrefix>> heldByMembers, Duration lifetime, Clock clock, SecureRandom random,
-                              Events events) {
+    public EnrolmentResponder(String self, EnrolmentRedirects others, Issuer issuer, TokenStore tokens, ClusterCa ca,
+                              PrivateKey key, Supplier<Set<IpPrefix>> heldByMembers, Duration lifetime, Clock clock,
+                              SecureRandom random, Events events) {
+        this.self = self;
+        this.others = others;
         this.issuer = issuer;
         this.tokens = tokens;
         this.ca = ca;
@@ -92,7 +97,7 @@ public final class EnrolmentResponder {
         this.cookies = new JoinCookies(clock, random);
     }
 
-    /** The answer to a message from {@code from}, or null when it gets none (counted in {@link #counts}). */
+    @Override
     public byte[] receive(byte[] message, InetSocketAddress from) {
         EnrolmentMessage m = EnrolmentMessage.parse(message);
         if (m == null) {
@@ -110,18 +115,23 @@ public final class EnrolmentResponder {
         };
     }
 
-    /** Certificates issued and renewed, tokens refused, messages dropped by reason. */
+    /** Certificates issued and renewed, tokens refused, first messages pointed to another member, messages dropped by reason. */
+    @Override
     public Map<String, Long> counts() {
         Map<String, Long> out = new LinkedHashMap<>();
         counts.forEach((k, v) -> out.put(k, v.get()));
+        others.counts().forEach((k, v) -> out.merge(k, v, Long::sum));
         return out;
     }
 
     private byte[] first(EnrolmentMessage m, InetSocketAddress from) {
+        if (!self.equals(m.answerer())) {
+            return others.redirect(m);
+        }
         if (!cookies.valid(m.cookie(), from, m.id())) {
             // No bigger than the first message, so a forged source gains nothing from it.
             return EnrolmentMessage.frame(EnrolmentMessage.COOKIE, m.kind(), m.id(), m.tokenId(),
-                    cookies.cookie(from, m.id()), new byte[0], 0);
+                    cookies.cookie(from, m.id()), null, new byte[0], 0);
         }
         Key k = new Key(from, m.id());
         Exchange held = exchanges.get(k);
@@ -244,7 +254,7 @@ public final class EnrolmentResponder {
     private byte[] refuse(EnrolmentMessage m, InetSocketAddress from, String why) {
         count("refused");
         events.refused(from, why + ", token " + tokenId(m.tokenId()));
-        return EnrolmentMessage.frame(EnrolmentMessage.REFUSED, m.kind(), m.id(), m.tokenId(), null, new byte[0], 0);
+        return EnrolmentMessage.frame(EnrolmentMessage.REFUSED, m.kind(), m.id(), m.tokenId(), null, null, new byte[0], 0);
     }
 
     private void expire() {

@@ -17,7 +17,7 @@ import dev.overlayd.peers.Device;
 import dev.overlayd.peers.SideChannel;
 
 /**
- * Enrolment's I/O on an issuing member: its messages arrive on the device's UDP port (a side channel,
+ * Enrolment's I/O on a member (an issuing one, or one that points newcomers to it): its messages arrive on the device's UDP port (a side channel,
  * like the join's), are answered on one thread of their own (the handshake's Diffie-Hellman has no
  * place on the receive thread) and the answers leave from the same port. A flood beyond the queue
  * is dropped and counted.
@@ -27,15 +27,18 @@ public final class EnrolmentServer implements SideChannel, EnrolmentResponder.Ev
     private static final int QUEUE = 1024;
 
     private final Device device;
-    private final EnrolmentResponder responder;
+    private final EnrolmentAnswers answers;
     private final ThreadPoolExecutor worker;
     private final RepeatedWarnings warnings = new RepeatedWarnings();
     private final AtomicLong overflow = new AtomicLong();
 
-    /** Builds the server; {@code responderOf} makes the responder, which tells this server what it did. */
-    public EnrolmentServer(Device device, Function<EnrolmentResponder.Events, EnrolmentResponder> responderOf) {
+    /**
+     * Builds the server; {@code answersOf} makes what answers (a responder on an issuing member,
+     * which tells this server what it did; redirects on any other).
+     */
+    public EnrolmentServer(Device device, Function<EnrolmentResponder.Events, EnrolmentAnswers> answersOf) {
         this.device = device;
-        this.responder = responderOf.apply(this);
+        this.answers = answersOf.apply(this);
         worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
                 Thread.ofPlatform().name(device.name() + "-enrolment").daemon().factory(),
                 (task, pool) -> overflow.incrementAndGet());
@@ -54,7 +57,7 @@ public final class EnrolmentServer implements SideChannel, EnrolmentResponder.Ev
     }
 
     private void answer(byte[] message, InetSocketAddress from) {
-        byte[] reply = responder.receive(message, from);
+        byte[] reply = answers.receive(message, from);
         if (reply != null) {
             try {
                 device.sendOther(reply, from);
@@ -64,9 +67,9 @@ public final class EnrolmentServer implements SideChannel, EnrolmentResponder.Ev
         }
     }
 
-    /** What the responder counted, and the messages a full queue dropped. */
+    /** What was answered and dropped, and the messages a full queue dropped. */
     public Map<String, Long> counts() {
-        Map<String, Long> counts = new LinkedHashMap<>(responder.counts());
+        Map<String, Long> counts = new LinkedHashMap<>(answers.counts());
         if (overflow.get() > 0) {
             counts.put("queue full", overflow.get());
         }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EnrolmentExchangeTest {
     private static final IpPrefix RANGE = IpPrefix.parse("100.64.128.0/20");
     private static final InetSocketAddress FROM = new InetSocketAddress("198.18.1.9", 40000);
+    private static final InetSocketAddress ELSEWHERE = new InetSocketAddress("198.18.1.3", 51820);
 
     @TempDir
     Path dir;
@@ -64,7 +65,8 @@ class EnrolmentExchangeTest {
         Issuer issuer = Issuer.load(dir.resolve("ca/issuers/asg.crt"), dir.resolve("ca/issuers/asg.key"), ca,
                 dir.resolve("issuing"), Duration.ofHours(1), wall);
         tokens = new TokenStore(dir.resolve("tokens.json"), wall);
-        responder = new EnrolmentResponder(issuer, tokens, ca, issuerKey, Set::of, Duration.ofHours(2), clock,
+        responder = new EnrolmentResponder("issuer-node", new EnrolmentRedirects(name -> name.equals("elsewhere")
+                ? ELSEWHERE : null), issuer, tokens, ca, issuerKey, Set::of, Duration.ofHours(2), clock,
                 new SecureRandom(), new EnrolmentResponder.Events() {
                     @Override
                     public void issued(NodeCertificate certificate, InetSocketAddress from, boolean renewal) {
@@ -182,7 +184,7 @@ class EnrolmentExchangeTest {
         PrivateKey key = PrivateKey.generate(new SecureRandom());
         NodeCertificate first = run(EnrolmentAsker.withToken(token(1), key, "w", 5, clock)).certificate();
         wall.advance(Duration.ofMinutes(30));
-        NodeCertificate renewed = run(EnrolmentAsker.renewal(first, ca, key, 6, clock)).certificate();
+        NodeCertificate renewed = run(EnrolmentAsker.renewal(first, ca, key, "issuer-node", 6, clock)).certificate();
         assertEquals(first.address(), renewed.address());
         assertEquals(first.subnet(), renewed.subnet());
         assertNotEquals(first.serial(), renewed.serial());
@@ -194,7 +196,8 @@ class EnrolmentExchangeTest {
         NodeCertificate theirs = run(EnrolmentAsker.withToken(token(1), PrivateKey.generate(new SecureRandom()), "v", 7,
                 clock)).certificate();
         EnrolmentFailed e = assertThrows(EnrolmentFailed.class,
-                () -> run(EnrolmentAsker.renewal(theirs, ca, PrivateKey.generate(new SecureRandom()), 8, clock)));
+                () -> run(EnrolmentAsker.renewal(theirs, ca, PrivateKey.generate(new SecureRandom()), "issuer-node", 8,
+                        clock)));
         assertTrue(e.getMessage().contains("not the asker's"), e.getMessage());
     }
 
@@ -212,6 +215,23 @@ class EnrolmentExchangeTest {
         byte[] reply = responder.receive(asker.first(), FROM);
         assertEquals(EnrolmentMessage.COOKIE, reply[1]);
         assertTrue(reply.length <= asker.first().length, reply.length + " > " + asker.first().length);
+        assertEquals(0, tokens.list().getFirst().used());
+    }
+
+    @Test
+    void aFirstMessageForAnotherMemberIsPointedThereAndOneForAStrangerDropped() throws Exception {
+        JoinToken good = token(1);
+        JoinToken other = new JoinToken("elsewhere", good.id(), good.secret(), good.caFingerprint());
+        EnrolmentAsker asker = EnrolmentAsker.withToken(other, PrivateKey.generate(new SecureRandom()), "p", 11, clock);
+        byte[] pointer = responder.receive(asker.first(), FROM);
+        assertTrue(pointer.length < asker.first().length, pointer.length + " >= " + asker.first().length);
+        assertEquals(new EnrolmentAsker.Next.Redirect(ELSEWHERE), asker.receive(pointer));
+
+        JoinToken stranger = new JoinToken("nobody", good.id(), good.secret(), good.caFingerprint());
+        assertNull(responder.receive(EnrolmentAsker.withToken(stranger, PrivateKey.generate(new SecureRandom()), "q", 12,
+                clock).first(), FROM));
+        assertEquals(1L, responder.counts().get("redirected"));
+        assertEquals(1L, responder.counts().get("unknown issuer"));
         assertEquals(0, tokens.list().getFirst().used());
     }
 }

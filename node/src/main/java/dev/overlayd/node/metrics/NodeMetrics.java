@@ -44,7 +44,7 @@ public final class NodeMetrics {
             + "peers' included), records and messages by the membership backend (layer=membership), enrolment "
             + "messages by an issuing member (layer=enrolment)";
     /** What an issuing member's enrolment counts that is an outcome rather than a drop. */
-    public static final List<String> ENROLMENT_RESULTS = List.of("issued", "renewed", "refused");
+    public static final List<String> ENROLMENT_RESULTS = List.of("issued", "renewed", "refused", "redirected");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Device device;
@@ -100,14 +100,14 @@ public final class NodeMetrics {
     }
 
     /**
-     * An issuing member: {@code overlayd_enrolments_total{result}} (certificates issued and renewed,
-     * tokens refused) and the rest of the enrolment's counts as {@code overlayd_drops_total{layer="enrolment"}}.
+     * Enrolment: {@code overlayd_enrolments_total{result}} (certificates issued and renewed, tokens
+     * refused, on an issuing member; newcomers pointed to the member they ask for, on any) and the rest of the enrolment's counts as {@code overlayd_drops_total{layer="enrolment"}}.
      */
     public synchronized void enrolments(Supplier<Map<String, Long>> counts) {
         for (String result : ENROLMENT_RESULTS) {
             FunctionCounter.builder("overlayd.enrolments", counts, c -> c.get().getOrDefault(result, 0L))
-                    .description("Enrolment on this issuing member: certificates issued to new nodes and renewed, "
-                            + "tokens refused (unknown, expired, used up, revoked, or a wrong secret)")
+                    .description("Enrolment on this member: certificates issued to new nodes and renewed, tokens "
+                            + "refused (unknown, expired, used up, revoked, or a wrong secret), newcomers redirected to their issuer")
                     .tag("result", result)
                     .register(registry);
         }

@@ -190,7 +190,7 @@ final class ClusterNode implements AutoCloseable {
             }
             if (by == null) {
                 LOG.warning("no record of which member issued " + certificate.name() + "'s certificate (" + config.state()
-                        + "/issued-by): it is not renewed and runs out at " + certificate.notAfter());
+                        + "/issued-by.json): it is not renewed and runs out at " + certificate.notAfter());
                 return;
             }
             renewer = current -> new EnrolmentClient(dev.overlayd.noise.Clock.SYSTEM).renew(current, id.ca(), id.key(),
@@ -202,7 +202,7 @@ final class ClusterNode implements AutoCloseable {
     /** The issuing member where membership has it now, or where it answered the enrolment. */
     private InetSocketAddress issuerEndpoint(RenewalSchedule.IssuedBy by) throws IOException {
         InetSocketAddress known = memberEndpoint(by.name());
-        return known != null ? known : by.endpoint().resolve();
+        return known != null ? known : by.resolve();
     }
 
     /** The renewed certificate replaces the old one on disk and in this node's record; nothing else changes. */

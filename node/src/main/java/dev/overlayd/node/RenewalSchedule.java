@@ -1,8 +1,7 @@
 package dev.overlayd.node;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +12,8 @@ import java.util.logging.Logger;
 import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.IdentityException;
-import dev.overlayd.membership.identity.KeyFiles;
 import dev.overlayd.membership.identity.NodeCertificate;
+import dev.overlayd.membership.identity.PrivateJsonFile;
 import dev.overlayd.peers.HostPort;
 
 /**
@@ -28,26 +27,26 @@ final class RenewalSchedule implements AutoCloseable {
     private static final Duration MAX_RETRY = Duration.ofMinutes(1);
     private static final Duration MIN_RETRY = Duration.ofSeconds(5);
 
-    /** Which member issued this node's certificate (the token's issuer), and where it answered then. */
-    record IssuedBy(String name, HostPort endpoint) {
-        private static final String FILE = "issued-by";
+    /**
+     * Which member issued this node's certificate (the token's issuer), and where it answered then,
+     * in the state directory's issued-by.json: written again when the node enrols again.
+     */
+    record IssuedBy(String name, String endpoint) {
+        private static PrivateJsonFile<IssuedBy> file(Path state) {
+            return new PrivateJsonFile<>(state.resolve("issued-by.json"), IssuedBy.class, "the record of the issuing member");
+        }
 
-        static void write(Path state, String name, java.net.InetSocketAddress endpoint) throws IdentityException {
-            KeyFiles.write(state.resolve(FILE), (name + " " + HostPort.of(endpoint) + "\n").getBytes(StandardCharsets.US_ASCII));
+        static void write(Path state, String name, InetSocketAddress endpoint) throws IdentityException {
+            file(state).write(new IssuedBy(name, HostPort.of(endpoint).toString()));
         }
 
         /** What {@link #write} wrote; null for a node that never enrolled (its certificate came from an operator). */
         static IssuedBy read(Path state) throws IdentityException {
-            Path file = state.resolve(FILE);
-            if (!Files.exists(file)) {
-                return null;
-            }
-            String[] fields = new String(KeyFiles.read(file), StandardCharsets.US_ASCII).strip().split(" ");
-            try {
-                return new IssuedBy(fields[0], HostPort.parse(fields[1]));
-            } catch (RuntimeException e) {
-                throw new IdentityException(file + " is not 'NAME HOST:PORT': remove it and enrol again");
-            }
+            return file(state).read().orElse(null);
+        }
+
+        InetSocketAddress resolve() throws IOException {
+            return HostPort.parse(endpoint).resolve();
         }
     }
 

@@ -121,7 +121,7 @@ public final class EnrolmentClient {
                         return new Answered(done, target);
                     }
                     if (next instanceof EnrolmentAsker.Next.Redirect redirect && redirects++ < MAX_REDIRECTS) {
-                        LOG.info("enrolment: " + target + " points to " + redirect.endpoint());
+                        LOG.info("enrolment: " + HostPort.of(target) + " points to " + HostPort.of(redirect.endpoint()));
                         target = redirect.endpoint();
                         next = new EnrolmentAsker.Next.Send(asker.first());
                     }

@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import dev.overlayd.membership.gossip.RepeatedWarnings;
 import dev.overlayd.membership.identity.NodeCertificate;
 import dev.overlayd.peers.Device;
+import dev.overlayd.peers.HostPort;
 import dev.overlayd.peers.SideChannel;
 
 /**
@@ -80,14 +81,14 @@ public final class EnrolmentServer implements SideChannel, EnrolmentResponder.Ev
     public void issued(NodeCertificate cert, InetSocketAddress from, boolean renewal) {
         LOG.info("enrolment: " + (renewal ? "renewed " + cert.name() + "'s certificate" : "issued " + cert.name() + " "
                 + cert.address().getHostAddress() + " with subnet " + cert.subnet()) + " (serial " + cert.serial().toString(16)
-                + ", valid until " + cert.notAfter() + ") to " + from);
+                + ", valid until " + cert.notAfter() + ") to " + HostPort.of(from));
     }
 
     @Override
     public void refused(InetSocketAddress from, String why) {
         String suffix = warnings.pass(from.getAddress().getHostAddress(), System.nanoTime());
         if (suffix != null) {
-            LOG.warning("enrolment: refused " + from + ": " + why + suffix);
+            LOG.warning("enrolment: refused " + HostPort.of(from) + ": " + why + suffix);
         }
     }
 

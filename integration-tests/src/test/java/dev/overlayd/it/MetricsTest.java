@@ -97,6 +97,9 @@ class MetricsTest {
             assertTrue(value(samples, "overlayd_peer_transmit_bytes_total", Map.of("peer", "h2")) > 0,
                     "the pings went to h2, which is named by its certificate");
             assertTrue(value(samples, "overlayd_peer_receive_bytes_total", Map.of("peer", "h2")) > 0, "and came back");
+            // Three pings and their replies, beside the handshake's messages.
+            assertTrue(value(samples, "overlayd_peer_transmit_packets_total", Map.of("peer", "h2")) >= 3, "three pings out");
+            assertTrue(value(samples, "overlayd_peer_receive_packets_total", Map.of("peer", "h2")) >= 3, "three replies");
             double age = value(samples, "overlayd_peer_last_handshake_age_seconds", Map.of("peer", "h2"));
             assertTrue(age >= 0 && age < 60, "a handshake a moment ago: " + age);
             assertEquals(1, value(samples, "overlayd_members", Map.of("state", "self")));

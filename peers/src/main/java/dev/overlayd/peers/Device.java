@@ -472,6 +472,7 @@ public final class Device implements AutoCloseable {
             return false;
         }
         peer.txBytes.addAndGet(len);
+        peer.txPackets.incrementAndGet();
         return true;
     }
 
@@ -542,6 +543,7 @@ public final class Device implements AutoCloseable {
             bind.send(bytes, 0, bytes.length, to);
             bind.flush();
             peer.txBytes.addAndGet(bytes.length);
+            peer.txPackets.incrementAndGet();
         } catch (IOException e) {
             count(peer, Drop.IO_ERROR);
         }
@@ -591,6 +593,7 @@ public final class Device implements AutoCloseable {
         peer.timers.anyAuthenticatedPacketReceived();
         peer.endpoint = from;
         peer.rxBytes.addAndGet(len);
+        peer.rxPackets.incrementAndGet();
         if (n == 0) {
             return;
         }

@@ -28,6 +28,9 @@ public final class Peer {
 
     final AtomicLong rxBytes = new AtomicLong();
     final AtomicLong txBytes = new AtomicLong();
+    /** Datagrams, beside the bytes: what a metrics scrape shows per peer (WireGuard's UAPI has bytes only). */
+    final AtomicLong rxPackets = new AtomicLong();
+    final AtomicLong txPackets = new AtomicLong();
 
     /** A packet waiting for a session: plaintext at buf[16, 16+length), room behind it for padding and tag. */
     record Staged(byte[] buf, int length) {}
@@ -69,6 +72,14 @@ public final class Peer {
 
     public long txBytes() {
         return txBytes.get();
+    }
+
+    public long rxPackets() {
+        return rxPackets.get();
+    }
+
+    public long txPackets() {
+        return txPackets.get();
     }
 
     /** What was dropped on this peer's account (the device's counters include these). */

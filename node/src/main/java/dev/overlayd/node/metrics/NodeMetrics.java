@@ -167,6 +167,12 @@ public final class NodeMetrics {
                 FunctionCounter.builder("overlayd.peer.transmit.bytes", peer, Peer::txBytes)
                         .description("Bytes sent to the peer, WireGuard's count (as wg show's transfer)")
                         .tag("peer", label).register(registry),
+                FunctionCounter.builder("overlayd.peer.receive.packets", peer, Peer::rxPackets)
+                        .description("Datagrams received from the peer (data, keepalives, handshakes)")
+                        .tag("peer", label).register(registry),
+                FunctionCounter.builder("overlayd.peer.transmit.packets", peer, Peer::txPackets)
+                        .description("Datagrams sent to the peer (data, keepalives, handshakes)")
+                        .tag("peer", label).register(registry),
                 Gauge.builder("overlayd.peer.last.handshake.age", peer, this::handshakeAge)
                         .description("Seconds since the last completed handshake with the peer; +Inf for never")
                         .baseUnit("seconds")

@@ -29,19 +29,9 @@ done
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 dir=$(mktemp -d /tmp/overlayd-cluster.XXXXXX)
 sw=ovb-sw pfx=ovb
-cleanup() {
-  for ns in $(ip netns list | awk '/^ovb/{print $1}'); do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -f /var/run/wireguard/ovb*.sock /var/run/overlayd/ovb*.sock
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-
 . "$top/bench/.switch-hosts"
+trap switch_cleanup EXIT INT TERM
+
 switch_up
 ip -n $sw addr add 198.18.2.254/24 dev br0
 if [ "$backend" = etcd ]; then

@@ -26,20 +26,10 @@ done
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 dir=$(mktemp -d /tmp/overlayd-enrolment.XXXXXX)
 sw=ove-sw pfx=ove
-cleanup() {
-  for ns in $(ip netns list | awk '/^ove/{print $1}'); do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -f /var/run/wireguard/ove*.sock /var/run/overlayd/ove*.sock
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+. "$top/bench/.switch-hosts"
+trap switch_cleanup EXIT INT TERM
 ctl() { "$top/bin/overlayctl" "$@"; }
 
-. "$top/bench/.switch-hosts"
 switch_up
 ctl ca issuer bench-asg --range 100.64.128.0/20 --ca "$dir/ca" >/dev/null
 for i in $(seq 1 $((n - 1))); do

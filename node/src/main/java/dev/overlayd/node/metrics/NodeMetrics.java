@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PublicKey;
 import dev.overlayd.peers.Device;
@@ -161,22 +162,22 @@ public final class NodeMetrics {
     private PeerMeters register(Peer peer) {
         String label = label(peer);
         return new PeerMeters(label, List.of(
-                FunctionCounter.builder("overlayd.peer.receive.bytes", peer, Peer::rxBytes)
-                        .description("Bytes received from the peer, WireGuard's count (as wg show's transfer)")
-                        .tag("peer", label).register(registry),
-                FunctionCounter.builder("overlayd.peer.transmit.bytes", peer, Peer::txBytes)
-                        .description("Bytes sent to the peer, WireGuard's count (as wg show's transfer)")
-                        .tag("peer", label).register(registry),
-                FunctionCounter.builder("overlayd.peer.receive.packets", peer, Peer::rxPackets)
-                        .description("Datagrams received from the peer (data, keepalives, handshakes)")
-                        .tag("peer", label).register(registry),
-                FunctionCounter.builder("overlayd.peer.transmit.packets", peer, Peer::txPackets)
-                        .description("Datagrams sent to the peer (data, keepalives, handshakes)")
-                        .tag("peer", label).register(registry),
+                peerCounter("overlayd.peer.receive.bytes", peer, Peer::rxBytes, label,
+                        "Bytes received from the peer, WireGuard's count (as wg show's transfer)"),
+                peerCounter("overlayd.peer.transmit.bytes", peer, Peer::txBytes, label,
+                        "Bytes sent to the peer, WireGuard's count (as wg show's transfer)"),
+                peerCounter("overlayd.peer.receive.packets", peer, Peer::rxPackets, label,
+                        "Datagrams received from the peer (data, keepalives, handshakes)"),
+                peerCounter("overlayd.peer.transmit.packets", peer, Peer::txPackets, label,
+                        "Datagrams sent to the peer (data, keepalives, handshakes)"),
                 Gauge.builder("overlayd.peer.last.handshake.age", peer, this::handshakeAge)
                         .description("Seconds since the last completed handshake with the peer; +Inf for never")
                         .baseUnit("seconds")
                         .tag("peer", label).register(registry)));
+    }
+
+    private Meter peerCounter(String name, Peer peer, ToDoubleFunction<Peer> count, String label, String description) {
+        return FunctionCounter.builder(name, peer, count).description(description).tag("peer", label).register(registry);
     }
 
     private double handshakeAge(Peer peer) {

@@ -35,9 +35,7 @@ import dev.overlayd.node.plugin.PeerHealth;
 import dev.overlayd.node.plugin.PluginContext;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
-import dev.overlayd.peers.Bind;
 import dev.overlayd.peers.Device;
-import dev.overlayd.peers.Endpoint;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.Timing;
 import dev.overlayd.peers.socket.UnixSocketServer;
@@ -331,19 +329,5 @@ class ClusterNodeTest {
                 heard.add("left " + member.name() + " (" + why + ")");
             }
         };
-    }
-
-    /** The device is never brought up here: nothing is sent. */
-    private static final class NoBind implements Bind {
-        @Override
-        public int open(int port, Receiver receiver) {
-            return port;
-        }
-
-        @Override
-        public void send(byte[] buf, int off, int len, Endpoint to) {}
-
-        @Override
-        public void close() {}
     }
 }

@@ -12,12 +12,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.overlayd.node.NoBind;
 import dev.overlayd.noise.Clock;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.noise.PublicKey;
-import dev.overlayd.peers.Bind;
 import dev.overlayd.peers.Device;
-import dev.overlayd.peers.Endpoint;
 import dev.overlayd.peers.IpPrefix;
 import dev.overlayd.peers.Timing;
 import dev.overlayd.tun.MemoryTun;
@@ -133,18 +132,5 @@ class NodeMetricsTest {
         System.arraycopy(InetAddress.getByName(source).getAddress(), 0, p, 12, 4);
         System.arraycopy(InetAddress.getByName(destination).getAddress(), 0, p, 16, 4);
         return p;
-    }
-
-    private static final class NoBind implements Bind {
-        @Override
-        public int open(int port, Receiver receiver) {
-            return port;
-        }
-
-        @Override
-        public void send(byte[] buf, int off, int len, Endpoint to) {}
-
-        @Override
-        public void close() {}
     }
 }

@@ -42,7 +42,7 @@ public class TransportBenchmark {
         @Param({"0", "64", "1420"})
         public int size;
 
-        final TransportCipher cipher = new TransportCipher();
+        final TransportCipher cipher = TransportCipher.create();
         Keypair keypair;
         long now;
         byte[] buffer;
@@ -62,9 +62,9 @@ public class TransportBenchmark {
         @Param({"0", "64", "1420"})
         public int size;
 
-        final TransportCipher cipher = new TransportCipher();
+        final TransportCipher cipher = TransportCipher.create();
         /** The initiator's, apart from the receiver's as it would be on another machine. */
-        private final TransportCipher peerCipher = new TransportCipher();
+        private final TransportCipher peerCipher = TransportCipher.create();
         private Keypair peer;
         Keypair keypair;
         long now;

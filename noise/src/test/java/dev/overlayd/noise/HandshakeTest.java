@@ -314,8 +314,8 @@ class HandshakeTest {
 
     private void assertDataFlows(Keypair sender, Keypair receiver) {
         // One cipher per end, as on two machines: the JDK refuses to encrypt with the key and nonce of its previous init.
-        TransportCipher senderCipher = new TransportCipher();
-        TransportCipher receiverCipher = new TransportCipher();
+        TransportCipher senderCipher = TransportCipher.create();
+        TransportCipher receiverCipher = TransportCipher.create();
         byte[] payload = randomBytes(100);
         byte[] buf = new byte[200];
         System.arraycopy(payload, 0, buf, TransportHeader.LENGTH, payload.length);

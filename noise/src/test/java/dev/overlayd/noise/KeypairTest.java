@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** On libcrypto; {@link JdkKeypairTest} runs the same on the JDK's cipher. */
 class KeypairTest {
     private static final int MTU = Protocol.DEFAULT_MTU;
     private static final int INITIATOR_INDEX = 0x0A0B0C0D;
@@ -29,8 +30,8 @@ class KeypairTest {
      * a decryption, so the initiator's failed open of its own message (the responder's send key, at
      * that counter) makes the responder's next seal throw.
      */
-    private final TransportCipher initiatorCipher = new TransportCipher();
-    private final TransportCipher responderCipher = new TransportCipher();
+    private final TransportCipher initiatorCipher = TransportCipher.create(implementation());
+    private final TransportCipher responderCipher = TransportCipher.create(implementation());
     private final Random random = new Random(0xC0FFEE);
     private ManualClock clock;
     private Keypair initiator;
@@ -45,6 +46,11 @@ class KeypairTest {
         initiator = session.initiator();
         responder = session.responder();
         now = clock.nanoTime();
+    }
+
+    /** The transport cipher these tests run on. */
+    String implementation() {
+        return TransportCipher.OPENSSL;
     }
 
     private TransportCipher cipher(Keypair keypair) {
@@ -313,7 +319,7 @@ class KeypairTest {
     @ParameterizedTest(name = "cipher used before: {0}")
     @ValueSource(booleans = {true, false})
     void aCipherSurvivesMeetingAWipedKeypair(boolean usedBefore) {
-        TransportCipher workerCipher = new TransportCipher();
+        TransportCipher workerCipher = TransportCipher.create(implementation());
         TestPeers.Session live = TestPeers.session(clock);
         if (usedBefore) {
             assertEquals(16, live.responder().open(workerCipher, seal(live.initiator(), plaintext(8)), 0, 48, now));

@@ -94,7 +94,7 @@ public final class Device implements AutoCloseable {
     private final UnderLoad load;
     private final RateLimiter rateLimiter;
     private final DropCounters drops = new DropCounters();
-    private final ThreadLocal<TransportCipher> ciphers = ThreadLocal.withInitial(TransportCipher::new);
+    private final ThreadLocal<TransportCipher> ciphers = ThreadLocal.withInitial(TransportCipher::create);
 
     private final ScheduledExecutorService timers;
     private final ExecutorService handshakes;

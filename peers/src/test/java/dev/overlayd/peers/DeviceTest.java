@@ -242,7 +242,7 @@ class DeviceTest {
         a.device.removePeer(b.key.publicKey());
         assertNull(a.device.peer(b.key.publicKey()));
         assertNull(bAtA.keypairs.current());
-        assertEquals(Drop.KEYPAIR_EXPIRED, Drop.ofCode(session.seal(new dev.overlayd.noise.TransportCipher(),
+        assertEquals(Drop.KEYPAIR_EXPIRED, Drop.ofCode(session.seal(dev.overlayd.noise.TransportCipher.create(),
                 new byte[64], 0, 8, 1420, System.nanoTime())), "its keys were wiped");
         a.tun.inject(ipv4("100.64.0.1", "100.64.0.2", new byte[8]));
         waitFor(() -> a.device.drops().get(Drop.NO_ROUTE) == 1, "its allowed IPs went with it");

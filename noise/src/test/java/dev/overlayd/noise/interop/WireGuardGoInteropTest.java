@@ -65,7 +65,7 @@ class WireGuardGoInteropTest {
     private Handshake handshake;
     private CookieGenerator cookies;
     private CookieChecker checker;
-    private final TransportCipher cipher = new TransportCipher();
+    private final TransportCipher cipher = TransportCipher.create();
 
     @BeforeAll
     static void startWireguardGo() throws Exception {

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Data messages per second on one core: sealing and opening under a session's keypair with the
  * thread's own cipher, as a device's worker thread does. One op is one message of {@code size}
- * plaintext bytes.
+ * plaintext bytes, on each of the two ciphers ({@code cipher}: the JDK's and OpenSSL's libcrypto).
  *
  * <p>Each benchmark has one self-contained state: JMH gives every method that takes a thread-scoped
  * state its own instance of it, so a state shared between a benchmark and a setup method would be
@@ -41,14 +41,17 @@ public class TransportBenchmark {
     public static class Sender {
         @Param({"0", "64", "1420"})
         public int size;
+        @Param({TransportCipher.JDK, TransportCipher.OPENSSL})
+        public String cipher;
 
-        final TransportCipher cipher = TransportCipher.create();
+        TransportCipher transportCipher;
         Keypair keypair;
         long now;
         byte[] buffer;
 
         @Setup(Level.Trial)
         public void handshake() {
+            transportCipher = TransportCipher.create(cipher);
             PeerPair peers = new PeerPair();
             keypair = peers.handshake().initiator();
             now = peers.now();
@@ -61,8 +64,10 @@ public class TransportBenchmark {
     public static class Receiver {
         @Param({"0", "64", "1420"})
         public int size;
+        @Param({TransportCipher.JDK, TransportCipher.OPENSSL})
+        public String cipher;
 
-        final TransportCipher cipher = TransportCipher.create();
+        TransportCipher transportCipher;
         /** The initiator's, apart from the receiver's as it would be on another machine. */
         private final TransportCipher peerCipher = TransportCipher.create();
         private Keypair peer;
@@ -73,6 +78,7 @@ public class TransportBenchmark {
 
         @Setup(Level.Trial)
         public void handshake() {
+            transportCipher = TransportCipher.create(cipher);
             PeerPair peers = new PeerPair();
             PeerPair.Sessions sessions = peers.handshake();
             peer = sessions.initiator();
@@ -91,7 +97,7 @@ public class TransportBenchmark {
 
     @Benchmark
     public int seal(Sender sender) {
-        return accepted(sender.keypair.seal(sender.cipher, sender.buffer, 0, sender.size, Protocol.DEFAULT_MTU,
+        return accepted(sender.keypair.seal(sender.transportCipher, sender.buffer, 0, sender.size, Protocol.DEFAULT_MTU,
                 sender.now));
     }
 
@@ -100,8 +106,8 @@ public class TransportBenchmark {
     public int open(Receiver receiver) {
         int plaintext = 0;
         for (int i = 0; i < BATCH; i++) {
-            plaintext += accepted(receiver.keypair.open(receiver.cipher, receiver.messages[i], 0, receiver.lengths[i],
-                    receiver.now));
+            plaintext += accepted(receiver.keypair.open(receiver.transportCipher, receiver.messages[i], 0,
+                    receiver.lengths[i], receiver.now));
         }
         return plaintext;
     }

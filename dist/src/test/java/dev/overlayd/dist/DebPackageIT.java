@@ -67,7 +67,7 @@ class DebPackageIT {
         assertTrue(info.contains(" Version: " + VERSION.replace('-', '~') + "\n"), info);
         assertTrue(info.contains(" Architecture: amd64\n"), info);
         assertTrue(info.contains(" Depends: libc6 (>= 2.17), iproute2\n"), info);
-        assertTrue(info.contains(" Recommends: wireguard-tools, nftables\n"), info);
+        assertTrue(info.contains(" Recommends: libssl3 | libssl3t64, wireguard-tools, nftables\n"), info);
     }
 
     @Test

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -pl bench -am package -DskipTests
 . .mvn/select-jdk.sh
-# --enable-native-access: the OpenSSL transport cipher's downcalls (java.lang.foreign); JMH's forks
-# inherit this JVM's options.
+# Options JMH's forks inherit: native access for the OpenSSL transport cipher's downcalls
+# (java.lang.foreign), Unsafe for JMH's own Utils; neither then prints a warning.
 # shellcheck disable=SC2086 # JMH_OPTS is a list of options
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar ${JMH_OPTS:--f 1 -wi 5 -w 2s -i 10 -r 3s} -prof gc "$@"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar ${JMH_OPTS:--f 1 -wi 5 -w 2s -i 10 -r 3s} -prof gc "$@"

@@ -48,7 +48,8 @@ final class LibCrypto {
     private static final MemorySegment CHACHA20_POLY1305 = chacha20Poly1305();
 
     /** Frees the contexts of keys dropped without a wipe (in tests, mostly); a wipe frees at once. */
-    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("libcrypto-cleaner").daemon().factory());
+    private static final Cleaner CLEANER =
+            Cleaner.create(Thread.ofPlatform().name("libcrypto-cleaner").daemon().factory());
 
     private LibCrypto() {}
 

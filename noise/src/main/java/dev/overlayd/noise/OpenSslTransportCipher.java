@@ -16,9 +16,10 @@ import dev.overlayd.noise.message.Wire;
  * each re-keying one of its own for every packet, which would cost a key setup per packet and leave
  * the last key in every thread's context until it was cleansed, once more per packet. Each use holds
  * the key's lock, as does the free: a wipe racing a seal or open waits for that packet, then the late
- * comer sees the key wiped and answers {@link #WIPED}; a freed context is never touched. The lock is uncontended for sealing (a peer's
- * seals already run under the peer's lock) and nearly always for opening (one receive thread per
- * socket); uncontended it costs 2 to 20 ns a packet (measured against the same calls unlocked).
+ * comer sees the key wiped and answers {@link #WIPED}; a freed context is never touched. The lock is
+ * uncontended for sealing (a peer's seals already run under the peer's lock) and nearly always for
+ * opening (one receive thread per socket); so it costs 2 to 20 ns a packet (measured against the same
+ * calls unlocked).
  *
  * <p>This object holds only per-thread scratch (the nonce), so each thread owns one as with the JDK's.
  */

@@ -61,7 +61,8 @@ public abstract sealed class TransportCipher permits JdkTransportCipher, OpenSsl
     /** Decided at the first cipher, so a process that never makes one never loads libcrypto. */
     private static final class Choice {
         private static final Logger LOG = Logger.getLogger(TransportCipher.class.getName());
-        static final String IMPLEMENTATION = choose(System.getProperty(PROPERTY, OPENSSL).strip().toLowerCase(Locale.ROOT));
+        static final String IMPLEMENTATION =
+                choose(System.getProperty(PROPERTY, OPENSSL).strip().toLowerCase(Locale.ROOT));
 
         private static String choose(String asked) {
             if (asked.equals(JDK)) {

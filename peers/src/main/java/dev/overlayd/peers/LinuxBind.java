@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * {@link #flush()} and leave from the sending thread, and the socket has UDP GRO on, so that one
  * receive brings many datagrams of a peer's burst. A kernel or device that refuses GSO gets one
  * datagram per message. One platform thread receives, blocking in recvmsg(2); it ends a batch
- * ({@link Receiver#endOfBatch()}) when no datagram is waiting.
+ * ({@link Receiver#endOfBatch()}) when no datagram is waiting, and after a lone datagram that
+ * ended a wait, so that a single packet (a ping, a request) never waits for one more system call.
  *
  * <p>The kernel cuts a GSO batch into datagrams only when each fits the route's MTU: it refuses
  * (EMSGSIZE) datagrams that must cross the underlay in IP fragments, which a large tunnel MTU
@@ -62,14 +63,13 @@ public final class LinuxBind implements Bind {
         byte[] buf = new byte[RECEIVE_BUFFER];
         boolean batch = false;
         while (!s.isClosed()) {
-            int n = received.receive(!batch);
+            boolean waited = !batch;
+            int n = received.receive(waited);
             if (s.isClosed()) {
                 return;
             }
             if (n == -UdpSocket.EAGAIN) {
-                receiver.endOfBatch();
-                // What the receiver answered from this thread (handshake replies, staged data) goes too.
-                flush();
+                endOfBatch(receiver);
                 batch = false;
             } else if (n >= 0) {
                 received.copy(buf, n);
@@ -77,6 +77,11 @@ public final class LinuxBind implements Bind {
                 int segment = received.segmentSize();
                 if (segment <= 0 || segment >= n) {
                     receiver.receive(buf, 0, n, from);
+                    if (waited) {
+                        // A lone datagram after a quiet spell is most often a request that someone
+                        // waits on: it goes on at once, not after one more receive finds the queue empty.
+                        endOfBatch(receiver);
+                    }
                 } else {
                     for (int off = 0; off < n; off += segment) {
                         receiver.receive(buf, off, Math.min(segment, n - off), from);
@@ -87,6 +92,12 @@ public final class LinuxBind implements Bind {
                 LOG.warning("receiving from the UDP socket failed: " + UdpSocket.describe(-n));
             }
         }
+    }
+
+    private void endOfBatch(Receiver receiver) {
+        receiver.endOfBatch();
+        // What the receiver answered from this thread (handshake replies, staged data) goes too.
+        flush();
     }
 
     @Override

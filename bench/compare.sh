@@ -90,6 +90,7 @@ done
 [ ${#SYSTEMS[@]} -gt 0 ] || { echo "compare: --only names no system" >&2; exit 2; }
 
 [ "$(id -u)" = 0 ] || { echo "compare: run as root (it creates network namespaces and TUN devices)" >&2; exit 1; }
+need ip iproute2; need ping iputils-ping; need iperf3 iperf3; need python3 python3; need timeout coreutils
 
 # Names unique to this run: namespaces ${P}a/${P}b, veth ${P}va/${P}vb (created inside the
 # namespaces, never in the host's), tunnels ${P}wa/${P}wb (UAPI sockets are global, so the two
@@ -100,7 +101,6 @@ NA=${P}a NB=${P}b
 D=$(mktemp -d "/tmp/${P}.XXXXXX")
 RAW=${RAW%/}
 OUT=${RAW:-$D/raw}
-need ip iproute2; need ping iputils-ping; need iperf3 iperf3; need python3 python3; need timeout coreutils
 mkdir -p "$OUT" || { echo "compare: cannot create $OUT" >&2; exit 1; }
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"

@@ -27,62 +27,33 @@ while [ $# -gt 0 ]; do
 done
 [ "$build" = 1 ] && ./mvnw -q -pl cli -am package -DskipTests
 dir=$(mktemp -d /tmp/overlayd-containers.XXXXXX)
-docker_root=$dir
-. "$top/bin/.docker-hosts"
-sw=ovk-sw
-cleanup() {
-  docker_hosts_down
-  for ns in $(ip netns list | awk '/^ovk/{print $1}'); do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -f /var/run/wireguard/ovk?.sock /var/run/overlayd/ovk?.sock
-  rm -rf "$dir"
-}
+docker_root=$dir sw=ovk-sw pfx=ovk
+. "$top/bench/.container-hosts"
+cleanup() { docker_hosts_down; switch_cleanup; }
 trap cleanup EXIT INT TERM
 
-. "$top/bench/.switch-hosts"
-switch_up
-for h in 1 2; do
-  ns=ovk$h
-  switch_host $ns $h 198.18.3
-  cat >>"$dir/$ns/overlay.yaml" <<YAML
-seeds: $([ "$h" = 1 ] && echo "[]" || echo '["198.18.3.1:51820"]')
-containers:
-  docker: unix://$dir/d$h/docker.sock
-YAML
-  docker_host_up $h $ns 198.19.$h.1/24
-  docker_inside $h $ns env OVERLAYD_LOG="$dir/ovk$h.log" "$top/bin/overlayd" --config "$dir/$ns/overlay.yaml"
-done
-until [ "$(ip netns exec ovk1 wg show ovk1 peers | wc -l)" = 1 ]; do sleep 0.1; done
-until docker_on 2 network inspect overlay >/dev/null 2>&1; do sleep 0.1; done
+container_hosts_up ovk1 ovk2 198.18.3
 # The guaranteed path: each dockerd holds a container's start until its overlayd has attached it.
-for h in 1 2; do docker_authz_on $h; done
-docker_on 2 run -d --init --name target local/busybox sleep 3600 >/dev/null
-target=
-until [ -n "$target" ]; do
-  target=$(docker_on 2 exec target ip -4 -o addr show dev eth1 2>/dev/null | awk '{print $4}' | cut -d/ -f1 || true)
-  [ -n "$target" ] || sleep 0.1
-done
+for h in ovk1 ovk2; do docker_authz_on $h; done
+target=$(container_up ovk2 target)
 echo "target container on node 2: $target; $runs containers started on node 1..." >&2
 
 times=()
 for i in $(seq 1 "$runs"); do
   t0=$(date +%s.%N)
-  docker_on 1 run -d --init --name probe$i local/busybox sh -c "until ping -c 1 -W 1 $target >/dev/null 2>&1; do :; done" >/dev/null
-  docker_on 1 wait probe$i >/dev/null
-  done_at=$(date -d "$(docker_on 1 inspect -f '{{.State.FinishedAt}}' probe$i)" +%s.%N)
+  docker_on ovk1 run -d --init --name probe$i local/busybox sh -c "until ping -c 1 -W 1 $target >/dev/null 2>&1; do :; done" >/dev/null
+  docker_on ovk1 wait probe$i >/dev/null
+  done_at=$(date -d "$(docker_on ovk1 inspect -f '{{.State.FinishedAt}}' probe$i)" +%s.%N)
   times+=("$(awk -v a="$t0" -v b="$done_at" 'BEGIN { printf "%.3f", b - a }')")
-  docker_on 1 rm probe$i >/dev/null
+  docker_on ovk1 rm probe$i >/dev/null
 done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 median=$(echo "$sorted" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 worst=$(echo "$sorted" | tail -1)
 
-docker_on 1 run -d --init --name source local/busybox sleep 3600 >/dev/null
-until docker_on 1 exec source ip -4 -o addr show dev eth1 >/dev/null 2>&1; do sleep 0.1; done
-src_pid=$(docker_on 1 inspect -f '{{.State.Pid}}' source)
-dst_pid=$(docker_on 2 inspect -f '{{.State.Pid}}' target)
+container_up ovk1 source >/dev/null
+src_pid=$(container_pid ovk1 source)
+dst_pid=$(container_pid ovk2 target)
 # path name, how to run a command at the client end, at the server end, the server's address
 measure() {
   local name=$1 client=$2 server=$3 address=$4

@@ -24,6 +24,9 @@ final class Logging {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
+    /** Held: java.util.logging keeps loggers only weakly, and would forget the level set on this one. */
+    private static final Logger OURS = Logger.getLogger("dev.overlayd");
+
     private Logging() {}
 
     static void configure(String logLevel) {
@@ -45,7 +48,10 @@ final class Logging {
         handler.setFormatter(new Line(level == Level.FINE, journal));
         handler.setLevel(level);
         root.addHandler(handler);
-        root.setLevel(level);
+        // Verbose is overlayd's own: the libraries' and the JDK's debug records (ProcessBuilder logs a
+        // stack trace for every process started) stay out.
+        root.setLevel(level == Level.FINE ? Level.INFO : level);
+        OURS.setLevel(level);
     }
 
     /**

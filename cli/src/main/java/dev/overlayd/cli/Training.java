@@ -5,8 +5,8 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -18,9 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overlayd.node.control.MemberStatus;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.Member;
-import dev.overlayd.noise.Handshake;
-import dev.overlayd.noise.StaticIdentity;
 import dev.overlayd.peers.LinuxBind;
+import dev.overlayd.peers.Warmup;
 import picocli.CommandLine;
 
 /**
@@ -69,17 +68,10 @@ final class Training {
                 List.of(new MemberStatus("n2", "node", "member", "100.64.1.1", "100.64.1.0/24", null, List.of(), 0,
                         other.certificate().publicKey().toBase64()))));
 
-        // The two handshakes of a join: Noise_XX with a member, then WireGuard's with every member.
+        // The handshake of a join (Noise_XX with a member), then the start-up warm-up's devices:
+        // WireGuard's handshake and the data path.
         join(id, other);
-        SecureRandom random = new SecureRandom();
-        StaticIdentity a = StaticIdentity.of(id.key());
-        StaticIdentity b = StaticIdentity.of(other.key());
-        Handshake initiator = new Handshake(a, b.publicKey(), dev.overlayd.noise.Clock.SYSTEM, random);
-        Handshake peer = new Handshake(b, a.publicKey(), dev.overlayd.noise.Clock.SYSTEM, random);
-        Handshake responder = Handshake.consumeInitiation(b, initiator.createInitiation(1).value(), k -> peer).value();
-        initiator.consumeResponse(responder.createResponse(2).value());
-        initiator.beginSession().value().wipe();
-        responder.beginSession().value().wipe();
+        Warmup.run(100, Duration.ofSeconds(10));
 
         // The UDP transport, opened on a free port and closed: nothing is sent.
         LinuxBind bind = new LinuxBind();

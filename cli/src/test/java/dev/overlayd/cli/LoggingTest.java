@@ -33,6 +33,21 @@ class LoggingTest {
     }
 
     @Test
+    void verboseIsOverlaydsOwnNotTheJdksDebugRecords() {
+        Level before = java.util.logging.Logger.getLogger("").getLevel();
+        try {
+            Logging.configure("verbose", false);
+            assertTrue(java.util.logging.Logger.getLogger("dev.overlayd.node.Node").isLoggable(Level.FINE));
+            assertFalse(java.util.logging.Logger.getLogger("java.lang.ProcessBuilder").isLoggable(Level.FINE),
+                    "the JDK logs a stack trace for every process at FINE");
+            assertTrue(java.util.logging.Logger.getLogger("io.netty.channel").isLoggable(Level.INFO));
+        } finally {
+            Logging.configure("info", false);
+            java.util.logging.Logger.getLogger("").setLevel(before);
+        }
+    }
+
+    @Test
     void verboseKeepsTheStackTrace() {
         String text = new Logging.Line(true, false).format(record(new SocketException("No network interfaces configured")));
         assertTrue(text.contains("\n\tat dev.overlayd.cli.LoggingTest"), text);

@@ -3,6 +3,7 @@ package dev.overlayd.node;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -29,6 +30,7 @@ import dev.overlayd.peers.Device;
 import dev.overlayd.peers.DeviceUapi;
 import dev.overlayd.peers.LinuxBind;
 import dev.overlayd.peers.Timing;
+import dev.overlayd.peers.Warmup;
 import dev.overlayd.peers.socket.UnixSocketServer;
 import dev.overlayd.peers.uapi.UapiException;
 import dev.overlayd.peers.uapi.UapiProtocol;
@@ -47,6 +49,10 @@ import dev.overlayd.tun.MtuWatch;
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
+    /** Round trips of the start-up {@link Warmup}; 0 turns it off (a benchmark of the cold path). */
+    public static final String WARMUP_PROPERTY = "overlayd.warmup";
+    private static final int WARMUP_ROUND_TRIPS = 6000;
+    private static final Duration WARMUP_BUDGET = Duration.ofSeconds(1);
     /** The members whose certificates expired are dropped this often, as no backend reports an expiry. */
     private static final long RECHECK_SECONDS = 10;
 
@@ -100,8 +106,18 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
+    /** Before the interface exists: nobody waits on a path that the JIT has not compiled yet. */
+    private static void warmUp() throws IOException {
+        int roundTrips = Integer.getInteger(WARMUP_PROPERTY, WARMUP_ROUND_TRIPS);
+        if (roundTrips > 0) {
+            Warmup.Result result = Warmup.run(roundTrips, WARMUP_BUDGET);
+            LOG.fine(() -> "data path warmed up: " + result.roundTrips() + " round trips in " + result.took().toMillis() + " ms");
+        }
+    }
+
     private void run(String interfaceName, WgQuickConfig wgQuick, ClusterConfig cluster, ClusterIdentity identity,
                      InetSocketAddress metricsAddress) throws IOException {
+        warmUp();
         LinuxTun tun = LinuxTun.open(interfaceName);
         Device device = new Device(tun, new LinuxBind(), Clock.SYSTEM, Timing.fromEnvironment());
         this.device = device;

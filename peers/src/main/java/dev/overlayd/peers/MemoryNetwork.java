@@ -15,19 +15,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * An in-memory UDP network for device tests without root: binds deliver to each other by address,
  * asynchronously on a thread per bind as a socket would, and lose datagrams to unknown addresses.
  * A bind may have several addresses; it sends from an endpoint's source when that is one of them,
- * and from its first otherwise.
+ * and from its first otherwise. The device's start-up {@link Warmup} runs over it too.
  */
-final class MemoryNetwork {
+public final class MemoryNetwork {
     private final Map<InetSocketAddress, MemoryBind> binds = new ConcurrentHashMap<>();
     private final AtomicInteger nextPort = new AtomicInteger(40000);
 
-    MemoryBind bind(String... ips) {
+    public MemoryBind bind(String... ips) {
         return new MemoryBind(ips);
     }
 
     private record Datagram(byte[] data, InetSocketAddress from, InetAddress to) {}
 
-    final class MemoryBind implements Bind {
+    public final class MemoryBind implements Bind {
         private final List<InetAddress> ips;
         private final BlockingQueue<Datagram> inbox = new LinkedBlockingQueue<>(4096);
         final AtomicLong sent = new AtomicLong();
@@ -72,7 +72,7 @@ final class MemoryNetwork {
         }
 
         /** The bind's first address and port; null when it is closed. */
-        InetSocketAddress address() {
+        public InetSocketAddress address() {
             return address(0);
         }
 

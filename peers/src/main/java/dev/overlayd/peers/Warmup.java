@@ -86,7 +86,7 @@ public final class Warmup {
     }
 
     /** An IPv4 packet (ICMP, zero payload) from 100.64.0.{@code from} to 100.64.0.{@code to}, {@code length} bytes. */
-    private static byte[] ipv4(int from, int to, int length) {
+    static byte[] ipv4(int from, int to, int length) {
         byte[] p = new byte[length];
         p[0] = 0x45;
         p[2] = (byte) (length >>> 8);

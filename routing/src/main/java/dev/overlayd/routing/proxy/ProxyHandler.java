@@ -2,6 +2,7 @@ package dev.overlayd.routing.proxy;
 
 import java.net.ConnectException;
 import java.util.ArrayDeque;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import io.netty.channel.Channel;
@@ -46,6 +47,9 @@ import dev.overlayd.routing.edge.Http1Handlers;
 final class ProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamHandler.Owner {
     private enum State { IDLE, CONNECTING, FORWARDING, ANSWERED, RELAYING }
 
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+            HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
     private final Proxy proxy;
     /** What the client sent that is not handled yet: the rest of a request whose copy is not connected, or the next requests. */
     private final ArrayDeque<Object> inbound = new ArrayDeque<>();
@@ -61,6 +65,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     private boolean websocket;
     private boolean expectContinue;
     private boolean retried;
+    private boolean reused;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
@@ -242,14 +247,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         String uri = request.uri().startsWith("/") ? request.uri() : Exchange.originForm(request.uri());
         upstreamRequest = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, headers);
-        connect(copy);
+        connect(copy, false);
     }
 
-    private void connect(Copy copy) {
+    private void connect(Copy copy, boolean fresh) {
         state = State.CONNECTING;
         exchange.copy = copy;
         copy.inFlight.incrementAndGet();
-        ChannelFuture future = proxy.pool.acquire(ctx.channel().eventLoop(), copy);
+        ChannelFuture future = proxy.pool.acquire(ctx.channel().eventLoop(), copy, fresh);
         if (future.isDone()) {
             connected(future, copy);
         } else {
@@ -274,7 +279,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (other != null) {
                 // Nothing was sent: the request may go to another copy, once.
                 retried = true;
-                connect(other);
+                connect(other, false);
                 return;
             }
             if (timeout) {
@@ -285,7 +290,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         upstream = future.channel();
-        ((UpstreamHandler) upstream.pipeline().get(UpstreamPool.HANDLER)).attach(this);
+        UpstreamHandler handler = (UpstreamHandler) upstream.pipeline().get(UpstreamPool.HANDLER);
+        reused = handler.reused();
+        handler.attach(this);
         upstream.writeAndFlush(upstreamRequest);
         upstream.read();
         state = State.FORWARDING;
@@ -476,6 +483,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         upstream = null;
         cancelResponseTimer();
+        if (!responseStarted && reused && !retried && replayable()) {
+            resend();
+            return;
+        }
         failed(exchange.copy, cause == null ? "connection closed" : "connection reset");
         if (responseStarted) {
             // A response cut off can only be passed on as one: the client's connection (or stream) ends.
@@ -484,6 +495,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         } else {
             answer(HttpResponseStatus.BAD_GATEWAY, "the service closed the connection before answering");
         }
+    }
+
+    /**
+     * A kept-alive connection closed before any of the response came: the copy closed it as the
+     * request went out (an idle timeout, or a stop that drains its connections), a race a client of
+     * keep-alive connections cannot avoid. RFC 9112 §9.3.1 lets it send an idempotent request again;
+     * without a body there is nothing streamed that could not be, so it goes out once more on a new
+     * connection, to another copy if there is one. A copy that closes new connections too still
+     * gets its 502.
+     */
+    private boolean replayable() {
+        return !bodyExpected && !websocket && IDEMPOTENT.contains(upstreamRequest.method());
+    }
+
+    private void resend() {
+        retried = true;
+        unbind();
+        Copy copy = exchange.copy;
+        Copy other = Balancer.choose(exchange.route.healthy(), copy, proxy.nanos.getAsLong(), ThreadLocalRandom.current());
+        if (requestDone) {
+            // The request's end went to the closed connection; it has no body, so its end is all there is.
+            requestDone = false;
+            inbound.addFirst(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        connect(other != null ? other : copy, true);
     }
 
     /** The copy said 101 to a WebSocket upgrade: from now on both connections carry bytes. */

@@ -23,13 +23,21 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Owner owner;
+    private boolean served;
 
     void attach(Owner now) {
         owner = now;
     }
 
+    /** The response is read to its end and the connection goes back to the pool. */
     void detach() {
         owner = null;
+        served = true;
+    }
+
+    /** Whether the connection served a request before: a copy may close such a one at any moment. */
+    boolean reused() {
+        return served;
     }
 
     @Override

@@ -48,9 +48,12 @@ final class UpstreamPool {
         this.config = config;
     }
 
-    /** A connection to {@code copy} on {@code loop}: an idle one, else a new one (its future fails if the connect does). Called on {@code loop}. */
-    ChannelFuture acquire(EventLoop loop, Copy copy) {
-        Idle kept = loopIdle(loop).get(copy.id);
+    /**
+     * A connection to {@code copy} on {@code loop}: an idle one unless {@code fresh}, else a new one
+     * (its future fails if the connect does). Called on {@code loop}.
+     */
+    ChannelFuture acquire(EventLoop loop, Copy copy, boolean fresh) {
+        Idle kept = fresh ? null : loopIdle(loop).get(copy.id);
         for (Channel c; kept != null && (c = kept.take()) != null; ) {
             if (c.isActive()) {
                 return c.newSucceededFuture();

@@ -140,6 +140,43 @@ final class Backends implements AutoCloseable {
         return s.getLocalPort();
     }
 
+    /**
+     * A server that answers the first request of each connection, keeping it alive, and closes it
+     * unanswered when the next one comes: a copy that closed a kept-alive connection just as a
+     * request went out on it (its idle timeout, or a stop).
+     */
+    int answersOncePerConnection() throws IOException {
+        ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = Thread.ofVirtual().start(() -> {
+            while (!s.isClosed()) {
+                try {
+                    Socket c = s.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (c) {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(),
+                                    java.nio.charset.StandardCharsets.US_ASCII));
+                            for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                                // The first request's head.
+                            }
+                            c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                            in.readLine();
+                        } catch (IOException gone) {
+                            // The proxy closed it first.
+                        }
+                    });
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            }
+        });
+        running.add(() -> {
+            s.close();
+            t.join();
+        });
+        return s.getLocalPort();
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable c : running.reversed()) {

@@ -118,6 +118,31 @@ class ProxyFaultsTest {
         assertTrue(front.log.failures.stream().anyMatch(f -> f.startsWith("web: connection")), front.log.failures.toString());
     }
 
+    /** Two requests on one client connection, so that both take the same loop's pooled connection; their statuses. */
+    private String twoRequests(String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("-H", "Host: app.example.com", "-o", "/dev/null",
+                "-o", "/dev/null", "-w", "%{http_code} "));
+        args.addAll(List.of(more));
+        args.addAll(List.of(front.url("/first"), front.url("/second")));
+        return Curl.run(args.toArray(String[]::new)).output().strip();
+    }
+
+    @Test
+    void aKeptConnectionClosedAsTheRequestWentOutIsRetriedOnAFreshOne() throws Exception {
+        int port = backends.answersOncePerConnection();
+        start(Duration.ofSeconds(5), 1000, web("k", port, Health.PASSING));
+        assertEquals("200 200", twoRequests(), "the second sent again on a new connection, not answered 502");
+        Await.until(() -> front.log.records.size() == 2, () -> "both records");
+        assertEquals(List.of(), front.log.failures, "a retried request is no failure of the copy");
+    }
+
+    @Test
+    void aRequestWithABodyIsNotSentTwice() throws Exception {
+        int port = backends.answersOncePerConnection();
+        start(Duration.ofSeconds(5), 1000, web("k", port, Health.PASSING));
+        assertEquals("200 502", twoRequests("--data", "x=1"), "a POST the copy may have seen stays a 502");
+    }
+
     @Test
     void aRefusedOnlyCopyIs502() throws Exception {
         start(Duration.ofSeconds(5), 1000, web("d", Backends.freePort(), Health.PASSING));

@@ -34,10 +34,10 @@ class UpstreamPoolTest {
             Copy copy = new Copy(Instances.of("web", "c", "127.0.0.1", server.getLocalPort(), Health.PASSING),
                     new Ejection(3, 1_000));
             EventLoop loop = group.next();
-            List<Channel> first = loop.submit(() -> List.of(pool.acquire(loop, copy), pool.acquire(loop, copy), pool.acquire(loop, copy)))
+            List<Channel> first = loop.submit(() -> List.of(pool.acquire(loop, copy, false), pool.acquire(loop, copy, false), pool.acquire(loop, copy, false)))
                     .get().stream().map(f -> f.syncUninterruptibly().channel()).toList();
             loop.submit(() -> first.forEach(c -> pool.release(copy, c))).get();
-            List<Channel> second = loop.submit(() -> List.of(pool.acquire(loop, copy), pool.acquire(loop, copy), pool.acquire(loop, copy)))
+            List<Channel> second = loop.submit(() -> List.of(pool.acquire(loop, copy, false), pool.acquire(loop, copy, false), pool.acquire(loop, copy, false)))
                     .get().stream().map(f -> f.syncUninterruptibly().channel()).toList();
             assertEquals(Set.copyOf(first), Set.copyOf(second), "the same three connections again");
             assertTrue(second.stream().allMatch(Channel::isActive));

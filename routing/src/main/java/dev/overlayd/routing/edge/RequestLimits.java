@@ -6,17 +6,20 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * What a client may send, checked before the request handler sees a request: a request the codec
- * could not read (400, 414 for a request line too long, 431 for headers too large), too many
- * headers (431), a Content-Length over limits.body (413). Each is answered, logged and the
+ * could not read (400, 414 for a request line too long, 431 for headers too large), a version other
+ * than HTTP/1.0 and 1.1 (505; the codec reads "HTTP/9.9" as one), a control character in the target
+ * or no single Host in HTTP/1.1 (400), too many headers (431), a Content-Length over limits.body (413). Each is answered, logged and the
  * connection (or HTTP/2 stream) closed, as nothing after a bad request can be trusted to be framed
  * right. A chunked body that grows past the limit was already passed on: the connection is closed.
  */
@@ -75,6 +78,18 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
             // What the codec made of a request it could not read is a placeholder, not the client's.
             return refuse(ctx, null, started, HttpResponseStatus.BAD_REQUEST, "malformed request");
         }
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            return refuse(ctx, null, started, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and 1.1 are served");
+        }
+        if (hasControlCharacter(request.uri())) {
+            return refuse(ctx, null, started, HttpResponseStatus.BAD_REQUEST, "a control character in the request target");
+        }
+        // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request, or a 400 (the codec made HTTP/2's :authority one).
+        int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1 || hosts == 0 && version.minorVersion() == 1) {
+            return refuse(ctx, request, started, HttpResponseStatus.BAD_REQUEST, hosts == 0 ? "no Host header" : "more than one Host header");
+        }
         if (request.uri().length() > limits.requestLine()) {
             return refuse(ctx, null, started, HttpResponseStatus.REQUEST_URI_TOO_LONG, "the request line is too long");
         }
@@ -92,6 +107,16 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
         }
         bodyBytes = length < 0 ? 0 : -1;
         return true;
+    }
+
+    private static boolean hasControlCharacter(String target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c < 0x21 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean refuse(ChannelHandlerContext ctx, HttpRequest request, Instant started, HttpResponseStatus status,

@@ -20,7 +20,8 @@ import dev.overlayd.noise.message.Wire;
  * <p>The fuzzer cannot forge what the keys protect, so the harness gives it genuine messages to
  * start from: it makes a real one and XORs the fuzzer's mask onto it. Then the invariant is exact:
  * a step that authenticates a span of the message accepts only when no mask byte touched that span.
- * Without a genuine message (raw bytes) no step that authenticates may accept at all.
+ * Without a genuine message (raw bytes) no step that authenticates may accept at all; a genuine
+ * message the mask left alone must be accepted, or the harness would prove nothing.
  */
 class HandshakeMessagesFuzzTest {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -37,6 +38,10 @@ class HandshakeMessagesFuzzTest {
 
     /** A message and which of its bytes the fuzzer's mask changed. */
     private record Input(byte[] bytes, boolean[] changed, boolean genuine) {
+        boolean untouched() {
+            return untouched(0, bytes.length);
+        }
+
         boolean untouched(int from, int to) {
             if (!genuine) {
                 return false;
@@ -78,6 +83,7 @@ class HandshakeMessagesFuzzTest {
         checkMacs(RESPONDER_CHECKS, message, in, underLoad);
         Result<Handshake> consumed = Handshake.consumeInitiation(RESPONDER, message,
                 key -> key.equals(INITIATOR.publicKey()) ? AT_RESPONDER : null);
+        assertFalse(in.untouched() && !consumed.isAccepted(), () -> "a genuine initiation refused: " + consumed.rejection());
         // The sender index is not in the transcript (mac1 covers it): the rest must be the initiator's.
         if (consumed.isAccepted()) {
             assertFalse(!in.untouched(8, message.mac1Offset()), "an initiation not made with the key was consumed");
@@ -111,6 +117,7 @@ class HandshakeMessagesFuzzTest {
         }
         checkMacs(INITIATOR_CHECKS, message, in, underLoad);
         Result<Handshake> consumed = pending.consumeResponse(message);
+        assertFalse(in.untouched() && !consumed.isAccepted(), () -> "a genuine response refused: " + consumed.rejection());
         // Receiver, ephemeral and the encrypted empty payload are checked; the sender index is not.
         if (consumed.isAccepted()) {
             assertFalse(!in.untouched(8, message.mac1Offset()), "a response not made with the key was consumed");
@@ -130,6 +137,7 @@ class HandshakeMessagesFuzzTest {
             return;
         }
         Result<CookieReply> consumed = MACS_TO_RESPONDER.consumeReply(decoded.value());
+        assertFalse(in.untouched() && !consumed.isAccepted(), () -> "a genuine cookie reply refused: " + consumed.rejection());
         // The receiver index routes the reply; nonce and sealed cookie are what the key protects.
         if (consumed.isAccepted()) {
             assertFalse(!in.untouched(8, CookieReply.SIZE), "a cookie reply not made with the key was taken");
@@ -140,6 +148,7 @@ class HandshakeMessagesFuzzTest {
     private static <M extends HandshakeMessage> void checkMacs(CookieChecker checker, M message, Input in,
                                                                boolean underLoad) {
         Result<M> checked = checker.check(message, SOURCE, underLoad);
+        assertFalse(in.untouched() && !underLoad && !checked.isAccepted(), "a genuine message failed mac1");
         if (checked.isAccepted() && in.genuine) {
             assertFalse(!in.untouched(0, message.mac1Offset() + 16), "a message with a forged mac1 passed");
         }

@@ -15,7 +15,7 @@ import dev.overlayd.noise.message.Wire;
  * plaintext sealed or is refused with a negative rejection code, never an exception. The harness
  * seals a real message under the peer's key and XORs the fuzzer's mask onto it (or replays the
  * last one, or sets the counter the fuzzer picked); a message opens only when the mask left the
- * counter, ciphertext and tag alone and its counter was not opened before.
+ * counter, ciphertext and tag alone and its counter was not opened before, and then it must open.
  */
 class TransportOpenFuzzTest {
     private static final ManualClock CLOCK = new ManualClock();
@@ -65,6 +65,8 @@ class TransportOpenFuzzTest {
             }
         }
         int opened = keypair.open(opener, message, 0, message.length, now);
+        boolean fresh = untouched && now - keypair.created() < Protocol.REJECT_AFTER_TIME;
+        assertTrue(!fresh || opened >= 0, () -> "a genuine data message refused: " + Rejection.ofCode(opened));
         if (opened >= 0) {
             lastOpened |= untouched && TransportHeader.counter(message, 0) == TransportHeader.counter(last, 0);
             assertTrue(untouched, "a data message not sealed with the key opened");

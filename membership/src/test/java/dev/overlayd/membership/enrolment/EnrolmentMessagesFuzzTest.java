@@ -34,7 +34,8 @@ import dev.overlayd.peers.IpPrefix;
  * issuer answers or drops (counted), the newcomer goes on, ignores the message or fails with an
  * EnrolmentFailed; no other exception. The harness runs a real exchange with a token up to the
  * step the fuzzer picked and XORs the fuzzer's bytes onto that step's real message; a certificate
- * comes out only of an exchange whose protected bytes the mask left alone.
+ * comes out only of an exchange whose protected bytes the mask left alone, and always of one the
+ * mask left alone entirely.
  */
 class EnrolmentMessagesFuzzTest {
     private static final InetSocketAddress FROM = new InetSocketAddress("198.18.1.9", 40000);
@@ -108,7 +109,8 @@ class EnrolmentMessagesFuzzTest {
         byte[] mask = data.consumeRemainingAsBytes();
         ISSUED.clear();
         boolean touched = false;
-        try (EnrolmentAsker asker = EnrolmentAsker.withToken(token, PrivateKey.generate(RANDOM), "web-7",
+        // A name of its own each run: the issuer gives a name to one key only.
+        try (EnrolmentAsker asker = EnrolmentAsker.withToken(token, PrivateKey.generate(RANDOM), "web-" + runs,
                 RANDOM.nextInt(), CLOCK)) {
             byte[] sending = asker.first();
             // The first message goes out twice: once for the cookie, once with it.
@@ -121,6 +123,7 @@ class EnrolmentMessagesFuzzTest {
                 }
                 byte[] answer = responder.receive(sending, FROM);
                 if (answer == null) {
+                    assertTrue(touched, "the issuer dropped a genuine message");
                     return;
                 }
                 step++;
@@ -132,6 +135,7 @@ class EnrolmentMessagesFuzzTest {
                 try {
                     next = asker.receive(answer);
                 } catch (EnrolmentFailed e) {
+                    assertTrue(touched, "a genuine exchange failed: " + e.getMessage());
                     return;
                 }
                 if (next instanceof EnrolmentAsker.Next.Done) {
@@ -142,6 +146,7 @@ class EnrolmentMessagesFuzzTest {
                 }
                 sending = next instanceof EnrolmentAsker.Next.Send send ? send.message() : null;
             }
+            assertTrue(touched, "a genuine exchange gave no certificate");
         }
     }
 

@@ -49,8 +49,11 @@ class CertificatesFuzzTest {
         }
         Issuer issuer = Issuer.load(dir.resolve("ca/issuers/asg.crt"), dir.resolve("ca/issuers/asg.key"), ca,
                 dir.resolve("issuing"), Duration.ofHours(1), Clock.systemUTC());
-        issued = issuer.issue(new Issuer.Request("web-2", PrivateKey.generate(new SecureRandom()).publicKey(), null,
-                List.of(), Duration.ofHours(2)), Set.of()).encoded();
+        PrivateKey other = PrivateKey.generate(new SecureRandom());
+        try (SigningKey signing = SigningKey.derive(other)) {
+            issued = issuer.issue(new Issuer.Request("web-2", other.publicKey(), signing.verifyingKey(), List.of(),
+                    Duration.ofHours(2)), Set.of()).encoded();
+        }
         crl = authority.revoke("web-1");
     }
 

@@ -29,6 +29,9 @@ final class CertificateHolders {
             return builder.build(holder, der.clone());
         } catch (IdentityException e) {
             throw new IdentityException("not a " + what + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // BC parses names and extensions only when they are read: malformed ones throw then.
+            throw new IdentityException("not a " + what + ": a malformed field");
         }
     }
 
@@ -55,7 +58,8 @@ final class CertificateHolders {
     static boolean signedBy(X509CertificateHolder cert, X509CertificateHolder signer, ContentVerifierProvider verifier) {
         try {
             return cert.getIssuer().equals(signer.getSubject()) && cert.isSignatureValid(verifier);
-        } catch (CertException e) {
+        } catch (CertException | RuntimeException e) {
+            // BC parses the issuer's name only when it is compared: a malformed one throws then.
             return false;
         }
     }

@@ -57,24 +57,30 @@ class EnrolmentMessagesFuzzTest {
     private static EnrolmentResponder responder;
     private static JoinToken token;
     private static long runs;
+    /** Certificates issued since the clock last passed the lifetime of those before. */
+    private static int issued;
+    /** The issuer's range holds this many /24s, one per certificate. */
+    private static final int SUBNETS = 16;
+    private static final Duration LIFETIME = Duration.ofHours(2);
 
     @BeforeAll
     static void issuer() throws Exception {
         dir = Files.createTempDirectory("enrolment-fuzz");
         CertificateAuthority authority = CertificateAuthority.init(dir.resolve("ca"), "test",
-                IpPrefix.parse("100.64.0.0/16"), 30);
-        authority.createIssuer("asg", IpPrefix.parse("100.64.128.0/20"), 30);
+                IpPrefix.parse("100.64.0.0/16"), 3650);
+        authority.createIssuer("asg", IpPrefix.parse("100.64.128.0/20"), 3650);
         ClusterCa ca = ClusterCa.read(dir.resolve("ca/ca.crt"));
         Issuer issuer = Issuer.load(dir.resolve("ca/issuers/asg.crt"), dir.resolve("ca/issuers/asg.key"), ca,
                 dir.resolve("issuing"), Duration.ofHours(1), WALL);
         TokenStore tokens = new TokenStore(dir.resolve("tokens.json"), WALL);
-        token = tokens.create("issuer-node", ca.fingerprint(), Duration.ofDays(1), 0, List.of("web"));
+        token = tokens.create("issuer-node", ca.fingerprint(), Duration.ofDays(3650), 0, List.of("web"));
         responder = new EnrolmentResponder("issuer-node", new EnrolmentRedirects(name -> null), issuer, tokens, ca,
-                PrivateKey.generate(RANDOM), Set::of, Duration.ofHours(2), CLOCK, RANDOM,
+                PrivateKey.generate(RANDOM), Set::of, LIFETIME, CLOCK, RANDOM,
                 new EnrolmentResponder.Events() {
                     @Override
                     public void issued(NodeCertificate certificate, InetSocketAddress from, boolean renewal) {
                         ISSUED.add(certificate);
+                        issued++;
                     }
 
                     @Override
@@ -93,9 +99,14 @@ class EnrolmentMessagesFuzzTest {
 
     @FuzzTest
     void enrolmentMessages(FuzzedDataProvider data) throws Exception {
-        // Past the responder's exchange lifetime now and then, so that its table of exchanges never fills.
+        // Past the responder's exchange lifetime now and then, so that its table of exchanges never fills;
+        // past the certificates' lifetime and the hour a released subnet rests, before the range fills.
         if (++runs % 128 == 0) {
             WALL.advance(Duration.ofSeconds(11));
+        }
+        if (issued >= SUBNETS / 2) {
+            WALL.advance(LIFETIME.plusHours(1).plusMinutes(1));
+            issued = 0;
         }
         int mode = data.consumeInt(0, 2);
         if (mode == 0) {

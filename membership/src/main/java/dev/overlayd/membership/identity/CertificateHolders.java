@@ -2,6 +2,7 @@ package dev.overlayd.membership.identity;
 
 import java.io.IOException;
 import java.util.Arrays;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.cert.CertException;
@@ -20,10 +21,17 @@ final class CertificateHolders {
 
     static <T> T parse(byte[] der, String what, Builder<T> builder) throws IdentityException {
         X509CertificateHolder holder;
+        boolean canonical;
         try {
             holder = new X509CertificateHolder(der);
+            canonical = Arrays.equals(holder.toASN1Structure().getEncoded(ASN1Encoding.DER), der);
         } catch (IOException | RuntimeException e) {
             throw new IdentityException("not an X.509 certificate");
+        }
+        // The signature covers the DER of the fields, so another encoding of them (a TRUE written
+        // 0xfd) verifies too: a copy of a certificate that is not byte for byte the one signed.
+        if (!canonical) {
+            throw new IdentityException("not an X.509 certificate in DER");
         }
         try {
             return builder.build(holder, der.clone());

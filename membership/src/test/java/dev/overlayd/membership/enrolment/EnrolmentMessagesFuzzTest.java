@@ -1,6 +1,7 @@
 package dev.overlayd.membership.enrolment;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -33,9 +34,9 @@ import dev.overlayd.peers.IpPrefix;
  * (anyone may send it anything) and into a newcomer asking for one (anyone may answer it). The
  * issuer answers or drops (counted), the newcomer goes on, ignores the message or fails with an
  * EnrolmentFailed; no other exception. The harness runs a real exchange with a token up to the
- * step the fuzzer picked and XORs the fuzzer's bytes onto that step's real message; a certificate
- * comes out only of an exchange whose protected bytes the mask left alone, and always of one the
- * mask left alone entirely.
+ * step the fuzzer picked and XORs the fuzzer's bytes onto that step's real message; the newcomer
+ * takes only the certificate the issuer issued it, and an exchange the mask left alone always ends
+ * with one.
  */
 class EnrolmentMessagesFuzzTest {
     private static final InetSocketAddress FROM = new InetSocketAddress("198.18.1.9", 40000);
@@ -149,10 +150,12 @@ class EnrolmentMessagesFuzzTest {
                     assertTrue(touched, "a genuine exchange failed: " + e.getMessage());
                     return;
                 }
-                if (next instanceof EnrolmentAsker.Next.Done) {
-                    // From Noise's second message on, every byte but the type and step is authenticated.
-                    assertFalse(touched && target >= 3, "a certificate from an exchange a forger changed");
-                    assertTrue(ISSUED.size() == 1, "a newcomer took a certificate the issuer did not issue");
+                if (next instanceof EnrolmentAsker.Next.Done done) {
+                    // A forger may make the exchange start again (a step byte turned into a cookie's),
+                    // so a changed exchange may still end well: but only with what the issuer issued.
+                    assertEquals(1, ISSUED.size(), "a newcomer took a certificate the issuer did not issue");
+                    assertArrayEquals(ISSUED.getFirst().encoded(), done.certificate().encoded(),
+                            "a newcomer took a certificate the issuer did not issue");
                     return;
                 }
                 sending = next instanceof EnrolmentAsker.Next.Send send ? send.message() : null;

@@ -3,6 +3,7 @@ package dev.overlayd.membership;
 import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import javax.crypto.ShortBufferException;
 import com.southernstorm.noise.protocol.CipherStatePair;
 import com.southernstorm.noise.protocol.HandshakeState;
 import dev.overlayd.noise.PrivateKey;
@@ -55,6 +56,7 @@ public final class NoiseXx implements AutoCloseable {
 
     /** Reads the other side's handshake message, {@code len} bytes of {@code buf} from {@code off}; returns its payload. */
     public byte[] read(byte[] buf, int off, int len) throws GeneralSecurityException {
+        checkBounds(buf, off, len);
         byte[] payload = new byte[MAX_NOISE];
         int n = handshake.readMessage(buf, off, len, payload, 0);
         splitWhenDone();
@@ -76,9 +78,20 @@ public final class NoiseXx implements AutoCloseable {
     }
 
     public byte[] open(byte[] buf, int off, int len) throws GeneralSecurityException {
-        byte[] out = new byte[Math.max(0, len)];
+        checkBounds(buf, off, len);
+        byte[] out = new byte[len];
         int n = session().getReceiver().decryptWithAd(null, buf, off, out, 0, len);
         return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * A message shorter than its header leaves a negative length, which noise-java answers with an
+     * IllegalArgumentException: the same short message as any other, a GeneralSecurityException.
+     */
+    private static void checkBounds(byte[] buf, int off, int len) throws ShortBufferException {
+        if (off < 0 || len < 0 || off > buf.length - len) {
+            throw new ShortBufferException("a Noise message of " + len + " bytes at " + off + " of " + buf.length);
+        }
     }
 
     private CipherStatePair session() throws GeneralSecurityException {

@@ -189,7 +189,16 @@ record GossipMessage(@JsonProperty("v") Integer version, String kind, List<WireR
         if (m.kind() == null) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a gossip message of no kind");
         }
+        // CBOR's null in an array reads as a null element: no record, host, name or entry to act on.
+        if (hasNull(m.records()) || hasNull(m.hosts()) || hasNull(m.want())
+                || m.digest() != null && hasNull(m.digest().entries())) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a gossip message with a null in a list");
+        }
         return m;
+    }
+
+    private static boolean hasNull(List<?> list) {
+        return list != null && list.contains(null);
     }
 
     private static WireRecord wire(Record r) {

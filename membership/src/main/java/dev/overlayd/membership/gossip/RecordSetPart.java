@@ -112,10 +112,14 @@ record RecordSetPart(byte[] body, byte[] signature) {
         Body b;
         try {
             b = CBOR.readValue(body, Body.class);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part that is not one");
         }
-        if (b.entries() == null || b.version() <= 0 || b.parts() < 1 || b.parts() > MAX_PARTS
+        // CBOR's null reads as no body at all, and a null in the array as no entry.
+        if (b == null || b.entries() == null || b.entries().contains(null)) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part without its entries");
+        }
+        if (b.version() <= 0 || b.parts() < 1 || b.parts() > MAX_PARTS
                 || b.part() < 0 || b.part() >= b.parts() || b.delta() && (b.parts() != 1 || b.base() >= b.version())) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record set part with bad numbers");
         }

@@ -67,7 +67,8 @@ record SignedRecord(byte[] body, byte[] signature) {
         } catch (IOException | IllegalArgumentException e) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record that is not one");
         }
-        if (b.name() == null || b.certificate() == null) {
+        // CBOR's null reads as no body at all.
+        if (b == null || b.name() == null || b.certificate() == null) {
             throw new Dropped(GossipDrops.Reason.MALFORMED, "a record without name or certificate");
         }
         return b;

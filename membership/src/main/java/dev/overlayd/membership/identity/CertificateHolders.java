@@ -2,6 +2,7 @@ package dev.overlayd.membership.identity;
 
 import java.io.IOException;
 import java.util.Arrays;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.cert.CertException;
@@ -20,15 +21,25 @@ final class CertificateHolders {
 
     static <T> T parse(byte[] der, String what, Builder<T> builder) throws IdentityException {
         X509CertificateHolder holder;
+        boolean canonical;
         try {
             holder = new X509CertificateHolder(der);
+            canonical = Arrays.equals(holder.toASN1Structure().getEncoded(ASN1Encoding.DER), der);
         } catch (IOException | RuntimeException e) {
             throw new IdentityException("not an X.509 certificate");
+        }
+        // The signature covers the DER of the fields, so another encoding of them (a TRUE written
+        // 0xfd) verifies too: a copy of a certificate that is not byte for byte the one signed.
+        if (!canonical) {
+            throw new IdentityException("not an X.509 certificate in DER");
         }
         try {
             return builder.build(holder, der.clone());
         } catch (IdentityException e) {
             throw new IdentityException("not a " + what + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // BC parses names and extensions only when they are read: malformed ones throw then.
+            throw new IdentityException("not a " + what + ": a malformed field");
         }
     }
 
@@ -55,7 +66,8 @@ final class CertificateHolders {
     static boolean signedBy(X509CertificateHolder cert, X509CertificateHolder signer, ContentVerifierProvider verifier) {
         try {
             return cert.getIssuer().equals(signer.getSubject()) && cert.isSignatureValid(verifier);
-        } catch (CertException e) {
+        } catch (CertException | RuntimeException e) {
+            // BC parses the issuer's name only when it is compared: a malformed one throws then.
             return false;
         }
     }

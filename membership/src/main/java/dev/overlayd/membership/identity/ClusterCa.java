@@ -188,7 +188,8 @@ public final class ClusterCa {
         boolean signed;
         try {
             signed = list.holder().getIssuer().equals(holder.getSubject()) && list.holder().isSignatureValid(verifier);
-        } catch (CertException e) {
+        } catch (CertException | RuntimeException e) {
+            // BC parses the issuer's name only when it is compared: a malformed one throws then.
             signed = false;
         }
         if (!signed) {

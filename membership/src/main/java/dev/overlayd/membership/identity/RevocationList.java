@@ -41,13 +41,19 @@ public final class RevocationList {
         } catch (IOException | RuntimeException e) {
             throw new CertificateRejected("not a revocation list (X.509 CRL)");
         }
-        Extension number = holder.getExtension(Extension.cRLNumber);
+        Extension number;
+        Set<BigInteger> serials = new HashSet<>();
+        try {
+            number = holder.getExtension(Extension.cRLNumber);
+            // BC parses the entries only when they are read: malformed ones throw here.
+            for (Object entry : holder.getRevokedCertificates()) {
+                serials.add(((X509CRLEntryHolder) entry).getSerialNumber());
+            }
+        } catch (RuntimeException e) {
+            throw new CertificateRejected("revocation list with malformed extensions or entries");
+        }
         if (number == null) {
             throw new CertificateRejected("revocation list without a CRL number");
-        }
-        Set<BigInteger> serials = new HashSet<>();
-        for (Object entry : holder.getRevokedCertificates()) {
-            serials.add(((X509CRLEntryHolder) entry).getSerialNumber());
         }
         try {
             return new RevocationList(holder, der.clone(), CRLNumber.getInstance(number.getParsedValue()).getCRLNumber(),

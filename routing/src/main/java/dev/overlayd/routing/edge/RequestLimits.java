@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -16,9 +17,9 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * What a client may send, checked before the request handler sees a request: a request the codec
  * could not read (400, 414 for a request line too long, 431 for headers too large), too many
- * headers (431), a Content-Length over limits.body (413). Each is answered, logged and the
- * connection (or HTTP/2 stream) closed, as nothing after a bad request can be trusted to be framed
- * right. A chunked body that grows past the limit was already passed on: the connection is closed.
+ * headers (431), a Content-Length over limits.body (413), a transfer coding other than chunked (501).
+ * Each is answered, logged and the connection (or HTTP/2 stream) closed, as nothing after a bad
+ * request can be trusted to be framed right. A chunked body that grows past the limit was already passed on: the connection is closed.
  */
 final class RequestLimits extends ChannelInboundHandlerAdapter {
     private final EdgeConfig.Limits limits;
@@ -81,6 +82,10 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
         if (request.headers().size() > limits.headerCount()) {
             return refuse(ctx, request, started, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too many headers");
         }
+        if (!onlyChunked(request)) {
+            return refuse(ctx, request, started, HttpResponseStatus.NOT_IMPLEMENTED,
+                    "chunked is the only transfer coding understood");
+        }
         long length;
         try {
             length = HttpUtil.getContentLength(request, -1L);
@@ -91,6 +96,23 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
             return refuse(ctx, request, started, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "the body is too large");
         }
         bodyBytes = length < 0 ? 0 : -1;
+        return true;
+    }
+
+    /**
+     * Whether the request's transfer codings are chunked alone: the proxy takes chunked off and frames the
+     * body anew, so any other coding (gzip before chunked, which the codec lets by) would reach the
+     * upstream as bytes it was never told how to read (RFC 9112 6.1: 501).
+     */
+    private static boolean onlyChunked(HttpRequest request) {
+        for (String codings : request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+            for (String coding : codings.split(",")) {
+                String name = coding.strip();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("chunked")) {
+                    return false;
+                }
+            }
+        }
         return true;
     }
 

@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.DefaultChannelId;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,11 +51,11 @@ import java.util.stream.Stream;
  * fuzzer's bytes reach the HTTP codec more often.
  */
 class EdgeHttp1FuzzTest {
-    private static final InetSocketAddress BALANCER = new InetSocketAddress("198.18.0.5", 40000);
-    private static final InetSocketAddress LOCAL = new InetSocketAddress("198.18.0.1", 80);
+    static final InetSocketAddress BALANCER = new InetSocketAddress("198.18.0.5", 40000);
+    static final InetSocketAddress LOCAL = new InetSocketAddress("198.18.0.1", 80);
     private static final byte[] PROXY_V1 = "PROXY TCP4 203.0.113.7 198.18.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final EdgeConfig.Limits LIMITS = new EdgeConfig.Limits(256, 1024, 16, 1024);
-    private static final EdgeConfig CONFIG = new EdgeConfig(
+    static final EdgeConfig.Limits LIMITS = new EdgeConfig.Limits(256, 1024, 16, 1024);
+    static final EdgeConfig CONFIG = new EdgeConfig(
             new EdgeConfig.Https(LOCAL, List.of(), EdgeConfig.PROTOCOLS, EdgeConfig.CIPHERS), LOCAL,
             new EdgeConfig.ProxyProtocol(List.of(IpPrefix.parse("198.18.0.0/15")), Duration.ofSeconds(3)),
             new EdgeConfig.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2),
@@ -62,10 +63,13 @@ class EdgeHttp1FuzzTest {
             LIMITS, new EdgeConfig.Upstreams(32, 5, Duration.ofSeconds(30)), List.of(),
             new EdgeConfig.AccessLog(Path.of("/dev/null"), EdgeConfig.LogFormat.JSON, false, false));
 
+    /** The listening socket a connection is accepted on (Netty's HTTP/2 handlers ask whether there is one). */
+    private static final class Listener extends EmbeddedChannel implements ServerChannel {}
+
     /** A balancer's connection as the edge's listener would have it, before the pipeline is set up. */
     static final class Connection extends EmbeddedChannel {
         Connection(ChannelHandler initializer) {
-            super(null, DefaultChannelId.newInstance(), false, false);
+            super(new Listener(), DefaultChannelId.newInstance(), false, false);
             pipeline().addLast(initializer);
             try {
                 register();

@@ -27,6 +27,7 @@ final class DriverHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     private static final Logger LOG = System.getLogger(DriverHttpHandler.class.getName());
     private static final byte[] NOT_HTTP = "{\"Err\":\"malformed HTTP request\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FAILED = "{\"Err\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BAD_PATH = "{\"Err\":\"malformed path\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NOT_POST = "{\"Err\":\"plugin calls are POSTs\"}".getBytes(StandardCharsets.UTF_8);
 
     private final PluginCalls calls;
@@ -50,7 +51,15 @@ final class DriverHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             reply(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, NOT_POST, keepAlive);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path;
+        try {
+            path = new QueryStringDecoder(request.uri()).path();
+        } catch (IllegalArgumentException e) {
+            // A bad %-escape: it threw past this handler and the caller got no answer at all.
+            LOG.log(Level.WARNING, "network driver: refused a malformed path: {0}", LogText.printable(request.uri()));
+            reply(ctx, HttpResponseStatus.BAD_REQUEST, BAD_PATH, keepAlive);
+            return;
+        }
         // An answer may come later (a held start) and from another thread: Netty hands the write to
         // the channel's loop. dockerd's Go client never pipelines, so replies cannot cross.
         calls.answer(path, ByteBufUtil.getBytes(request.content())).whenComplete((answer, failure) -> {

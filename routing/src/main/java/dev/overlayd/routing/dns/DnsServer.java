@@ -5,6 +5,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -78,18 +79,14 @@ public final class DnsServer implements AutoCloseable {
                 .handler(new ChannelInitializer<EpollDatagramChannel>() {
                     @Override
                     protected void initChannel(EpollDatagramChannel ch) {
-                        ch.pipeline().addLast(new DatagramDnsResponseEncoder(), new QueryDecoder(counters), datagrams);
+                        datagramHandlers(ch.pipeline(), counters, datagrams);
                     }
                 });
         ServerBootstrap tcpBootstrap = new ServerBootstrap().group(loop).channel(EpollServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, TCP_IDLE.toMillis(), TimeUnit.MILLISECONDS),
-                                new TcpConnection(connections, MAX_CONNECTIONS, counters),
-                                new TcpDnsResponseEncoder(),
-                                new LengthFieldBasedFrameDecoder(MAX_TCP_QUERY + 2, 0, 2, 0, 2),
-                                new TcpFrames(), new QueryDecoder(counters), streams);
+                        streamHandlers(ch.pipeline(), connections, counters, streams);
                     }
                 });
         try {
@@ -116,6 +113,21 @@ public final class DnsServer implements AutoCloseable {
             shutdown(group, forwarder);
             throw new IOException("cannot serve DNS on " + settings.listen() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The UDP socket's handlers; {@code handler} answers datagrams. */
+    static void datagramHandlers(ChannelPipeline pipeline, DnsCounters counters, QueryHandler handler) {
+        pipeline.addLast(new DatagramDnsResponseEncoder(), new QueryDecoder(counters), handler);
+    }
+
+    /** A TCP connection's handlers, {@code connections} counting those open; {@code handler} answers streams. */
+    static void streamHandlers(ChannelPipeline pipeline, AtomicInteger connections, DnsCounters counters,
+                               QueryHandler handler) {
+        pipeline.addLast(new IdleStateHandler(0, 0, TCP_IDLE.toMillis(), TimeUnit.MILLISECONDS),
+                new TcpConnection(connections, MAX_CONNECTIONS, counters),
+                new TcpDnsResponseEncoder(),
+                new LengthFieldBasedFrameDecoder(MAX_TCP_QUERY + 2, 0, 2, 0, 2),
+                new TcpFrames(), new QueryDecoder(counters), handler);
     }
 
     /** Where it answers, UDP and TCP. */

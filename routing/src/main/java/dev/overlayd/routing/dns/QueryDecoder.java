@@ -1,10 +1,14 @@
 package dev.overlayd.routing.dns;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DnsRecordEncoder;
 import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
 import java.util.List;
 
 /**
@@ -50,6 +54,30 @@ final class QueryDecoder extends DatagramDnsQueryDecoder {
         } catch (Exception e) {
             // Loops, labels over 63, names over 255, truncated records, names that are not host names.
             out.add(new Rejected(Query.unreadable(id, opCode, packet.sender(), packet.recipient()), DnsResponseCode.FORMERR));
+            return;
+        }
+        if (!out.isEmpty() && out.getLast() instanceof DatagramDnsQuery query && !echoable(query)) {
+            out.removeLast();
+            query.release();
+            out.add(new Rejected(Query.unreadable(id, opCode, packet.sender(), packet.recipient()), DnsResponseCode.FORMERR));
+        }
+    }
+
+    /**
+     * Whether the response can repeat the query's question: Netty reads names that it refuses to
+     * write (a NUL byte in a label), and without this check such a query would get no answer at all.
+     */
+    private static boolean echoable(DatagramDnsQuery query) {
+        ByteBuf scratch = Unpooled.buffer();
+        try {
+            for (int i = 0; i < query.count(DnsSection.QUESTION); i++) {
+                DnsRecordEncoder.DEFAULT.encodeQuestion(query.recordAt(DnsSection.QUESTION, i), scratch);
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        } finally {
+            scratch.release();
         }
     }
 }

@@ -1,10 +1,11 @@
 package dev.overlayd.routing.edge;
 
+import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 import dev.overlayd.routing.audit.RequestLog;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 
 /**
@@ -13,7 +14,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
  * no second one; then what the port serves (TLS, or the redirect), added by {@code application}
  * before the last handler, {@link #ERRORS}.
  */
-final class ClientInitializer extends ChannelInitializer<SocketChannel> {
+final class ClientInitializer extends ChannelInitializer<Channel> {
     static final String ERRORS = "errors";
 
     private final EdgeConfig.ProxyProtocol proxyProtocol;
@@ -33,9 +34,11 @@ final class ClientInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
-        if (!proxyProtocol.trusts(ch.remoteAddress().getAddress())) {
-            untrusted.refused(ch.remoteAddress());
+    protected void initChannel(Channel ch) {
+        // A TCP connection in service; typed as any channel so that a test can drive the pipeline without one.
+        InetSocketAddress peer = (InetSocketAddress) ch.remoteAddress();
+        if (!proxyProtocol.trusts(peer.getAddress())) {
+            untrusted.refused(peer);
             ch.close();
             return;
         }

@@ -19,9 +19,10 @@ import io.netty.util.ReferenceCountUtil;
  * What a client may send, checked before the request handler sees a request: a request the codec
  * could not read (400, 414 for a request line too long, 431 for headers too large), a version other
  * than HTTP/1.0 and 1.1 (505; the codec reads "HTTP/9.9" as one), a control character in the target
- * or no single Host in HTTP/1.1 (400), too many headers (431), a Content-Length over limits.body (413). Each is answered, logged and the
- * connection (or HTTP/2 stream) closed, as nothing after a bad request can be trusted to be framed
- * right. A chunked body that grows past the limit was already passed on: the connection is closed.
+ * or no single Host in HTTP/1.1 (400), too many headers (431), a Content-Length over limits.body
+ * (413), a transfer coding other than chunked (501). Each is answered, logged and the connection (or
+ * HTTP/2 stream) closed, as nothing after a bad request can be trusted to be framed right. A chunked
+ * body that grows past the limit was already passed on: the connection is closed.
  */
 final class RequestLimits extends ChannelInboundHandlerAdapter {
     private final EdgeConfig.Limits limits;
@@ -96,6 +97,10 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
         if (request.headers().size() > limits.headerCount()) {
             return refuse(ctx, request, started, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too many headers");
         }
+        if (!onlyChunked(request)) {
+            return refuse(ctx, request, started, HttpResponseStatus.NOT_IMPLEMENTED,
+                    "chunked is the only transfer coding understood");
+        }
         long length;
         try {
             length = HttpUtil.getContentLength(request, -1L);
@@ -117,6 +122,23 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the request's transfer codings are chunked alone: the proxy takes chunked off and frames the
+     * body anew, so any other coding (gzip before chunked, which the codec lets by) would reach the
+     * upstream as bytes it was never told how to read (RFC 9112 6.1: 501).
+     */
+    private static boolean onlyChunked(HttpRequest request) {
+        for (String codings : request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+            for (String coding : codings.split(",")) {
+                String name = coding.strip();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("chunked")) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private boolean refuse(ChannelHandlerContext ctx, HttpRequest request, Instant started, HttpResponseStatus status,

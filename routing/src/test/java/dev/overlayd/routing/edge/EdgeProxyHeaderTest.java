@@ -158,7 +158,8 @@ class EdgeProxyHeaderTest {
                 assertTrue(closedByPeer(socket), header);
             }
         }
-        assertEquals(3, edge.server.counters().badProxyHeaders());
+        // Once a connection: the third, a v1 line without its CR, is only closed at its deadline.
+        assertEquals(2, edge.server.counters().badProxyHeaders());
     }
 
     @Test

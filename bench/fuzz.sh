@@ -20,6 +20,7 @@ EOF
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_EACH=120 ONLY= RAW=
+args="$*"
 while [ $# -gt 0 ]; do
   case "$1" in
     -s|--seconds) SECONDS_EACH=${2:?}; shift ;;
@@ -50,7 +51,7 @@ while IFS= read -r f; do
 done < <(find . -path ./bench -prune -o -path '*/src/test/java/*' -name '*FuzzTest.java' -print | sed 's|^\./||' | sort)
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no fuzz target matches" >&2; exit 2; }
 
-echo "command: bench/fuzz.sh $*"
+echo "command: bench/fuzz.sh $args"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC'); overlayd $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo -dirty); $(nproc) CPUs"
 echo "targets: ${#targets[@]}, ${SECONDS_EACH} s each"
 echo

@@ -4,22 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import dev.overlayd.membership.identity.CertificateAuthority;
 import dev.overlayd.membership.identity.ClusterCa;
 import dev.overlayd.membership.identity.Issuer;
@@ -54,7 +50,8 @@ class EnrolmentMessagesFuzzTest {
         }
     };
     private static final List<NodeCertificate> ISSUED = new ArrayList<>();
-    private static Path dir;
+    @TempDir
+    static Path dir;
     private static EnrolmentResponder responder;
     private static JoinToken token;
     private static long runs;
@@ -66,7 +63,6 @@ class EnrolmentMessagesFuzzTest {
 
     @BeforeAll
     static void issuer() throws Exception {
-        dir = Files.createTempDirectory("enrolment-fuzz");
         CertificateAuthority authority = CertificateAuthority.init(dir.resolve("ca"), "test",
                 IpPrefix.parse("100.64.0.0/16"), 3650);
         authority.createIssuer("asg", IpPrefix.parse("100.64.128.0/20"), 3650);
@@ -87,15 +83,6 @@ class EnrolmentMessagesFuzzTest {
                     @Override
                     public void refused(InetSocketAddress from, String why) {}
                 });
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @FuzzTest

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import dev.overlayd.membership.identity.SigningKey;
 
 /**
@@ -26,26 +23,17 @@ import dev.overlayd.membership.identity.SigningKey;
 class EtcdRecordFuzzTest {
     private static final EtcdSettings SETTINGS = new EtcdSettings(List.of(URI.create("http://127.0.0.1:2379")), "c",
             EtcdSettings.DEFAULT_TTL, null, null);
-    private static Path dir;
+    @TempDir
+    static Path dir;
     private static TestCa.Node a;
     private static ClusterView view;
     private static long version;
 
     @BeforeAll
     static void ca() throws Exception {
-        dir = Files.createTempDirectory("etcd-fuzz");
         TestCa ca = new TestCa(dir.resolve("ca"));
         a = ca.node("a", 1);
         view = new ClusterView(SETTINGS, "self", ca.admission());
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @FuzzTest

@@ -3,17 +3,13 @@ package dev.overlayd.membership.gossip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import dev.overlayd.membership.Member;
 
 /**
@@ -25,7 +21,8 @@ import dev.overlayd.membership.Member;
  */
 class GossipReceiveFuzzTest {
     private static final InetSocketAddress STRANGER = new InetSocketAddress("198.18.0.99", 51820);
-    private static Path dir;
+    @TempDir
+    static Path dir;
     private static LocalCluster cluster;
     private static LocalCluster.Node a;
     private static LocalCluster.Node b;
@@ -34,7 +31,6 @@ class GossipReceiveFuzzTest {
 
     @BeforeAll
     static void twoNodes() throws Exception {
-        dir = Files.createTempDirectory("gossip-fuzz");
         cluster = new LocalCluster(dir);
         a = cluster.start("a", 1);
         b = cluster.start("b", 2, a);
@@ -44,15 +40,6 @@ class GossipReceiveFuzzTest {
             throw new IllegalStateException("b did not join a");
         }
         fromB = b.sent.stream().filter(s -> !s.join()).map(LocalCluster.Sent::bytes).toList();
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @FuzzTest

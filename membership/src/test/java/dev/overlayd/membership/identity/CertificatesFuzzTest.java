@@ -3,21 +3,17 @@ package dev.overlayd.membership.identity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import dev.overlayd.noise.PrivateKey;
 import dev.overlayd.peers.IpPrefix;
 
@@ -29,7 +25,8 @@ import dev.overlayd.peers.IpPrefix;
  * signed. The harness XORs the fuzzer's bytes onto real DER of each kind, or gives its bytes as they are.
  */
 class CertificatesFuzzTest {
-    private static Path dir;
+    @TempDir
+    static Path dir;
     private static ClusterCa ca;
     private static byte[] node;
     private static byte[] issued;
@@ -37,7 +34,6 @@ class CertificatesFuzzTest {
 
     @BeforeAll
     static void authority() throws Exception {
-        dir = Files.createTempDirectory("certificates-fuzz");
         CertificateAuthority authority = CertificateAuthority.init(dir.resolve("ca"), "test",
                 IpPrefix.parse("100.64.0.0/16"), 30);
         authority.createIssuer("asg", IpPrefix.parse("100.64.128.0/20"), 30);
@@ -55,15 +51,6 @@ class CertificatesFuzzTest {
                     Duration.ofHours(2)), Set.of()).encoded();
         }
         crl = authority.revoke("web-1");
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     @FuzzTest

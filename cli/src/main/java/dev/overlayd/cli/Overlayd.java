@@ -8,6 +8,7 @@ import dev.overlayd.membership.identity.IdentityException;
 import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.node.ClusterIdentity;
 import dev.overlayd.node.Node;
+import dev.overlayd.node.NodeRevoked;
 import dev.overlayd.node.config.ClusterConfig;
 import dev.overlayd.node.config.ConfigException;
 import dev.overlayd.node.config.WgQuickConfig;
@@ -23,7 +24,8 @@ import sun.misc.Signal;
  * the UAPI for `wg`; `overlayd --config FILE` also brings it up from a wg-quick-style file, or joins
  * a cluster as an overlay.yaml says. This class only reads the arguments and the file; the {@link
  * Node} runs. This JVM always runs in the foreground: bin/overlayd backgrounds it when asked, as a
- * JVM cannot fork. It exits on SIGTERM, when its interface is deleted, or when its UAPI socket is removed.
+ * JVM cannot fork. It exits on SIGTERM, when its interface is deleted, or when its UAPI socket is removed;
+ * with {@link NodeRevoked#EXIT_STATUS} when its own certificate is revoked.
  * Outside cluster mode, {@code OVERLAYD_METRICS=ADDRESS:PORT} serves its metrics (overlay.yaml says so in it).
  */
 @Command(name = "overlayd", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -74,6 +76,9 @@ public final class Overlayd implements Callable<Integer> {
         } catch (ConfigException | IdentityException | CertificateRejected | EnrolmentFailed e) {
             System.err.println("overlayd: " + e.getMessage());
             return 1;
+        } catch (NodeRevoked e) {
+            System.err.println("overlayd: " + e.getMessage());
+            return NodeRevoked.EXIT_STATUS;
         }
         if (metricsVariable != null && !metricsVariable.isBlank()) {
             if (cluster != null) {
@@ -102,7 +107,12 @@ public final class Overlayd implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "overlayd-shutdown"));
         // logrotate and certificate renewals send SIGHUP; unhandled, it would stop the daemon.
         Signal.handle(new Signal("HUP"), signal -> node.reload());
-        node.awaitStop();
+        try {
+            node.awaitStop();
+        } catch (NodeRevoked e) {
+            System.err.println("overlayd: " + e.getMessage());
+            return NodeRevoked.EXIT_STATUS;
+        }
         return 0;
     }
 }

@@ -199,12 +199,21 @@ final class Cluster implements AutoCloseable {
      * namespaces (`ip netns exec NS`, or a {@link dev.overlayd.testing.DockerHost}'s, which keeps its mounts).
      */
     void start(int n, Path yaml, List<String> prefix) throws Exception {
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("env", "OVERLAYD_LOG=" + log(n), Host.OVERLAYD.toString(), "--config", yaml.toString()));
-        Sh.Run r = Sh.run(command, 60);
+        Sh.Run r = tryStart(n, yaml, prefix);
         if (r.status() != 0) {
             throw new IOException("overlayd h" + n + " failed: " + r.output() + "\n" + log(n));
         }
+    }
+
+    /** Starts host {@code n}'s daemon as {@link #start(int, Path, List)} does; returns how bin/overlayd exited. */
+    Sh.Run tryStart(int n, Path yaml, List<String> prefix) throws Exception {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("env", "OVERLAYD_LOG=" + log(n), Host.OVERLAYD.toString(), "--config", yaml.toString()));
+        return Sh.run(command, 60);
+    }
+
+    Sh.Run tryStart(int n) throws Exception {
+        return tryStart(n, dir.resolve(iface(n)).resolve("overlay.yaml"), List.of("ip", "netns", "exec", iface(n)));
     }
 
     Path log(int n) {
@@ -228,6 +237,11 @@ final class Cluster implements AutoCloseable {
         Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> daemons(n).isEmpty());
         Files.deleteIfExists(Path.of("/var/run/wireguard", iface(n) + ".sock"));
         Files.deleteIfExists(Path.of("/var/run/overlayd", iface(n) + ".sock"));
+    }
+
+    /** Whether host {@code n}'s daemon runs. */
+    boolean running(int n) throws Exception {
+        return !daemons(n).isEmpty();
     }
 
     /** The overlayd processes in host {@code n}'s namespace, and none of the others (dockerd, a test's services). */

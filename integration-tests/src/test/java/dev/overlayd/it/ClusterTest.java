@@ -81,7 +81,7 @@ class ClusterTest {
     }
 
     @Test
-    void aRevocationHandedToOneNodeCutsTheNodeOffEverywhereAndOutlivesARestart() throws Exception {
+    void aRevocationHandedToOneNodeCutsTheNodeOffEverywhereTellsItAndOutlivesARestart() throws Exception {
         threeNodes("3s");
         String h2 = cluster.exec(2, "wg", "show", Cluster.iface(2), "public-key").strip();
 
@@ -94,17 +94,31 @@ class ClusterTest {
             assertFalse(cluster.peers(n).contains(h2), cluster.peers(n).toString());
             assertTrue(cluster.logText(n).contains("member h2 removed: h2: certificate revoked"), cluster.logText(n));
         }
+        // Cut off, h2 joins again once it has lost the others, is sent the list, and stops for good.
+        String told = "h2's certificate (serial ";
+        Await.until("h2 to stop, told that it is revoked", CONVERGE, () -> !cluster.running(2), () -> cluster.logText(2));
+        assertTrue(cluster.logText(2).contains(told) && cluster.logText(2).contains(") was revoked by cluster test's CA at "),
+                cluster.logText(2));
+        Sh.Run again = cluster.tryStart(2);
+        assertEquals(77, again.status(), "what its systemd unit does not restart: " + again.output());
+        assertTrue(again.output().contains(told), again.output());
 
-        // h3 restarts with no one to hand it the revocation again (h1 is gone): only its state
-        // directory knows. h2 keeps running, and once it has lost h3 it joins it again and again.
+        // h1 restarts with no one to hand it the revocation again: only its state directory knows.
+        // h2, its own copy of the list lost, starts and joins h1, and is told again.
         cluster.stop(1, "TERM");
         cluster.stop(3, "TERM");
-        int before = cluster.logText(3).length();
-        cluster.start(3);
-        Await.until("the restarted h3 to refuse h2", CONVERGE, () -> cluster.logText(3).substring(before).lines()
+        int before = cluster.logText(1).length();
+        cluster.start(1);
+        Files.delete(cluster.dir.resolve(Cluster.iface(2)).resolve("state").resolve("revoked.crl"));
+        int told2 = cluster.logText(2).length();
+        cluster.start(2);
+        Await.until("the restarted h1 to refuse h2 and h2 to stop", CONVERGE, () -> !cluster.running(2),
+                () -> cluster.logText(1) + cluster.logText(2));
+        assertTrue(cluster.logText(1).substring(before).lines()
                 .anyMatch(l -> l.contains(Cluster.underlay(2) + ":51820") && l.contains("h2: certificate revoked")),
-                () -> cluster.logText(3));
-        assertEquals(List.of(), cluster.peers(3));
+                cluster.logText(1));
+        assertTrue(cluster.logText(2).substring(told2).contains(told), cluster.logText(2));
+        assertEquals(List.of(), cluster.peers(1));
     }
 
     @Test

@@ -37,6 +37,12 @@ public interface Admission {
     /** When the member's certificate was issued: what orders a static host's records, which never beat. */
     long issuedMillis(Member member);
 
+    /**
+     * Whether the member's certificate, or its issuer's, is on the revocation list held: a refusal
+     * for good, which the member is told (with the list, which it can check), so that it stops asking.
+     */
+    boolean isRevoked(Member member);
+
     /** Adopts a revocation list when the CA signed it and it is newer than the one held. */
     boolean adopt(byte[] revocationList);
 

@@ -94,6 +94,15 @@ public final class CaAdmission implements Admission {
         return certificate(member).notBefore().toEpochMilli();
     }
 
+    @Override
+    public boolean isRevoked(Member member) {
+        try {
+            return ca.revokedAt(decode(member.certificate())).isPresent();
+        } catch (IdentityException e) {
+            return false;
+        }
+    }
+
     /** One at a time: two lists adopted at once must not be saved in the other order. */
     @Override
     public synchronized boolean adopt(byte[] revocationList) {

@@ -59,6 +59,7 @@ public final class ClusterPeers implements MembershipListener {
     private final Device device;
     private final CaAdmission admission;
     private final NodeCertificate self;
+    private final Runnable revocations;
     private final Map<String, Configured> configured = new ConcurrentHashMap<>();
     /** Admitted members refused for an overlap, by name, in the order they came. */
     private final Map<String, Member> waiting = new LinkedHashMap<>();
@@ -69,11 +70,16 @@ public final class ClusterPeers implements MembershipListener {
      */
     private final Map<String, Map<String, byte[]>> records = new HashMap<>();
 
-    /** @param self this node's certificate: its allowed IPs are no member's */
-    public ClusterPeers(Device device, CaAdmission admission, NodeCertificate self) {
+    /**
+     * @param self this node's certificate: its allowed IPs are no member's
+     * @param revocations told after each revocation list adopted, whichever backend brought it: the
+     *     node checks whether it is itself revoked
+     */
+    public ClusterPeers(Device device, CaAdmission admission, NodeCertificate self, Runnable revocations) {
         this.device = device;
         this.admission = admission;
         this.self = self;
+        this.revocations = revocations;
     }
 
     @Override
@@ -236,6 +242,7 @@ public final class ClusterPeers implements MembershipListener {
     public synchronized void revoked(byte[] revocationList) {
         admission.adopt(revocationList);
         recheck();
+        revocations.run();
     }
 
     /** Removes the members no longer admitted: revoked, or their certificate expired. */

@@ -51,7 +51,7 @@ class ClusterPeersTest {
         device.setPrivateKey(key);
         // The node's own copy of the CA: it hears of revocations only when they are handed to it.
         ClusterCa ca = ClusterCa.decode(authority.publicCa().encoded());
-        peers = new ClusterPeers(device, new CaAdmission(ca, Clock.systemUTC(), new SavedRevocations(dir)), self);
+        peers = new ClusterPeers(device, new CaAdmission(ca, Clock.systemUTC(), new SavedRevocations(dir)), self, () -> {});
     }
 
     @AfterEach

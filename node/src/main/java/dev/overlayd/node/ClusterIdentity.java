@@ -2,6 +2,8 @@ package dev.overlayd.node;
 
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.logging.Logger;
 import dev.overlayd.membership.enrolment.EnrolmentFailed;
 import dev.overlayd.membership.identity.CertificateRejected;
@@ -25,7 +27,7 @@ public record ClusterIdentity(ClusterCa ca, NodeCertificate certificate, Private
      * subnet back while the grace period lasts.
      */
     public static ClusterIdentity obtain(ClusterConfig config)
-            throws IdentityException, CertificateRejected, EnrolmentFailed, InterruptedException {
+            throws IdentityException, CertificateRejected, EnrolmentFailed, InterruptedException, NodeRevoked {
         if (config.enrolment() != null) {
             if (!Files.exists(config.certificate())) {
                 FirstEnrolment.enrol(config);
@@ -42,10 +44,11 @@ public record ClusterIdentity(ClusterCa ca, NodeCertificate certificate, Private
 
     /**
      * Reads and checks the identity before anything is created: a key that is not the
-     * certificate's, a certificate from another CA, out of its validity or revoked stop the start.
+     * certificate's, a certificate from another CA or out of its validity stop the start, and one
+     * revoked stops it with {@link NodeRevoked}.
      * The revocations are the newest of those saved in the state directory and the configured file.
      */
-    public static ClusterIdentity read(ClusterConfig config) throws IdentityException, CertificateRejected {
+    public static ClusterIdentity read(ClusterConfig config) throws IdentityException, CertificateRejected, NodeRevoked {
         ClusterCa ca = ClusterCa.read(config.ca());
         SavedRevocations saved = new SavedRevocations(config.state());
         saved.restore(ca, config.crl());
@@ -54,6 +57,10 @@ public record ClusterIdentity(ClusterCa ca, NodeCertificate certificate, Private
         if (!key.publicKey().equals(cert.publicKey())) {
             throw new CertificateRejected(config.key() + " is not the key of " + config.certificate()
                     + " (" + cert.name() + ")");
+        }
+        Optional<Instant> revoked = ca.revokedAt(cert);
+        if (revoked.isPresent()) {
+            throw new NodeRevoked(ca.name(), cert, revoked.get());
         }
         ca.verify(cert, Clock.systemUTC().instant());
         return new ClusterIdentity(ca, cert, key, saved);

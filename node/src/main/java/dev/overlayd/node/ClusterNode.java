@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import dev.overlayd.membership.CaAdmission;
 import dev.overlayd.membership.ClusterPeers;
@@ -76,6 +78,9 @@ final class ClusterNode implements AutoCloseable {
     private final Issuing issuing;
     private final EnrolmentServer enrolments;
     private volatile NodeCertificate certificate;
+    /** Told once, when this node's own certificate turns up on a revocation list. */
+    private final Consumer<NodeRevoked> revoked;
+    private final AtomicBoolean toldRevoked = new AtomicBoolean();
     private RenewalSchedule renewal;
 
     /**
@@ -83,8 +88,9 @@ final class ClusterNode implements AutoCloseable {
      * their certificates, the members by state, the backend's drops); membership starts with {@link #join}.
      */
     ClusterNode(ClusterConfig config, ClusterIdentity id, Device device, ControlProtocol control, NodeMetrics metrics,
-                Backend backend) throws IOException {
+                Backend backend, Consumer<NodeRevoked> revoked) throws IOException {
         this.config = config;
+        this.revoked = revoked;
         this.id = id;
         this.device = device;
         this.control = control;
@@ -92,7 +98,7 @@ final class ClusterNode implements AutoCloseable {
         device.setPrivateKey(id.key());
         device.setListenPort(config.listenPort());
         admission = new CaAdmission(id.ca(), Clock.systemUTC(), id.saved());
-        peers = new ClusterPeers(device, admission, id.certificate());
+        peers = new ClusterPeers(device, admission, id.certificate(), this::checkRevoked);
         membership = backend.open(admission);
         certificate = id.certificate();
         issuing = config.issuing() == null ? null : new Issuing(config, id, this::heldSubnets);
@@ -259,6 +265,17 @@ final class ClusterNode implements AutoCloseable {
     /** Drops the members no longer admitted (revoked, expired); the node calls this every few seconds. */
     void recheck() {
         peers.recheck();
+        checkRevoked();
+    }
+
+    /** Tells, once, that this node's certificate (or its issuer's) is on the revocation list held. */
+    private void checkRevoked() {
+        NodeCertificate cert = certificate;
+        id.ca().revokedAt(cert).ifPresent(at -> {
+            if (toldRevoked.compareAndSet(false, true)) {
+                revoked.accept(new NodeRevoked(id.ca().name(), cert, at));
+            }
+        });
     }
 
     /**

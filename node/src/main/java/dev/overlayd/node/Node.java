@@ -72,6 +72,7 @@ public final class Node implements AutoCloseable {
     private StatusReporter status;
     private NodeMetrics metrics;
     private volatile ClusterNode cluster;
+    private volatile NodeRevoked revoked;
     private boolean closed;
 
     private Node() {}
@@ -132,7 +133,11 @@ public final class Node implements AutoCloseable {
         this.metrics = metrics;
         ClusterNode node = null;
         if (cluster != null) {
-            node = new ClusterNode(cluster, identity, device, control, metrics, ClusterNode.backend(cluster, identity, device));
+            node = new ClusterNode(cluster, identity, device, control, metrics, ClusterNode.backend(cluster, identity, device),
+                    revoked -> {
+                        this.revoked = revoked;
+                        stop("this node's certificate is revoked");
+                    });
             this.cluster = node;
             link.addAddress(identity.certificate().address().getHostAddress() + "/" + identity.ca().overlay().bits());
         } else {
@@ -222,9 +227,16 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** Returns once the node has a reason to stop (its interface deleted, its UAPI socket removed); then close it. */
-    public void awaitStop() throws InterruptedException {
+    /**
+     * Returns once the node has a reason to stop (its interface deleted, its UAPI socket removed);
+     * then close it. Throws when the reason is that its own certificate was revoked, which a
+     * restart does not mend.
+     */
+    public void awaitStop() throws InterruptedException, NodeRevoked {
         stop.await();
+        if (revoked != null) {
+            throw revoked;
+        }
     }
 
     /** Stops everything, in the reverse order of its start: the plugins, the departure from the cluster, the sockets, the device. */

@@ -56,6 +56,7 @@ class ClusterNodeTest {
 
     private final SecureRandom random = new SecureRandom();
     private final List<String> events = new CopyOnWriteArrayList<>();
+    private final List<NodeRevoked> revoked = new CopyOnWriteArrayList<>();
     private final RecordingPlugin.Provider first = new RecordingPlugin.Provider("first", events);
     private final RecordingPlugin.Provider second = new RecordingPlugin.Provider("second", events);
     private CertificateAuthority authority;
@@ -98,7 +99,7 @@ class ClusterNodeTest {
                 "ca: ca/ca.crt\ncertificate: h1.crt\nkey: h1.key\nstate: state\n" + sections);
         ClusterConfig config = ClusterConfig.parse(yaml, List.of(first, second));
         membership = new RecordingMembership(events);
-        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership);
+        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership, revoked::add);
         node.join();
     }
 
@@ -117,6 +118,23 @@ class ClusterNodeTest {
             channel.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII)));
             return ControlProtocol.JSON.readTree(Channels.newInputStream(channel));
         }
+    }
+
+    @Test
+    void aRevocationListNamingThisNodeTellsOnceAndOutlivesARestart() throws Exception {
+        join("");
+        issue("h2");
+        membership.listener.revoked(authority.revoke("h2"));
+        assertEquals(List.of(), revoked, "another node's revocation is not this node's");
+
+        membership.listener.revoked(authority.revoke("h1"));
+        node.recheck();
+        assertEquals(1, revoked.size(), "told once, however often checked");
+        assertTrue(revoked.getFirst().getMessage().startsWith("h1's certificate (serial " + self.serial().toString(16)
+                + ") was revoked by cluster prod's CA at "), revoked.getFirst().getMessage());
+        // The list was saved in the state directory: the node does not start again.
+        ClusterConfig config = ClusterConfig.parse(dir.resolve("overlay.yaml"), List.of());
+        assertThrows(NodeRevoked.class, () -> ClusterIdentity.read(config));
     }
 
     @Test
@@ -269,7 +287,7 @@ class ClusterNodeTest {
                 "ca: ca/ca.crt\ncertificate: h1.crt\nkey: h1.key\nstate: state\nmembers: {greeting: x}\nfirst: {greeting: y}\n");
         ClusterConfig config = ClusterConfig.parse(yaml, List.of(clash, first));
         membership = new RecordingMembership(events);
-        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership);
+        node = new ClusterNode(config, ClusterIdentity.read(config), device, control, metrics, admission -> membership, revoked::add);
         node.join();
         assertEquals(List.of("joined as h1", "members closed", "first started"), events);
         assertEquals("prod", ask("members").get("cluster").asText(), "the node's command is still its own");

@@ -214,7 +214,7 @@ final class GossipNode {
 
     void join(byte[] message, InetSocketAddress from) {
         int step = JoinExchange.step(message);
-        if (step < 1 || step > JoinExchange.COOKIE) {
+        if (step < 1 || step > JoinExchange.REVOKED) {
             drops.count(GossipDrops.Reason.MALFORMED);
             return;
         }
@@ -232,7 +232,8 @@ final class GossipNode {
                 case 2 -> continueJoin(message, from, id);
                 case 3 -> admit(message, from, id);
                 case 4 -> welcomed(message, from, id);
-                default -> cookieReceived(message, from, id);
+                case JoinExchange.COOKIE -> cookieReceived(message, from, id);
+                default -> toldRevoked(message, from, id);
             }
         } catch (GeneralSecurityException | Dropped | RuntimeException e) {
             drops.count(e instanceof Dropped d ? d.reason() : GossipDrops.Reason.MALFORMED);
@@ -299,7 +300,8 @@ final class GossipNode {
             drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
             return;
         }
-        if (proven(p.exchange(), GossipMessage.decode(p.exchange().read(message))) == null) {
+        GossipMessage payload = GossipMessage.decode(p.exchange().read(message));
+        if (revoked(payload, from, id) || proven(p.exchange(), payload) == null) {
             joining.remove(id).exchange().close();
             return;
         }
@@ -317,7 +319,11 @@ final class GossipNode {
             return;
         }
         try (JoinExchange exchange = p.exchange()) {
-            Record joiner = proven(exchange, GossipMessage.decode(exchange.read(message)));
+            GossipMessage payload = GossipMessage.decode(exchange.read(message));
+            if (revoked(payload, from, id)) {
+                return;
+            }
+            Record joiner = proven(exchange, payload);
             if (joiner == null) {
                 return;
             }
@@ -332,6 +338,59 @@ final class GossipNode {
             flood(merge(List.of(joiner), clock.nanoTime(), joiner.name(), false), from);
             publishView();
             sendJoin(exchange.welcome(GossipMessage.of(GossipMessage.JOIN, List.of(table.self())).encode()), from);
+        }
+    }
+
+    /**
+     * Whether the other side's certificate is revoked; if it is, it is sent the revocation list,
+     * which shows it so under the CA's signature, rather than being refused without a word and
+     * joining (or being joined) again and again. Only from step 2 on: by then the other side has
+     * answered a message sent to its address, so the parts go to no forged source.
+     */
+    private boolean revoked(GossipMessage payload, InetSocketAddress from, int id) throws Dropped {
+        List<GossipMessage.WireRecord> records = payload.signedRecords();
+        if (records.size() != 1 || records.getFirst().certificate() == null || revocations == null) {
+            return false;
+        }
+        Member joiner = new Member(records.getFirst().signed().parse().name(), records.getFirst().certificate(), null);
+        if (!admission.isRevoked(joiner)) {
+            return false;
+        }
+        drops.count(GossipDrops.Reason.REFUSED);
+        warnRepeated(from + "/revoked", "join with " + UapiValues.formatEndpoint(from) + " refused: "
+                + admission.refusal(joiner) + "; sent it the revocation list");
+        for (byte[] part : revocationMessages()) {
+            sendJoin(JoinExchange.revokedNotice(id, part), from);
+        }
+        return true;
+    }
+
+    /**
+     * A part of the revocation list from the other side of a join in progress, which found this
+     * node's certificate revoked: adopted once whole and signed by the CA, as from any member; the
+     * node hears of its own revocation as the listener does of every list.
+     */
+    private void toldRevoked(byte[] message, InetSocketAddress from, int id) throws Dropped {
+        Pending joined = joining.get(id);
+        Pending p = joined != null && joined.peer().equals(from) ? joined : answering.get(answeringKey(from, id));
+        if (p == null) {
+            drops.count(GossipDrops.Reason.UNEXPECTED_JOIN);
+            return;
+        }
+        GossipMessage m = GossipMessage.decode(JoinExchange.notice(message));
+        if (!GossipMessage.REVOCATIONS.equals(m.kind())) {
+            throw new Dropped(GossipDrops.Reason.MALFORMED, "a revocation notice without a part of the revocation list");
+        }
+        byte[] list = revocationParts.take(UapiValues.formatEndpoint(from), m.part() == null ? -1 : m.part(),
+                m.parts() == null ? 0 : m.parts(), m.revocations());
+        if (list != null) {
+            if (p == joined) {
+                joining.remove(id);
+            } else {
+                answering.remove(answeringKey(from, id));
+            }
+            p.exchange().close();
+            adoptRevocations(list, false);
         }
     }
 

@@ -18,10 +18,11 @@ import dev.overlayd.noise.PublicKey;
  * answers a first message without a valid cookie with a {@link #COOKIE} message ({@link JoinCookies}),
  * and the joiner sends its first message again with the cookie in it.
  *
- * <p>Messages: byte 0 is the side channel's type, byte 1 the step (1 to 4, or {@link #COOKIE}),
+ * <p>Messages: byte 0 is the side channel's type, byte 1 the step (1 to 4, {@link #COOKIE} or {@link #REVOKED}),
  * byte 2 the format version ({@link GossipMessage#VERSION}; version 1 had zero here), byte 3 zero,
  * bytes 4-7 the exchange's id (chosen by the joiner), then for step 1 and {@link #COOKIE} the
- * cookie ({@link JoinCookies#LENGTH} bytes, zero when the joiner has none yet), then the Noise message.
+ * cookie ({@link JoinCookies#LENGTH} bytes, zero when the joiner has none yet), then the Noise
+ * message ({@link #REVOKED}: a part of the revocation list instead).
  *
  * <p>Every message fits {@link GossipMessage#MAX_DATAGRAM}, so none travels as IP fragments on the
  * underlay: the largest, the second, adds 104 bytes (header, the member's ephemeral and encrypted
@@ -34,6 +35,13 @@ final class JoinExchange implements AutoCloseable {
     static final int HEADER = 8;
     /** The member's answer to a first message without a valid cookie: the cookie to send it with. */
     static final int COOKIE = 5;
+    /**
+     * The member's answer to a third message from a node whose certificate is revoked: one part of
+     * the revocation list (a {@link GossipMessage#REVOCATIONS} message, unencrypted: the CA's
+     * signature is what the joiner trusts, and the list is no secret). Only after a third message,
+     * so the joiner has shown it receives at its address and the parts go to no forged source.
+     */
+    static final int REVOKED = 6;
     static final String PROTOCOL = "Noise_XX_25519_ChaChaPoly_BLAKE2s";
 
     private final NoiseXx noise;
@@ -77,6 +85,19 @@ final class JoinExchange implements AutoCloseable {
         header(m, COOKIE, id);
         System.arraycopy(cookie, 0, m, HEADER, JoinCookies.LENGTH);
         return m;
+    }
+
+    /** A {@link #REVOKED} message around one encoded part of the revocation list. */
+    static byte[] revokedNotice(int id, byte[] part) {
+        byte[] m = new byte[HEADER + part.length];
+        header(m, REVOKED, id);
+        System.arraycopy(part, 0, m, HEADER, part.length);
+        return m;
+    }
+
+    /** What a {@link #REVOKED} message carries: the part of the revocation list. */
+    static byte[] notice(byte[] message) {
+        return Arrays.copyOfRange(message, HEADER, message.length);
     }
 
     /** The joiner's first message again, with the member's cookie in it. */

@@ -219,6 +219,16 @@ public final class ClusterCa {
         return held != null && held.contains(serial);
     }
 
+    /**
+     * When {@code cert} was cut off by the newest list adopted: its own revocation, or its issuer's
+     * when that came first; empty when neither is revoked.
+     */
+    public Optional<Instant> revokedAt(NodeCertificate cert) {
+        Optional<Instant> own = revokedAt(cert.serial());
+        Optional<Instant> issuer = cert.issuerCertificate().flatMap(i -> revokedAt(i.serial()));
+        return own.isEmpty() ? issuer : issuer.filter(i -> i.isBefore(own.get())).or(() -> own);
+    }
+
     /** When {@code serial} was revoked, by the newest list adopted; empty when it is not. */
     Optional<Instant> revokedAt(BigInteger serial) {
         RevocationList held = revocations;

@@ -1,6 +1,7 @@
 package dev.overlayd.membership.gossip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -136,6 +137,46 @@ class GossipNodeTest {
         for (LocalCluster.Node n : List.of(nodes[0], nodes[1])) {
             assertTrue(n.events.contains("absent c: c: certificate revoked"), n.name + ": " + n.events);
         }
+    }
+
+    @Test
+    void aRevokedNodeThatJoinsAgainIsSentTheListInPartsAndAdoptsIt() throws Exception {
+        LocalCluster.Node[] nodes = threeNodes();
+        LocalCluster.Node c = nodes[2];
+        // Enough other revoked serials that the list takes more than one datagram.
+        for (int i = 0; i < 40; i++) {
+            try (SigningKey key = SigningKey.derive(PrivateKey.generate(new SecureRandom()))) {
+                cluster.authority.issue(CertificateAuthority.Request.node("gone" + i, PrivateKey.generate(new SecureRandom()).publicKey(),
+                        key.verifyingKey()));
+            }
+            cluster.authority.revoke("gone" + i);
+        }
+        byte[] list = cluster.authority.revoke("c");
+        assertTrue(GossipMessage.revocationParts(list).size() > 1, list.length + " bytes");
+        assertTrue(nodes[0].core.revoke(list));
+        int before = c.sent.size();
+        // Cut off, c loses the others after the TTL and joins its seed again.
+        cluster.run((int) LocalCluster.TTL.toSeconds() + 3);
+        assertTrue(c.events.contains("revoked"), c.events.toString());
+        assertTrue(c.admission.isRevoked(c.self()), "c holds the list that names it");
+        List<LocalCluster.Sent> notices = java.util.stream.Stream.of(nodes[0], nodes[1]).flatMap(n -> n.sent.stream())
+                .filter(s -> s.join() && JoinExchange.step(s.bytes()) == JoinExchange.REVOKED).toList();
+        assertFalse(notices.isEmpty());
+        assertTrue(notices.stream().allMatch(s -> s.to().equals(c.underlay) && s.bytes().length <= GossipMessage.MAX_DATAGRAM),
+                "to c alone, each in one datagram");
+        assertTrue(c.sent.subList(before, c.sent.size()).stream().anyMatch(LocalCluster.Sent::join), "it did join again");
+        assertEquals(0, c.dropped(GossipDrops.Reason.MALFORMED) + c.dropped(GossipDrops.Reason.UNEXPECTED_JOIN),
+                c.drops.snapshot().toString());
+    }
+
+    @Test
+    void aRevocationNoticeOutsideAJoinInProgressIsDroppedAndCounted() throws Exception {
+        LocalCluster.Node[] nodes = threeNodes();
+        byte[] part = GossipMessage.revocationParts(cluster.authority.revoke("c")).getFirst();
+        cluster.sendJoin(JoinExchange.revokedNotice(7, part), nodes[0].underlay, nodes[1]);
+        cluster.deliver();
+        assertEquals(1, nodes[1].dropped(GossipDrops.Reason.UNEXPECTED_JOIN), nodes[1].drops.snapshot().toString());
+        assertFalse(nodes[1].events.contains("revoked"), "only the member being joined may tell");
     }
 
     @Test

@@ -70,6 +70,11 @@ class MemberTableTest {
                 }
 
                 @Override
+                public boolean isRevoked(Member member) {
+                    return refused.contains(member.name());
+                }
+
+                @Override
                 public boolean adopt(byte[] revocationList) {
                     return true;
                 }

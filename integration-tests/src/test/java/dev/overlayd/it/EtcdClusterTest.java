@@ -62,6 +62,22 @@ class EtcdClusterTest {
         awaitPeers(3, 1);
     }
 
+    @Test
+    void aRevokedNodeHearsItThroughEtcdAndStops() throws Exception {
+        cluster.addEtcdHost(1, "3s");
+        cluster.addEtcdHost(2, "3s");
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        Cluster.overlayctl("cert", "revoke", "h2", "--ca", cluster.ca.toString());
+        cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
+                Cluster.iface(1));
+        awaitPeers(1, 0);
+        Await.until("h2 to stop, told through its watch that it is revoked", CONVERGE, () -> !cluster.running(2),
+                () -> cluster.logText(2));
+        assertTrue(cluster.logText(2).contains("h2's certificate (serial "), cluster.logText(2));
+    }
+
     /**
      * {@code replies} echo replies from {@code to} within a deadline, one request a second: ping's
      * status alone would pass with a single lucky reply.

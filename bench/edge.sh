@@ -106,19 +106,11 @@ system_default = system_default
 Ciphersuites = $tls13
 EOF
 
-# A namespace on the switch that is no cluster node: NS, its address's last byte, a short name for its veth.
-plain_host() {
-  ip netns add "$1"
-  ip link add eth0 netns "$1" type veth peer name "p$3" netns "$sw"
-  ip -n "$sw" link set "p$3" master br0 up
-  ip -n "$1" addr add "198.18.5.$2/24" dev eth0 && ip -n "$1" link set eth0 up && ip -n "$1" link set lo up
-}
-
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/machine.txt" >&2
 switch_up
 switch_host ove1 1 198.18.5
-plain_host ove-lb 100 lb
-plain_host ove-cl 101 cl
+switch_plain ove-lb 100 198.18.5 lb
+switch_plain ove-cl 101 198.18.5 cl
 
 mkdir -p "$dir/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=edge.bench.test \

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The edge under attack, as issue 17 has it: ten thousand malformed requests each refused (a 4xx, 501 or 505
  * or the connection closed, never a request passed on), a thousand connections that send their
  * headers a line a second cut at the header deadline while good clients are served, and HTTP/2's
- * rapid reset ended by the server. Each test prints its figures (the README's edge attack table).
+ * rapid reset ended by the server, the edge's buffers bounded throughout ({@link EdgeMemory}). Each
+ * test prints its figures (the README's edge attack table).
  */
 class EdgeAttackTest {
     private static final String HOST = "api.example.com";
@@ -119,7 +120,8 @@ class EdgeAttackTest {
         Map<String, LongAdder> closed = new ConcurrentHashMap<>();
         List<String> passed = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
-        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+        EdgeMemory memory = EdgeMemory.watch();
+        try (memory; ExecutorService pool = Executors.newFixedThreadPool(4)) {
             List<Future<?>> workers = new ArrayList<>();
             for (int w = 0; w < 4; w++) {
                 workers.add(pool.submit(() -> {
@@ -149,7 +151,9 @@ class EdgeAttackTest {
         for (var kind : KINDS) {
             System.out.println("  " + kind.getKey() + ": " + count(refused, kind.getKey()) + " / " + count(closed, kind.getKey()));
         }
+        System.out.println("  " + memory.describe());
         assertEquals(List.of(), passed.subList(0, Math.min(20, passed.size())), passed.size() + " passed on");
+        assertBounded(memory);
         try (SSLSocket good = open("http/1.1")) {
             assertTrue(EdgeFixture.get(good, HOST, "/after").startsWith("HTTP/1.1 200"), "still serving");
         }
@@ -186,6 +190,7 @@ class EdgeAttackTest {
         int slow = 1000;
         List<SSLSocket> sockets = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
+        EdgeMemory memory = EdgeMemory.watch();
         try (ExecutorService opener = Executors.newFixedThreadPool(8)) {
             for (int i = 0; i < slow; i++) {
                 opener.submit(() -> {
@@ -226,6 +231,7 @@ class EdgeAttackTest {
             }
         } finally {
             dripper.interrupt();
+            memory.close();
         }
         int cut = 0;
         for (SSLSocket s : sockets) {
@@ -241,7 +247,9 @@ class EdgeAttackTest {
         System.out.printf("slow-header connections: %d, cut by the edge %d (header deadline 5 s; %.1f s since the first opened); "
                         + "good client during them: %d requests, p50 %.2f ms, p99 %.2f ms%n", slow, cut,
                 (System.nanoTime() - start) / 1e9, latencies.size(), p50 / 1e6, p99 / 1e6);
+        System.out.println("  " + memory.describe());
         assertEquals(slow, cut, "every slow connection cut (a 408 or closed)");
+        assertBounded(memory);
     }
 
     /** Whether the edge ended the connection: a 408 then the close, or the close alone. */
@@ -261,7 +269,8 @@ class EdgeAttackTest {
         int streams = 20_000;
         int sent = 0;
         boolean goaway;
-        try (SSLSocket s = open("h2")) {
+        EdgeMemory memory = EdgeMemory.watch();
+        try (memory; SSLSocket s = open("h2")) {
             assertEquals("h2", s.getApplicationProtocol());
             OutputStream out = s.getOutputStream();
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -289,11 +298,21 @@ class EdgeAttackTest {
             reading.shutdown();
         }
         System.out.println("HTTP/2 rapid reset: " + sent + " HEADERS+RST_STREAM pairs written, then the edge "
-                + (goaway ? "sent GOAWAY and closed the connection" : "closed the connection"));
+                + (goaway ? "sent GOAWAY and closed the connection" : "closed the connection") + "; " + memory.describe());
         assertTrue(goaway, "the edge ended the attack with a GOAWAY");
+        assertBounded(memory);
         try (SSLSocket good = open("http/1.1")) {
             assertTrue(EdgeFixture.get(good, HOST, "/after").startsWith("HTTP/1.1 200"), "still serving");
         }
+    }
+
+    /**
+     * The edge's buffers stayed within a bound that no attack here comes near unless something
+     * piles up per request or per stream: the limits cap what one connection may hold (8 KiB of
+     * headers, 4 KiB of body), so a thousand connections at once need a few tens of MiB.
+     */
+    private static void assertBounded(EdgeMemory memory) {
+        assertTrue(memory.peak() < 64L * 1024 * 1024, memory.describe());
     }
 
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {

@@ -13,7 +13,7 @@
 #     TLS per connection, keep-alive for 100 requests, to service `web` (a busybox httpd copy on each
 #     node, so half go across the overlay); nothing is retried, so any request without a 200 is lost.
 # Every 10 s it samples each overlayd: VmRSS, open descriptors, threads, and the age of its latest
-# handshake. At the end: the requests sent, answered and lost (with why); the audit log's lines
+# handshake; at 60 s and at the end, the heap live after a full collection (jcmd GC.run). At the end: the requests sent, answered and lost (with why); the audit log's lines
 # against the requests; the churn's starts and removals that failed; the first (after a minute of
 # warm-up), lowest, highest and last RSS and descriptors per node; and every WARNING or SEVERE line
 # the daemons logged, counted by message. Samples, logs and the client's output go to OUT.
@@ -117,21 +117,33 @@ pid_of() { # the overlayd JVM in namespace $1
 }
 pids=([1]=$(pid_of ovs1) [2]=$(pid_of ovs2))
 
-# One tick a second, each tick's start and removal in the background: a `docker run` here takes
-# longer than a second, and the churn is to keep its pace, not the daemons'.
+# One tick a second, each tick's start and removal in the background: a `docker run` here may take
+# longer than a second, and the churn is to keep its pace, not the daemons'. A container is removed
+# three ticks after its start, once that start has returned: removing one still starting would fail
+# the start on purpose.
 churn() {
   local i=0
+  mkdir -p "$dir/churn"
   while :; do
     i=$((i + 1))
     { docker_on $((i % 2 + 1)) run -d --init --name "churn$i" --expose 7000 -l SERVICE_NAME=churn local/busybox \
-        sleep 600 >/dev/null 2>>"$out/churn-errors.log" && echo start || echo start-failed; } >>"$out/churn.log" &
+        sleep 600 >/dev/null 2>>"$out/churn-errors.log" && echo start || echo start-failed; touch "$dir/churn/$i"; } \
+      >>"$out/churn.log" &
     if [ $i -gt 3 ]; then
-      { docker_on $(((i - 3) % 2 + 1)) rm -f "churn$((i - 3))" >/dev/null 2>>"$out/churn-errors.log" \
+      { for _ in $(seq 600); do [ -f "$dir/churn/$((i - 3))" ] && break; sleep 0.1; done
+        docker_on $(((i - 3) % 2 + 1)) rm -f "churn$((i - 3))" >/dev/null 2>>"$out/churn-errors.log" \
           && echo stop || echo stop-failed; } >>"$out/churn.log" &
     fi
     sleep 1
   done
 }
+# The heap a JVM holds live: used, in KB, right after a full collection (jcmd; the JDK bin/overlayd
+# runs): the young and old generations' lines of GC.heap_info ("DefNew total ..., used ...K").
+live_heap() {
+  "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null &&
+    "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info | awk '/^[A-Za-z]/ && / total / { for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); s += v } } END { print s }'
+}
+. "$top/.mvn/select-jdk.sh"
 : >"$out/churn.log"
 churn &
 churner=$!
@@ -142,8 +154,13 @@ ip netns exec ovs-cl python3 "$top/bench/soak-client.py" --host $net.1 --port 84
   --cafile "$dir/tls/site.crt" --rate "$rate" --seconds "$seconds" >"$out/client.jsonl" 2>"$out/client.err" &
 client_pid=$!
 t0=$(date +%s)
+heap_at=
 while kill -0 $client_pid 2>/dev/null; do
   t=$(($(date +%s) - t0))
+  if [ -z "$heap_at" ] && [ "$t" -ge 60 ]; then
+    heap_at=$t
+    for h in 1 2; do echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-start"; done
+  fi
   for h in 1 2; do
     p=${pids[$h]}
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status")
@@ -155,6 +172,7 @@ while kill -0 $client_pid 2>/dev/null; do
   sleep 10
 done
 wait $client_pid || true
+for h in 1 2; do echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-end"; done
 kill "$churner" 2>/dev/null || true
 wait "$churner" 2>/dev/null || true
 churner=
@@ -196,6 +214,14 @@ for node in ("1", "2"):
         if r[1] == node:
             at.setdefault(int(r[0]) // step * step, r)
     print(f"| {node} | " + " | ".join(f"{int(at[m][2]) / 1024:.0f} / {at[m][3]}" if m in at else "-" for m in marks) + " |")
+def heap(name):
+    try:
+        return dict(l.split() for l in open(f"{out}/{name}") if len(l.split()) == 2)
+    except FileNotFoundError:
+        return {}
+start, end = heap("live-heap-start"), heap("live-heap-end")
+print("\nLive heap after a full GC (jcmd GC.run), MB, at 60 s and at the end: " + ", ".join(
+    f"node {n} {int(start[n]) / 1024:.1f} -> {int(end[n]) / 1024:.1f}" for n in ("1", "2") if n in start and n in end))
 for node in ("1", "2"):
     counts = collections.Counter()
     for line in open(f"{out}/ovs{node}.log", errors="replace"):

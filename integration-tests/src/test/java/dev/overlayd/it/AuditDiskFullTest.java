@@ -88,6 +88,38 @@ class AuditDiskFullTest {
                 + "all written %.1f s after space was freed%n", WHILE_FULL, metric("overlayd_audit_write_failures_total"), seconds);
     }
 
+    /**
+     * The node dies (SIGKILL) while the disk is full and the kernel has taken part of a line, and
+     * systemd starts it again once there is space: the part line is the dead process's, lost with
+     * it; the new process's lines must not be glued to it.
+     */
+    @Test
+    void aNodeKilledWhileTheDiskIsFullLeavesNoTornLineForItsSuccessor() throws Exception {
+        Path yaml = cluster.addHost(1, "10s");
+        AuditedEdge edge = new AuditedEdge(cluster, 1, volume.resolve("access.log"));
+        Files.writeString(yaml, edge.section() + "metrics: {listen: " + METRICS + "}\n", StandardOpenOption.APPEND);
+        cluster.start(1);
+        Await.until("the edge to answer", CONVERGE, () -> edge.request("/before") == 404, () -> cluster.logText(1));
+        Await.until("the first line", CONVERGE, () -> !edge.linesFor("/before").isEmpty());
+
+        Sh.run(List.of("dd", "if=/dev/zero", "of=" + volume.resolve("filler"), "bs=64k"), 60);
+        for (int i = 0; i < WHILE_FULL; i++) {
+            edge.request("/while-full");
+        }
+        Await.until("the log to be failing", CONVERGE, () -> metric("overlayd_audit_failing") == 1, () -> cluster.logText(1));
+        // The file's last page took what it could of the first line that did not fit.
+        assertFalse(Files.readString(edge.log()).endsWith("\n"), "no part line written: the case is not made");
+        cluster.signal(1, "KILL");
+        Files.delete(volume.resolve("filler"));
+        cluster.start(1);
+        Await.until("the restarted edge to answer", CONVERGE, () -> edge.request("/after") == 404, () -> cluster.logText(1));
+        Await.until("the restarted node's line", CONVERGE, () -> metric("overlayd_audit_lines_total") == 1, () -> cluster.logText(1));
+        assertEquals(1, edge.linesFor("/after").size(), Files.readString(edge.log()));
+        String log = cluster.logText(1);
+        assertEquals(1, occurrences(log, "partial line"), log);
+        assertFalse(log.contains("\tat "), "a stack trace in the log:\n" + log);
+    }
+
     /** A sample without labels from the node's /metrics. */
     private double metric(String name) throws Exception {
         String text = cluster.exec(1, "curl", "-sSf", "http://" + METRICS + "/metrics");

@@ -186,6 +186,16 @@ final class Cluster implements AutoCloseable {
         etcd.destroyForcibly().waitFor();
     }
 
+    /** etcd's data gone (its disk lost, nothing restored): the next {@link #startEtcd} begins empty. Only while it is stopped. */
+    void dropEtcdData() throws Exception {
+        Sh.ok("rm", "-rf", dir.resolve("etcd").toString());
+    }
+
+    /** Whether host {@code n}'s daemon still runs: a crash would be a fault of its own. */
+    boolean running(int n) throws Exception {
+        return !daemons(n).isEmpty();
+    }
+
     void start(int n) throws Exception {
         start(n, dir.resolve(iface(n)).resolve("overlay.yaml"));
     }
@@ -230,22 +240,25 @@ final class Cluster implements AutoCloseable {
 
     /** Stops host {@code n}'s daemon: SIGTERM (a graceful stop) or SIGKILL (a crash). */
     void stop(int n, String signal) throws Exception {
-        for (String pid : daemons(n)) {
-            Sh.run(List.of("kill", "-" + signal, pid), 10);
-        }
+        signal(n, signal);
         // A killed daemon leaves its sockets; a graceful one removes them itself.
-        Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> daemons(n).isEmpty());
         Files.deleteIfExists(Path.of("/var/run/wireguard", iface(n) + ".sock"));
         Files.deleteIfExists(Path.of("/var/run/overlayd", iface(n) + ".sock"));
     }
 
-    /** Whether host {@code n}'s daemon runs. */
-    boolean running(int n) throws Exception {
-        return !daemons(n).isEmpty();
+    /**
+     * Sends {@code signal} to host {@code n}'s daemon and returns once it has exited, leaving
+     * whatever it left (after a SIGKILL: its sockets, as systemd's restart of a crashed daemon finds them).
+     */
+    void signal(int n, String signal) throws Exception {
+        for (String pid : daemons(n)) {
+            Sh.run(List.of("kill", "-" + signal, pid), 10);
+        }
+        Await.until("h" + n + " to exit", Host.EXIT_BOUND, () -> daemons(n).isEmpty());
     }
 
     /** The overlayd processes in host {@code n}'s namespace, and none of the others (dockerd, a test's services). */
-    private List<String> daemons(int n) throws Exception {
+    List<String> daemons(int n) throws Exception {
         List<String> pids = new ArrayList<>();
         for (String pid : Sh.ok("ip", "netns", "pids", iface(n)).split("\\s+")) {
             try {

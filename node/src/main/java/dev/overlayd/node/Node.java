@@ -107,12 +107,21 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
-    /** Before the interface exists: nobody waits on a path that the JIT has not compiled yet. */
-    private static void warmUp() throws IOException {
+    /**
+     * Before the interface exists: nobody waits on a path that the JIT has not compiled yet. Only an
+     * optimisation, so a warm-up that does not finish is said and the node starts cold: on a host
+     * busy enough (a restart after a crash, among the containers' load) its first packet took more
+     * than the warm-up's bound to cross, and a node that refused to start for that stayed down.
+     */
+    private static void warmUp() {
         int roundTrips = Integer.getInteger(WARMUP_PROPERTY, WARMUP_ROUND_TRIPS);
         if (roundTrips > 0) {
-            Warmup.Result result = Warmup.run(roundTrips, WARMUP_BUDGET);
-            LOG.fine(() -> "data path warmed up: " + result.roundTrips() + " round trips in " + result.took().toMillis() + " ms");
+            try {
+                Warmup.Result result = Warmup.run(roundTrips, WARMUP_BUDGET);
+                LOG.fine(() -> "data path warmed up: " + result.roundTrips() + " round trips in " + result.took().toMillis() + " ms");
+            } catch (IOException e) {
+                LOG.warning("starting without the data path's warm-up: " + e.getMessage());
+            }
         }
     }
 

@@ -228,12 +228,25 @@ public final class DockerHost implements AutoCloseable {
         daemon = null;
     }
 
-    /** Kills dockerd outright, as a crash would. */
+    /**
+     * Kills dockerd outright, as a crash would, and the containerd it started: left running, that
+     * containerd no longer answered (the next dockerd timed out on its socket and did not start).
+     * The containers' shims outlive both, as they outlive a restart of containerd.
+     */
     public void killDaemon() throws IOException {
         if (daemon != null) {
+            Path containerdPid = execRoot.resolve("containerd/containerd.pid");
+            String containerd = Files.exists(containerdPid) ? Files.readString(containerdPid).strip() : "";
             daemon.destroyForcibly();
             try {
                 daemon.waitFor();
+                if (!containerd.isEmpty()) {
+                    run(List.of("kill", "-KILL", containerd), 10);
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (Files.exists(Path.of("/proc", containerd)) && System.nanoTime() < deadline) {
+                        sleep(100);
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(e);

@@ -1,5 +1,6 @@
 package dev.overlayd.routing.audit;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -90,6 +91,7 @@ final class AccessLogWriter implements AutoCloseable {
         FileChannel channel;
         try {
             channel = openFile(path);
+            cutPartialLine(path, channel);
         } catch (IOException e) {
             throw new IOException("cannot open the access log " + path + ": " + reason(e), e);
         }
@@ -105,6 +107,50 @@ final class AccessLogWriter implements AutoCloseable {
         }
         return FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
+    }
+
+    /**
+     * Cuts the file back to its last whole line when it ends inside one. Only a process that died
+     * during a write leaves that (killed in writev(2), or with a short write on a full disk still to
+     * be completed); the rest of that line died with it, and this process's first line would be
+     * glued to the part, making two records unreadable. Only at the start: while this process
+     * runs, a part line at the end is its own, completed by the retry.
+     */
+    private static void cutPartialLine(Path path, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size == 0) {
+            return;
+        }
+        try (FileChannel read = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer chunk = ByteBuffer.allocate(8192);
+            long end = size;
+            while (end > 0) {
+                int length = (int) Math.min(chunk.capacity(), end);
+                long start = end - length;
+                chunk.clear().limit(length);
+                while (chunk.hasRemaining()) {
+                    if (read.read(chunk, start + chunk.position()) < 0) {
+                        throw new EOFException("the file shrank while read");
+                    }
+                }
+                for (int i = length - 1; i >= 0; i--) {
+                    if (chunk.get(i) == '\n') {
+                        cut(path, channel, size, start + i + 1);
+                        return;
+                    }
+                }
+                end = start;
+            }
+            cut(path, channel, size, 0);
+        }
+    }
+
+    private static void cut(Path path, FileChannel channel, long size, long lastLineEnd) throws IOException {
+        if (lastLineEnd < size) {
+            channel.truncate(lastLineEnd);
+            LOG.warning("access log " + path + ": removed a partial line of " + (size - lastLineEnd)
+                    + " bytes at its end, left by a process that died while writing it");
+        }
     }
 
     /** Queues a line; false when the queue was full and it is dropped (counted, said once). */

@@ -56,6 +56,34 @@ class AccessLogFileTest {
     }
 
     @Test
+    void aPartLineLeftByADeadProcessIsCutSoThatTheNextLineStandsAlone() throws Exception {
+        Path file = temp.resolve("access.log");
+        // A whole line, then what a process killed in its write left of the next: longer than one read.
+        Files.writeString(file, "{\"whole\":1}\n" + "{\"part\":\"" + "x".repeat(20_000));
+        try (Audit audit = Audit.open(Records.log(file, LogFormat.JSON, false, false), metrics)) {
+            audit.completed(Records.request("/after", null, 200));
+            Await.until(() -> count("overlayd.audit.lines") == 1, () -> "the line written");
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("{\"whole\":1}", lines.getFirst());
+        assertTrue(lines.get(1).startsWith("{") && lines.get(1).contains("/after"), lines.get(1));
+        assertEquals(List.of("access log " + file + ": removed a partial line of 20009 bytes at its end, left by a process that died "
+                + "while writing it"), log.lines(Level.WARNING, "partial line"));
+
+        Files.writeString(file, "no newline at all");
+        try (Audit audit = Audit.open(Records.log(file, LogFormat.JSON, false, false), metrics)) {
+            assertEquals(0, Files.size(file), "a file of one part line is emptied");
+        }
+        Files.writeString(file, "{\"whole\":1}\n");
+        log.clear();
+        try (Audit audit = Audit.open(Records.log(file, LogFormat.JSON, false, false), metrics)) {
+            assertEquals(12, Files.size(file), "a whole file is left as it is");
+        }
+        assertEquals(List.of(), log.lines(Level.WARNING, "partial line"));
+    }
+
+    @Test
     void afterLogrotateMovedTheFileReopenWritesANewOne() throws Exception {
         Path file = temp.resolve("access.log");
         try (Audit audit = Audit.open(Records.log(file, LogFormat.JSON, false, false), metrics)) {

@@ -49,6 +49,8 @@ final class GossipNode {
     static final int MAX_ANSWERING_PER_SOURCE = 2;
     /** While the node has members, it looks for lost ones and unknown seeds every this many beats. */
     static final int REJOIN_EVERY = 5;
+    /** A present node not heard from for this many beats is joined: it may have restarted knowing nobody. */
+    static final int SILENT_AFTER_BEATS = 2;
     static final long EXCHANGE_TIMEOUT_NANOS = 5_000_000_000L;
     /**
      * The nodes a cluster on the embedded backend holds at most: beyond, a join is refused (and said
@@ -798,8 +800,9 @@ final class GossipNode {
         syncsAnswered.values().removeIf(at -> now - at > intervalNanos);
         dropStaleExchanges(now);
         records.tick(now);
-        if (nodes.isEmpty() || ticks % REJOIN_EVERY == 0) {
-            joinSomeone(nodes);
+        List<Member> silent = table.silent(now, SILENT_AFTER_BEATS * intervalNanos);
+        if (nodes.isEmpty() || !silent.isEmpty() || ticks % REJOIN_EVERY == 0) {
+            joinSomeone(nodes, silent);
         }
         ticks++;
         publishView();
@@ -811,10 +814,13 @@ final class GossipNode {
     }
 
     /**
-     * Joins through the next seed or lost member that is not a present member: alone, to get in;
-     * in a cluster, to find a partition's other side once it heals.
+     * Joins through the next seed, lost member or silent one that is not a present member heard
+     * from: alone, to get in; in a cluster, to find a partition's other side once it heals, and a
+     * member that restarted knowing nobody (its beats stopped, and it drops the others' as a
+     * stranger's) before its TTL runs out. A join to a member that is only slow is harmless: it
+     * changes nothing.
      */
-    private void joinSomeone(List<Member> present) {
+    private void joinSomeone(List<Member> present, List<Member> silent) {
         LinkedHashSet<InetSocketAddress> targets = new LinkedHashSet<>(seeds.get());
         for (Member m : table.lost()) {
             if (m.endpoint() != null) {
@@ -822,7 +828,14 @@ final class GossipNode {
             }
         }
         for (Member m : present) {
-            targets.remove(m.endpoint());
+            if (!silent.contains(m)) {
+                targets.remove(m.endpoint());
+            }
+        }
+        for (Member m : silent) {
+            if (m.endpoint() != null) {
+                targets.add(m.endpoint());
+            }
         }
         targets.remove(table.self().member().endpoint());
         if (targets.isEmpty()) {

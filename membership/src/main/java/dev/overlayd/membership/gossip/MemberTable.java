@@ -202,6 +202,20 @@ final class MemberTable {
         return out;
     }
 
+    /**
+     * Present nodes not heard from first-hand for longer than {@code afterNanos}: gone quiet before
+     * their TTL, as a node that crashed and restarted does, knowing nobody (a seed) and beating to nobody.
+     */
+    List<Member> silent(long now, long afterNanos) {
+        List<Member> out = new ArrayList<>();
+        for (Alive a : alive.values()) {
+            if (!admission.isStaticHost(a.record().member()) && now - a.heardAt() > afterNanos) {
+                out.add(a.record().member());
+            }
+        }
+        return out;
+    }
+
     /** Nodes that vanished without leaving: where a healed partition's other side may be. */
     List<Member> lost() {
         List<Member> out = new ArrayList<>();

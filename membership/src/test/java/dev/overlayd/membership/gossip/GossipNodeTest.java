@@ -80,6 +80,26 @@ class GossipNodeTest {
     }
 
     @Test
+    void aSeedThatCrashedAndRestartedIsJoinedByTheOthersLongBeforeTheTtl() throws Exception {
+        LocalCluster.Node[] nodes = threeNodes();
+        LocalCluster.Node a = nodes[0];
+        // a, the others' seed, comes back with an empty table and no seeds of its own: it has nobody to
+        // join, and the others still hold its old record, so only they can bring it back.
+        a.present.clear();
+        a.begin(null);
+        cluster.run(1);
+        assertTrue(a.present.isEmpty(), a.present.toString());
+        int beats = 1;
+        while (a.present.size() < 2 && beats < LocalCluster.TTL.toSeconds()) {
+            cluster.run(1);
+            beats++;
+        }
+        assertEquals(Set.of("b", "c"), a.present.keySet(), "joined by both within " + beats + " beats");
+        assertTrue(beats < LocalCluster.TTL.toSeconds(), beats + " beats, the TTL is " + LocalCluster.TTL.toSeconds());
+        assertFalse(nodes[1].events.contains("absent a: no heartbeat for 5s"), nodes[1].events.toString());
+    }
+
+    @Test
     void aStaticHostsEndpointIsTheOneItsCertificateNames() throws Exception {
         LocalCluster.Node[] nodes = threeNodes();
         NodeCertificate db1 = staticHost("db1", "198.18.0.40:51820");

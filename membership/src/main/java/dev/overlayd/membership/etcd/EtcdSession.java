@@ -163,6 +163,21 @@ final class EtcdSession implements AutoCloseable {
     }
 
     /**
+     * Whether the connection was made and then closed or reset by the other side: gRPC says "Network
+     * closed for unknown reason" or, when the close comes as a reset, "io exception" (which one is
+     * a race). A refused connection is no such thing.
+     */
+    private static boolean closedByEtcd(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.ConnectException) {
+                return false;
+            }
+        }
+        String message = String.valueOf(failure.getMessage());
+        return message.contains("Network closed") || message.contains("io exception");
+    }
+
+    /**
      * gRPC says "UNAVAILABLE: ssl exception" or "Network closed for unknown reason" where the
      * operator needs to hear which side of TLS is wrong.
      */
@@ -178,7 +193,7 @@ final class EtcdSession implements AutoCloseable {
             return failure.getMessage() + " (etcd authentication failed for user " + user
                     + ": the user does not exist or the password file holds another password)";
         }
-        if (plaintext && code == Status.Code.UNAVAILABLE && String.valueOf(failure.getMessage()).contains("Network closed")) {
+        if (plaintext && code == Status.Code.UNAVAILABLE && closedByEtcd(failure)) {
             // Also what an etcd going away mid-request looks like: said as the possibility it is.
             return failure.getMessage() + " (this node speaks plaintext to etcd: if etcd serves TLS only, it "
                     + "closes such connections)";

@@ -110,6 +110,11 @@ final class RequestLimits extends ChannelInboundHandlerAdapter {
         if (length > limits.body()) {
             return refuse(ctx, request, started, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "the body is too large");
         }
+        if (length >= 0) {
+            // Leading zeros are valid (RFC 9110 8.6) but an upstream that caps the digits it reads would
+            // frame the body otherwise than the edge did: the proxy passes on the one length it read.
+            request.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        }
         bodyBytes = length < 0 ? 0 : -1;
         return true;
     }

@@ -1,5 +1,6 @@
 package dev.overlayd.it;
 
+import dev.overlayd.testing.Commands;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,7 +62,7 @@ final class Capture implements AutoCloseable {
                 throw new IOException("tcpdump exited: " + log());
             }
         } catch (Exception | Error e) {
-            tcpdump.destroyForcibly().waitFor();
+            Commands.kill(tcpdump);
             throw e;
         }
     }
@@ -152,13 +153,8 @@ final class Capture implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException(e);
         } finally {
-            tcpdump.destroy(); // SIGTERM: tcpdump closes the file and exits
-            try {
-                tcpdump.waitFor();
-            } catch (InterruptedException e) {
-                tcpdump.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            // SIGTERM: tcpdump closes the file and exits.
+            Commands.stop(tcpdump, Duration.ofSeconds(30));
         }
     }
 }

@@ -31,7 +31,10 @@ class EtcdClusterTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        cluster.close();
+        // null when the constructor failed, which removed what it had made itself.
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overlayd.testing.Commands;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -225,8 +226,7 @@ final class Host implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (Process p : processes) {
-            p.destroy();
-            p.waitFor();
+            Commands.stop(p, EXIT_BOUND);
         }
         // overlayd was backgrounded by its launcher: whatever still runs in the namespace goes.
         for (String signal : List.of("-TERM", "-KILL")) {

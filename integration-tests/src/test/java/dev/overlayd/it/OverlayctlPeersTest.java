@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,8 +58,7 @@ class OverlayctlPeersTest {
                 assertFalse(during.get("latestHandshake").isNull());
                 assertTrue(during.get("rxBytes").asLong() > 1000 && during.get("txBytes").asLong() > 1000, during.toString());
             } finally {
-                pings.destroy();
-                pings.waitFor();
+                Commands.stop(pings, Duration.ofSeconds(10));
             }
 
             JsonNode b = peerOf(hosts.b);

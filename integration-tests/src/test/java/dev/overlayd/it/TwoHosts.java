@@ -3,6 +3,7 @@ package dev.overlayd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,9 +144,9 @@ final class TwoHosts implements AutoCloseable {
             assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the receiver finished");
         } finally {
             if (client != null) {
-                client.destroyForcibly().waitFor();
+                Commands.kill(client);
             }
-            server.destroyForcibly().waitFor();
+            Commands.kill(server);
         }
         assertTrue(Files.size(sent) > 0, "something was sent");
         assertEquals(sha256(sent), sha256(received), "the bytes that arrived are the bytes sent");

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = {"Publish a static host again and print its wg-quick configuration with the cluster's nodes "
                 + "as they are now: run it when nodes have come and gone (e.g. piped through `wg-quick strip` "
-                + "into `wg syncconf` on the host)."})
+                + "into `wg syncconf` on the host, with a route for each new node's AllowedIPs)."})
 final class HostConfigCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

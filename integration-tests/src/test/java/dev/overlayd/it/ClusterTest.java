@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -159,7 +160,6 @@ class ClusterTest {
         String said = Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
                 + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
         assertTrue(said.contains("db1 is published to cluster test"), said);
-        String config = Files.readString(file);
         Sh.ok("ip", "netns", "exec", cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
                 "wg-quick", "up", file.toString());
         // h2 never heard of db1 from the operator: the record reached it through the cluster.
@@ -180,14 +180,72 @@ class ClusterTest {
         } finally {
             Commands.kill(service);
         }
-        String dbAddress = config.lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
-                .substring("Address = ".length()).replace("/32", "");
-        cluster.exec(1, "ping", "-c", "1", "-W", "5", dbAddress);
+        cluster.exec(1, "ping", "-c", "1", "-W", "5", hostAddress(file));
         String members = Cluster.overlayctl("members", cluster.iface(2));
         assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
         String peers = Cluster.overlayctl("peers", cluster.iface(2));
         assertTrue(peers.contains("db1") && peers.contains("static host") && peers.contains("expires in 364d"),
                 "the static host is named, and known as one, by its certificate:\n" + peers);
+    }
+
+    /**
+     * A static host listed under {@code hosts:} in one node's overlay.yaml outlives a restart of
+     * the whole cluster: that node publishes it again at start, and the other nodes make it their
+     * peer again from that record alone. A node that joins later is not in the host's file until
+     * `overlayctl host config` prints it again, and applied with `wg syncconf` it reaches that node.
+     */
+    @Test
+    void aStaticHostUnderHostsIsRepublishedAtStartAndHostConfigBringsInALaterNode() throws Exception {
+        Path yaml1 = cluster.addHost(1, "10s");
+        cluster.addHost(2, "10s", 1);
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+        int db = 9;
+        Path home = cluster.addNamespace(db);
+        Path file = home.resolve(cluster.iface(db) + ".conf");
+        Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca + " --endpoint "
+                + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
+        cluster.exec(db, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "wg-quick", "up", file.toString());
+        awaitPeers(2, 2);
+
+        // Only h1 lists the host. Then the whole cluster stops, and with it the embedded record.
+        Files.writeString(yaml1, "hosts: [" + home.resolve("db1.crt") + "]\n", StandardOpenOption.APPEND);
+        cluster.stop(1, "TERM");
+        cluster.stop(2, "TERM");
+        cluster.start(2);
+        assertEquals(List.of(), cluster.peers(2), "h2, alone, kept no record of db1 of its own");
+        cluster.start(1);
+        awaitPeers(1, 2);
+        awaitPeers(2, 2);
+        String members = Cluster.overlayctl("members", cluster.iface(2));
+        assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
+        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
+
+        cluster.addHost(3, "10s", 1);
+        cluster.start(3);
+        awaitPeers(3, 3);
+        assertEquals(2, cluster.peers(db).size(), "the host's file, a snapshot, knows only h1 and h2");
+        Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host config " + home.resolve("db1.crt") + " --key "
+                + home.resolve("db1.key") + " " + cluster.iface(1) + " > " + file);
+        assertEquals(3, Files.readString(file).lines().filter(l -> l.equals("[Peer]")).count(), Files.readString(file));
+        // As the README says: applied without a restart, the peers by wg syncconf, their routes by ip.
+        cluster.exec(db, "bash", "-c", "wg syncconf " + cluster.iface(db) + " <(wg-quick strip " + file + ")");
+        assertEquals(3, cluster.peers(db).size());
+        for (String line : Files.readString(file).lines().filter(l -> l.startsWith("AllowedIPs = ")).toList()) {
+            for (String prefix : line.substring("AllowedIPs = ".length()).split(",\\s*")) {
+                cluster.exec(db, "ip", "route", "replace", prefix, "dev", cluster.iface(db));
+            }
+        }
+        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
+        cluster.exec(3, "ping", "-c", "1", "-W", "5", hostAddress(file));
+    }
+
+    /** The static host's overlay address, from the Address line of its wg-quick file. */
+    private static String hostAddress(Path file) throws Exception {
+        return Files.readString(file).lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
+                .substring("Address = ".length()).replace("/32", "");
     }
 
     private void awaitPeers(int n, int count) throws Exception {

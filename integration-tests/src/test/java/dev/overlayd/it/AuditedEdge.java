@@ -27,12 +27,15 @@ final class AuditedEdge {
     private final int node;
     private final Path log;
     private final EtcdPki.Issued certificate;
+    /** The client's namespace. */
+    private final String client;
 
     /** Makes the client's namespace on {@code cluster}'s switch and a certificate for the site. */
     AuditedEdge(Cluster cluster, int node, Path log) throws Exception {
         this.node = node;
         this.log = log;
         cluster.addNamespace(CLIENT);
+        client = cluster.iface(CLIENT);
         certificate = new EtcdPki(cluster.dir.resolve("edge-pki"), "edge-ca").site(SITE);
     }
 
@@ -55,7 +58,7 @@ final class AuditedEdge {
 
     /** One request for {@code path}: the status the node answered with, or 0 when none came within 10 s. */
     int request(String path) throws Exception {
-        Sh.Run r = Sh.run(List.of("ip", "netns", "exec", Cluster.iface(CLIENT), "curl", "-sk", "-o", "/dev/null",
+        Sh.Run r = Sh.run(List.of("ip", "netns", "exec", client, "curl", "-sk", "-o", "/dev/null",
                 "-w", "%{http_code}", "-m", "10", "--haproxy-protocol", "--resolve", SITE + ":443:" + Cluster.underlay(node),
                 "https://" + SITE + path), 30);
         String code = r.output().strip();
@@ -66,7 +69,7 @@ final class AuditedEdge {
     Process requestLoop(String path) throws IOException {
         String curl = "curl -sk -o /dev/null -m 2 --haproxy-protocol --resolve " + SITE + ":443:" + Cluster.underlay(node)
                 + " https://" + SITE + path;
-        return new ProcessBuilder("ip", "netns", "exec", Cluster.iface(CLIENT), "sh", "-c",
+        return new ProcessBuilder("ip", "netns", "exec", client, "sh", "-c",
                 "while :; do " + curl + "; sleep 0.05; done").redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }

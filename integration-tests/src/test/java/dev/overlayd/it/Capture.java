@@ -1,5 +1,6 @@
 package dev.overlayd.it;
 
+import dev.overlayd.testing.Commands;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,14 +20,20 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Capture implements AutoCloseable {
     /**
-     * One UDP datagram seen on the veth: IPv4 source and destination, the UDP payload, and the
+     * One UDP datagram seen on the veth: IPv4 source and destination, the UDP payload, the
      * payload's length by its UDP header, which is longer than {@code payload} when the datagram
-     * was fragmented (only its first fragment is here).
+     * was fragmented (only its first fragment is here), and when tcpdump saw it (microseconds
+     * since the epoch, by the kernel's timestamp).
      */
-    record Datagram(String source, String destination, byte[] payload, int length) {
+    record Datagram(String source, String destination, byte[] payload, int length, long micros) {
         /** The WireGuard message type: the payload's first byte (1 initiation, 2 response, 3 cookie, 4 data). */
         int type() {
             return payload.length == 0 ? -1 : payload[0];
+        }
+
+        /** A WireGuard keepalive: a data message whose sealed payload is empty (16-byte header, 16-byte tag). */
+        boolean keepalive() {
+            return type() == 4 && length == 32;
         }
 
         /** A data message's receiver index: which session it was sealed under. */
@@ -61,7 +68,7 @@ final class Capture implements AutoCloseable {
                 throw new IOException("tcpdump exited: " + log());
             }
         } catch (Exception | Error e) {
-            tcpdump.destroyForcibly().waitFor();
+            Commands.kill(tcpdump);
             throw e;
         }
     }
@@ -79,6 +86,7 @@ final class Capture implements AutoCloseable {
         }
         List<Datagram> out = new ArrayList<>();
         for (int at = 24; at + 16 <= in.limit(); ) {
+            long micros = Integer.toUnsignedLong(in.getInt(at)) * 1_000_000 + Integer.toUnsignedLong(in.getInt(at + 4));
             int length = in.getInt(at + 8);
             int frame = at + 16;
             at = frame + length;
@@ -98,7 +106,7 @@ final class Capture implements AutoCloseable {
             int udpLength = Short.toUnsignedInt(Short.reverseBytes(in.getShort(udp + 4)));
             byte[] data = new byte[Math.max(0, Math.min(udpLength - 8, frame + length - payload))];
             in.get(payload, data);
-            out.add(new Datagram(ipv4(in, ip + 12), ipv4(in, ip + 16), data, udpLength - 8));
+            out.add(new Datagram(ipv4(in, ip + 12), ipv4(in, ip + 16), data, udpLength - 8, micros));
         }
         return out;
     }
@@ -152,13 +160,8 @@ final class Capture implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException(e);
         } finally {
-            tcpdump.destroy(); // SIGTERM: tcpdump closes the file and exits
-            try {
-                tcpdump.waitFor();
-            } catch (InterruptedException e) {
-                tcpdump.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            // SIGTERM: tcpdump closes the file and exits.
+            Commands.stop(tcpdump, Duration.ofSeconds(30));
         }
     }
 }

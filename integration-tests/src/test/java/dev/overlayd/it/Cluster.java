@@ -1,12 +1,15 @@
 package dev.overlayd.it;
 
+import dev.overlayd.testing.Commands;
 import dev.overlayd.testing.EtcdPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Test hosts on one switch: a bridge in its own namespace, and per host a namespace with a veth on
@@ -15,12 +18,18 @@ import java.util.List;
  */
 final class Cluster implements AutoCloseable {
     static final Path OVERLAYCTL = Host.OVERLAYD.resolveSibling("overlayctl");
-    private static final String SWITCH = "ovt-sw";
     /** The switch's own address, where etcd listens. */
     static final String ETCD = "198.18.1.254";
 
     final Path dir;
     final Path ca;
+    /**
+     * Random, so that the namespaces, interfaces and the sockets named after them (in /var/run,
+     * shared by the whole machine) never collide with another test's or with what a failed run left.
+     */
+    private final String prefix = "ovt" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 5);
+    /** The namespace of the bridge all hosts hang on. */
+    private final String switchNs = prefix + "sw";
     private final List<String> namespaces = new ArrayList<>();
     private static final Path NETNS_ETC = Path.of("/etc/netns");
     /** What {@link #resolve} created, removed last-made first. */
@@ -32,17 +41,32 @@ final class Cluster implements AutoCloseable {
     Cluster(Path dir) throws Exception {
         this.dir = dir;
         this.ca = dir.resolve("ca");
-        Sh.ok("ip", "netns", "add", SWITCH);
-        namespaces.add(SWITCH);
-        Sh.ok("ip", "-n", SWITCH, "link", "add", "br0", "type", "bridge");
-        Sh.ok("ip", "-n", SWITCH, "link", "set", "br0", "up");
-        Sh.ok("ip", "-n", SWITCH, "link", "set", "lo", "up");
-        overlayctl("ca", "init", "--dir", ca.toString(), "--name", "test", "--overlay", "100.64.0.0/16");
+        try {
+            Sh.ok("ip", "netns", "add", switchNs);
+            namespaces.add(switchNs);
+            Sh.ok("ip", "-n", switchNs, "link", "add", "br0", "type", "bridge");
+            Sh.ok("ip", "-n", switchNs, "link", "set", "br0", "up");
+            Sh.ok("ip", "-n", switchNs, "link", "set", "lo", "up");
+            overlayctl("ca", "init", "--dir", ca.toString(), "--name", "test", "--overlay", "100.64.0.0/16");
+        } catch (Exception | Error e) {
+            // Nothing a failed constructor made may outlive it: close() is never called then.
+            try {
+                close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** The interface of host {@code n} (its namespace's name too): unique, as the sockets share /var/run. */
-    static String iface(int n) {
-        return "ovt" + n;
+    String iface(int n) {
+        return prefix + n;
+    }
+
+    /** Host {@code n}'s end of its veth to the switch, in its namespace. */
+    static String uplink(int n) {
+        return "ovt-u" + n;
     }
 
     static String underlay(int n) {
@@ -151,10 +175,11 @@ final class Cluster implements AutoCloseable {
         String ns = iface(n);
         Sh.ok("ip", "netns", "add", ns);
         namespaces.add(ns);
-        Sh.ok("ip", "link", "add", "ovt-u" + n, "netns", ns, "type", "veth", "peer", "name", "p" + n, "netns", SWITCH);
-        Sh.ok("ip", "-n", SWITCH, "link", "set", "p" + n, "master", "br0", "up");
-        Sh.ok("ip", "-n", ns, "addr", "add", underlay(n) + "/24", "dev", "ovt-u" + n);
-        Sh.ok("ip", "-n", ns, "link", "set", "ovt-u" + n, "up");
+        // Made in the namespaces, never in the machine's own, so these names cannot collide.
+        Sh.ok("ip", "link", "add", uplink(n), "netns", ns, "type", "veth", "peer", "name", "p" + n, "netns", switchNs);
+        Sh.ok("ip", "-n", switchNs, "link", "set", "p" + n, "master", "br0", "up");
+        Sh.ok("ip", "-n", ns, "addr", "add", underlay(n) + "/24", "dev", uplink(n));
+        Sh.ok("ip", "-n", ns, "link", "set", uplink(n), "up");
         Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
         return Files.createDirectories(dir.resolve(ns));
     }
@@ -164,11 +189,11 @@ final class Cluster implements AutoCloseable {
      * serving TLS only and only to clients with a certificate from its CA.
      */
     void startEtcd() throws Exception {
-        Sh.run(List.of("ip", "-n", SWITCH, "addr", "replace", ETCD + "/24", "dev", "br0"), 10);
+        Sh.run(List.of("ip", "-n", switchNs, "addr", "replace", ETCD + "/24", "dev", "br0"), 10);
         if (etcdServer == null) {
             etcdServer = etcdPki().server(ETCD);
         }
-        etcd = new ProcessBuilder("ip", "netns", "exec", SWITCH, "etcd", "--name", "ovt",
+        etcd = new ProcessBuilder("ip", "netns", "exec", switchNs, "etcd", "--name", "ovt",
                 "--data-dir", dir.resolve("etcd").toString(),
                 "--listen-client-urls", "https://" + ETCD + ":2379", "--advertise-client-urls", "https://" + ETCD + ":2379",
                 "--cert-file", etcdServer.certificate().toString(), "--key-file", etcdServer.key().toString(),
@@ -177,13 +202,13 @@ final class Cluster implements AutoCloseable {
                 "--initial-cluster", "ovt=http://127.0.0.1:2380")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                 .start();
-        Await.until("etcd to listen", Duration.ofSeconds(30), () -> Sh.run(List.of("ip", "netns", "exec", SWITCH,
+        Await.until("etcd to listen", Duration.ofSeconds(30), () -> Sh.run(List.of("ip", "netns", "exec", switchNs,
                 "bash", "-c", "exec 3<>/dev/tcp/" + ETCD + "/2379"), 10).status() == 0);
     }
 
     void killEtcd() throws Exception {
         // `ip netns exec` became etcd: the process is etcd itself.
-        etcd.destroyForcibly().waitFor();
+        Commands.kill(etcd);
     }
 
     /** etcd's data gone (its disk lost, nothing restored): the next {@link #startEtcd} begins empty. Only while it is stopped. */
@@ -304,7 +329,7 @@ final class Cluster implements AutoCloseable {
                 }
             }
             Sh.run(List.of("ip", "netns", "del", ns), 10);
-            if (!ns.equals(SWITCH)) {
+            if (!ns.equals(switchNs)) {
                 Files.deleteIfExists(Path.of("/var/run/wireguard", ns + ".sock"));
                 Files.deleteIfExists(Path.of("/var/run/overlayd", ns + ".sock"));
             }

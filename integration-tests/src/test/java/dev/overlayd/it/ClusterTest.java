@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +36,10 @@ class ClusterTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        cluster.close();
+        // null when the constructor failed, which removed what it had made itself.
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private void threeNodes(String ttl) throws Exception {
@@ -56,13 +61,13 @@ class ClusterTest {
         // A TTL far beyond the wait below: only the departure announcement can remove h3 in time.
         threeNodes("120s");
         cluster.exec(2, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
-        String members = Cluster.overlayctl("members", Cluster.iface(2), "--json");
+        String members = Cluster.overlayctl("members", cluster.iface(2), "--json");
         for (String name : new String[] {"\"h1\"", "\"h2\"", "\"h3\""}) {
             assertTrue(members.contains(name), members);
         }
         // The gossip's drop counters are shown, and among honest nodes nothing was forged or refused.
         assertTrue(members.contains("\"bad-signature\" : 0") && members.contains("\"refused\" : 0"), members);
-        String peers = Cluster.overlayctl("peers", Cluster.iface(2));
+        String peers = Cluster.overlayctl("peers", cluster.iface(2));
         assertTrue(peers.contains("h1") && peers.contains("h3"), "peers are named by their certificates:\n" + peers);
 
         cluster.stop(3, "TERM");
@@ -83,11 +88,11 @@ class ClusterTest {
     @Test
     void aRevocationHandedToOneNodeCutsTheNodeOffEverywhereTellsItAndOutlivesARestart() throws Exception {
         threeNodes("3s");
-        String h2 = cluster.exec(2, "wg", "show", Cluster.iface(2), "public-key").strip();
+        String h2 = cluster.exec(2, "wg", "show", cluster.iface(2), "public-key").strip();
 
         Cluster.overlayctl("cert", "revoke", "h2", "--ca", cluster.ca.toString());
         cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
-                Cluster.iface(1));
+                cluster.iface(1));
         // Every other node, not only the one it was handed to, drops h2 for its revocation.
         for (int n : new int[] {1, 3}) {
             awaitPeers(n, 1);
@@ -109,7 +114,7 @@ class ClusterTest {
         cluster.stop(3, "TERM");
         int before = cluster.logText(1).length();
         cluster.start(1);
-        Files.delete(cluster.dir.resolve(Cluster.iface(2)).resolve("state").resolve("revoked.crl"));
+        Files.delete(cluster.dir.resolve(cluster.iface(2)).resolve("state").resolve("revoked.crl"));
         int told2 = cluster.logText(2).length();
         cluster.start(2);
         Await.until("the restarted h1 to refuse h2 and h2 to stop", CONVERGE, () -> !cluster.running(2),
@@ -143,10 +148,10 @@ class ClusterTest {
     @Test
     void theSidesOfAHealedPartitionFindEachOtherAgain() throws Exception {
         threeNodes("3s");
-        cluster.exec(3, "ip", "link", "set", "ovt-u3", "down");
+        cluster.exec(3, "ip", "link", "set", Cluster.uplink(3), "down");
         awaitPeers(1, 1);
         awaitPeers(3, 0);
-        cluster.exec(3, "ip", "link", "set", "ovt-u3", "up");
+        cluster.exec(3, "ip", "link", "set", Cluster.uplink(3), "up");
         for (int n = 1; n <= 3; n++) {
             awaitPeers(n, 2);
         }
@@ -164,40 +169,97 @@ class ClusterTest {
 
         int db = 9;
         Path home = cluster.addNamespace(db);
-        Path file = home.resolve(Cluster.iface(db) + ".conf");
+        Path file = home.resolve(cluster.iface(db) + ".conf");
         // As an operator would: the configuration on stdout into the file, what was done on stderr.
         String said = Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
-                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + Cluster.iface(1) + " > " + file);
+                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
         assertTrue(said.contains("db1 is published to cluster test"), said);
-        String config = Files.readString(file);
-        Sh.ok("ip", "netns", "exec", Cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
+        Sh.ok("ip", "netns", "exec", cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
                 "wg-quick", "up", file.toString());
         // h2 never heard of db1 from the operator: the record reached it through the cluster.
         awaitPeers(1, 2);
         awaitPeers(2, 2);
 
         Path received = home.resolve("received");
-        Process service = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(2), "sh", "-c",
+        Process service = new ProcessBuilder("ip", "netns", "exec", cluster.iface(2), "sh", "-c",
                 "echo answer-from-h2 | exec nc -N -l -p 5432 > " + received).start();
         try {
             Await.until("the service on h2 to listen", CONVERGE,
                     () -> cluster.exec(2, "ss", "-Htln", "sport = :5432").contains(":5432"));
-            String answer = Sh.ok("ip", "netns", "exec", Cluster.iface(db), "sh", "-c",
+            String answer = Sh.ok("ip", "netns", "exec", cluster.iface(db), "sh", "-c",
                     "echo request-from-db1 | nc -N -w 5 " + cluster.overlay(2) + " 5432");
             assertEquals("answer-from-h2", answer.strip(), "the node's answer came back to the static host");
             assertTrue(service.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals("request-from-db1", Files.readString(received).strip());
         } finally {
-            service.destroyForcibly().waitFor();
+            Commands.kill(service);
         }
-        String dbAddress = config.lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
-                .substring("Address = ".length()).replace("/32", "");
-        cluster.exec(1, "ping", "-c", "1", "-W", "5", dbAddress);
-        String members = Cluster.overlayctl("members", Cluster.iface(2));
+        cluster.exec(1, "ping", "-c", "1", "-W", "5", hostAddress(file));
+        String members = Cluster.overlayctl("members", cluster.iface(2));
         assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
-        String peers = Cluster.overlayctl("peers", Cluster.iface(2));
+        String peers = Cluster.overlayctl("peers", cluster.iface(2));
         assertTrue(peers.contains("db1") && peers.contains("static host") && peers.contains("expires in 364d"),
                 "the static host is named, and known as one, by its certificate:\n" + peers);
+    }
+
+    /**
+     * A static host listed under {@code hosts:} in one node's overlay.yaml outlives a restart of
+     * the whole cluster: that node publishes it again at start, and the other nodes make it their
+     * peer again from that record alone. A node that joins later is not in the host's file until
+     * `overlayctl host config` prints it again, and applied with `wg syncconf` it reaches that node.
+     */
+    @Test
+    void aStaticHostUnderHostsIsRepublishedAtStartAndHostConfigBringsInALaterNode() throws Exception {
+        Path yaml1 = cluster.addHost(1, "10s");
+        cluster.addHost(2, "10s", 1);
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+        int db = 9;
+        Path home = cluster.addNamespace(db);
+        Path file = home.resolve(cluster.iface(db) + ".conf");
+        Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca + " --endpoint "
+                + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
+        cluster.exec(db, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "wg-quick", "up", file.toString());
+        awaitPeers(2, 2);
+
+        // Only h1 lists the host. Then the whole cluster stops, and with it the embedded record.
+        Files.writeString(yaml1, "hosts: [" + home.resolve("db1.crt") + "]\n", StandardOpenOption.APPEND);
+        cluster.stop(1, "TERM");
+        cluster.stop(2, "TERM");
+        cluster.start(2);
+        assertEquals(List.of(), cluster.peers(2), "h2, alone, kept no record of db1 of its own");
+        cluster.start(1);
+        awaitPeers(1, 2);
+        awaitPeers(2, 2);
+        String members = Cluster.overlayctl("members", cluster.iface(2));
+        assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
+        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
+
+        cluster.addHost(3, "10s", 1);
+        cluster.start(3);
+        awaitPeers(3, 3);
+        assertEquals(2, cluster.peers(db).size(), "the host's file, a snapshot, knows only h1 and h2");
+        Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host config " + home.resolve("db1.crt") + " --key "
+                + home.resolve("db1.key") + " " + cluster.iface(1) + " > " + file);
+        assertEquals(3, Files.readString(file).lines().filter(l -> l.equals("[Peer]")).count(), Files.readString(file));
+        // As the README says: applied without a restart, the peers by wg syncconf, their routes by ip.
+        cluster.exec(db, "bash", "-c", "wg syncconf " + cluster.iface(db) + " <(wg-quick strip " + file + ")");
+        assertEquals(3, cluster.peers(db).size());
+        for (String line : Files.readString(file).lines().filter(l -> l.startsWith("AllowedIPs = ")).toList()) {
+            for (String prefix : line.substring("AllowedIPs = ".length()).split(",\\s*")) {
+                cluster.exec(db, "ip", "route", "replace", prefix, "dev", cluster.iface(db));
+            }
+        }
+        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
+        cluster.exec(3, "ping", "-c", "1", "-W", "5", hostAddress(file));
+    }
+
+    /** The static host's overlay address, from the Address line of its wg-quick file. */
+    private static String hostAddress(Path file) throws Exception {
+        return Files.readString(file).lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
+                .substring("Address = ".length()).replace("/32", "");
     }
 
     private void awaitPeers(int n, int count) throws Exception {

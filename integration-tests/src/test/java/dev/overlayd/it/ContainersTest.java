@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overlayd.testing.Commands;
 import dev.overlayd.testing.DockerHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,8 +48,8 @@ class ContainersTest {
         cluster = new Cluster(dir);
         yaml1 = cluster.addHost(1, "10s");
         yaml2 = cluster.addHost(2, "10s", 1);
-        d1 = DockerHost.start("ovt1", Cluster.iface(1), dir.resolve("docker1"), "198.19.1.1/24");
-        d2 = DockerHost.start("ovt2", Cluster.iface(2), dir.resolve("docker2"), "198.19.2.1/24");
+        d1 = DockerHost.start(cluster.iface(1), cluster.iface(1), dir.resolve("docker1"), "198.19.1.1/24");
+        d2 = DockerHost.start(cluster.iface(2), cluster.iface(2), dir.resolve("docker2"), "198.19.2.1/24");
         Files.writeString(yaml1, "containers:\n  docker: unix://" + d1.socket() + "\n", java.nio.file.StandardOpenOption.APPEND);
         Files.writeString(yaml2, "containers:\n  docker: unix://" + d2.socket() + "\n", java.nio.file.StandardOpenOption.APPEND);
         cluster.start(1, yaml1, d1.inside());
@@ -89,7 +90,7 @@ class ContainersTest {
         assertEquals(1, routes.lines().filter(l -> l.startsWith("default")).count(), routes);
 
         Path pcap = dir.resolve("underlay.pcap");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(1), "tcpdump", "--immediate-mode", "-i", "ovt-u1",
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", cluster.iface(1), "tcpdump", "--immediate-mode", "-i", Cluster.uplink(1),
                 "-U", "-n", "-w", pcap.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
         try {
@@ -136,16 +137,16 @@ class ContainersTest {
 
         int db = 9;
         Path home = cluster.addNamespace(db);
-        Path file = home.resolve(Cluster.iface(db) + ".conf");
+        Path file = home.resolve(cluster.iface(db) + ".conf");
         Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
-                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + Cluster.iface(1) + " > " + file);
-        Sh.ok("ip", "netns", "exec", Cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
+                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
+        Sh.ok("ip", "netns", "exec", cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
                 "wg-quick", "up", file.toString());
         String dbAddress = Files.readString(file).lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
                 .substring("Address = ".length()).replace("/32", "");
         awaitPeers(1, 2);
         d1.docker("exec", "reach-a", "ping", "-c", "1", "-W", "5", dbAddress);
-        String fromDb = Sh.ok("ip", "netns", "exec", Cluster.iface(db), "ping", "-c", "1", "-W", "5", a);
+        String fromDb = Sh.ok("ip", "netns", "exec", cluster.iface(db), "ping", "-c", "1", "-W", "5", a);
         assertTrue(fromDb.contains("1 received"), fromDb);
         remove(d1, "reach-a");
         remove(d1, "reach-c");
@@ -162,7 +163,7 @@ class ContainersTest {
         assertTrue(skipped(status, "opt-out").asText().contains("dev.overlayd.attach"), status.toPrettyString());
         assertTrue(skipped(status, "no-net").asText().contains("none"), status.toPrettyString());
         assertEquals(attached, attachedEntry(status, "opt-in").get("address").asText(), status.toPrettyString());
-        String table = Cluster.overlayctl("containers", Cluster.iface(1));
+        String table = Cluster.overlayctl("containers", cluster.iface(1));
         assertTrue(table.contains("opt-in") && table.contains(attached) && table.contains("opt-out"), table);
         remove(d1, "opt-out");
         remove(d1, "no-net");
@@ -210,7 +211,7 @@ class ContainersTest {
         String spoofed = "100.64.0.250";
         d1.docker("exec", "guard-spoofer", "ip", "addr", "add", spoofed + "/32", "dev", "eth1");
         Path pcap = dir.resolve("spoof.pcap");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(2), "tcpdump", "--immediate-mode", "-i", Cluster.iface(2),
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", cluster.iface(2), "tcpdump", "--immediate-mode", "-i", cluster.iface(2),
                 "-U", "-n", "-w", pcap.toString(), "icmp").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("spoof.log").toFile()).start();
         try {
@@ -226,16 +227,16 @@ class ContainersTest {
         assertFalse(seen.contains(spoofed), "a packet with a forged source reached the other node:\n" + seen);
         assertTrue(seen.contains("echo request"), seen + Files.readString(dir.resolve("spoof.log")));
 
-        Process service = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(1), "nc", "-k", "-l", "7777").start();
+        Process service = new ProcessBuilder("ip", "netns", "exec", cluster.iface(1), "nc", "-k", "-l", "7777").start();
         try {
             Await.until("the node's service to listen", CONVERGE,
                     () -> cluster.exec(1, "ss", "-Htln", "sport = :7777").contains(":7777"));
-            assertEquals(0, Sh.run(List.of("ip", "netns", "exec", Cluster.iface(2), "nc", "-z", "-w", "5",
+            assertEquals(0, Sh.run(List.of("ip", "netns", "exec", cluster.iface(2), "nc", "-z", "-w", "5",
                     cluster.overlay(1), "7777"), 30).status(), "the port is open to the other node");
             assertNotEquals(0, d1.tryDocker("exec", "guard-spoofer", "nc", "-w", "2", cluster.overlay(1), "7777").status(),
                     "a container reached a port of its node");
         } finally {
-            service.destroyForcibly().waitFor();
+            Commands.kill(service);
         }
         remove(d1, "guard-spoofer");
         remove(d2, "guard-target");
@@ -271,7 +272,7 @@ class ContainersTest {
     }
 
     private JsonNode containers(int n) throws Exception {
-        return new ObjectMapper().readTree(Cluster.overlayctl("containers", "--json", Cluster.iface(n)));
+        return new ObjectMapper().readTree(Cluster.overlayctl("containers", "--json", cluster.iface(n)));
     }
 
     private static JsonNode attachedEntry(JsonNode status, String name) {

@@ -42,7 +42,7 @@ final class DiscoveryHosts implements AutoCloseable {
         try {
             for (int n = 1; n <= yaml.size(); n++) {
                 DockerHost d = n > withDocker ? null
-                        : DockerHost.start(Cluster.iface(n), Cluster.iface(n), cluster.dir.resolve("docker" + n), "198.19." + n + ".1/24");
+                        : DockerHost.start(cluster.iface(n), cluster.iface(n), cluster.dir.resolve("docker" + n), "198.19." + n + ".1/24");
                 hosts.docker.add(d);
                 String section = d == null ? "discovery:\n  docker: off\n  dns: {forward: []}\n"
                         : "containers:\n  docker: unix://" + d.socket() + "\n"
@@ -104,7 +104,7 @@ final class DiscoveryHosts implements AutoCloseable {
 
     /** `overlayctl services NAME --json` on host {@code n}. */
     JsonNode services(int n, String name) throws Exception {
-        return new ObjectMapper().readTree(Cluster.overlayctl("services", name, "-i", Cluster.iface(n), "--json"));
+        return new ObjectMapper().readTree(Cluster.overlayctl("services", name, "-i", cluster.iface(n), "--json"));
     }
 
     void awaitPeers(int n, int count) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overlayd.testing.Commands;
 import dev.overlayd.testing.EtcdPki;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,7 +104,7 @@ class EdgeTest {
     }
 
     private Path accessLog(int n) {
-        return dir.resolve(Cluster.iface(n)).resolve("access.log");
+        return dir.resolve(cluster.iface(n)).resolve("access.log");
     }
 
     /** Copy n of api on host n: its index names it, its CGI script echoes what the proxy told it. */
@@ -133,11 +134,11 @@ class EdgeTest {
                 + "  balance roundrobin\n"
                 + "  server n1 " + Cluster.underlay(1) + ":443 send-proxy-v2\n"
                 + "  server n2 " + Cluster.underlay(2) + ":443 send-proxy-v2\n");
-        Process p = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(BALANCER), "/usr/sbin/haproxy", "-f",
+        Process p = new ProcessBuilder("ip", "netns", "exec", cluster.iface(BALANCER), "/usr/sbin/haproxy", "-f",
                 config.toString(), "-db").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
         Await.until("HAProxy to listen", DiscoveryHosts.CONVERGE, () -> Sh.run(List.of("ip", "netns", "exec",
-                Cluster.iface(CLIENT), "bash", "-c", "exec 3<>/dev/tcp/" + Cluster.underlay(BALANCER) + "/443"), 10).status() == 0,
+                cluster.iface(CLIENT), "bash", "-c", "exec 3<>/dev/tcp/" + Cluster.underlay(BALANCER) + "/443"), 10).status() == 0,
                 () -> p.isAlive() ? "" : "HAProxy exited: " + read(dir.resolve("haproxy.log")));
         return p;
     }
@@ -234,7 +235,7 @@ class EdgeTest {
     @Order(5)
     void sniPicksTheCertificateAndAHostWithoutARouteIsNotFound() throws Exception {
         for (String site : List.of(API, OTHER)) {
-            String shown = Sh.ok("ip", "netns", "exec", Cluster.iface(CLIENT), "sh", "-c",
+            String shown = Sh.ok("ip", "netns", "exec", cluster.iface(CLIENT), "sh", "-c",
                     "openssl s_client -connect \"$0\" -servername \"$1\" -CAfile \"$2\" -verify_return_error </dev/null",
                     Cluster.underlay(BALANCER) + ":443", site, web.ca().toString());
             assertTrue(shown.contains("subject=CN = " + site), shown);
@@ -267,7 +268,7 @@ class EdgeTest {
     @Order(7)
     void slowClientsAreCutOffInThePROXYHeaderAndInTheRequestsHeaders() throws Exception {
         // From the balancer's address, the PROXY header a byte a second: closed after proxy_protocol.timeout.
-        Sh.Run header = Sh.run(List.of("ip", "netns", "exec", Cluster.iface(BALANCER), "bash", "-c", """
+        Sh.Run header = Sh.run(List.of("ip", "netns", "exec", cluster.iface(BALANCER), "bash", "-c", """
                 trap '' PIPE
                 exec 3<>/dev/tcp/$0/443 || exit 2
                 h="PROXY TCP4 $1 $0 56324 443"
@@ -281,7 +282,7 @@ class EdgeTest {
 
         // Through the balancer, TLS up, then a request's headers a line a second: closed after
         // timeouts.request_headers (the 30 s bound is far below the idle timeout's 60).
-        Sh.Run request = Sh.run(List.of("ip", "netns", "exec", Cluster.iface(CLIENT), "bash", "-c", """
+        Sh.Run request = Sh.run(List.of("ip", "netns", "exec", cluster.iface(CLIENT), "bash", "-c", """
                 slow() { printf 'GET / HTTP/1.1\\r\\nHost: %s\\r\\n' "$1"; for i in $(seq 1 40); do sleep 1; printf 'X-Slow: %d\\r\\n' $i; done; }
                 slow "$1" | timeout 30 openssl s_client -quiet -connect "$0:443" -servername "$1" -CAfile "$2"
                 echo "s_client exited ${PIPESTATUS[1]}"
@@ -297,7 +298,7 @@ class EdgeTest {
         Path stop = dir.resolve("stop");
         Files.writeString(codes, "");
         // One TLS connection per request, so the balancer sends them to both nodes in turn.
-        Process load = new ProcessBuilder("ip", "netns", "exec", Cluster.iface(CLIENT), "bash", "-c", """
+        Process load = new ProcessBuilder("ip", "netns", "exec", cluster.iface(CLIENT), "bash", "-c", """
                 while [ ! -e "$0" ]; do
                   out=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$2" --resolve "$3:443:$4" "https://$3/" 2>&1)
                   echo "$out $?" >> "$1"
@@ -314,7 +315,7 @@ class EdgeTest {
         } finally {
             Files.writeString(stop, "");
             if (!load.waitFor(60, TimeUnit.SECONDS)) {
-                load.destroyForcibly().waitFor();
+                Commands.kill(load);
             }
         }
         List<String> failed = Files.readAllLines(codes).stream().filter(l -> !l.equals("200 0")).toList();
@@ -323,7 +324,7 @@ class EdgeTest {
 
     /** curl in namespace host {@code from}, trusting the web CA; whatever its exit status. */
     private Sh.Run curl(int from, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", Cluster.iface(from), "curl", "-sS",
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", cluster.iface(from), "curl", "-sS",
                 "--max-time", "20", "--cacert", web.ca().toString()));
         command.addAll(List.of(args));
         return Sh.run(command, 60);
@@ -360,7 +361,7 @@ class EdgeTest {
     private void awaitRule(int n, Set<String> copies) throws Exception {
         String[] last = {""};
         Await.until("h" + n + " to route " + API + " to " + copies, DiscoveryHosts.CONVERGE, () -> {
-            last[0] = Cluster.overlayctl("routes", "-i", Cluster.iface(n), "--json");
+            last[0] = Cluster.overlayctl("routes", "-i", cluster.iface(n), "--json");
             for (JsonNode route : JSON.readTree(last[0]).get(0).path("routes")) {
                 if (route.path("host").asText().equals(API) && route.path("path").asText().equals("/")
                         && route.path("service").asText().equals("api")) {

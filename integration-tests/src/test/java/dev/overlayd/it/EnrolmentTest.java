@@ -76,13 +76,16 @@ class EnrolmentTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        cluster.close();
+        // null when the constructor failed, which removed what it had made itself.
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private String token(String... options) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of(Cluster.OVERLAYCTL.toString(), "token", "create"));
         args.addAll(List.of(options));
-        args.add(Cluster.iface(1));
+        args.add(cluster.iface(1));
         String out = cluster.exec(1, args.toArray(String[]::new));
         Matcher m = TOKEN.matcher(out);
         assertTrue(m.find(), out);
@@ -90,7 +93,7 @@ class EnrolmentTest {
     }
 
     private Path certificate(int n) {
-        return dir.resolve(Cluster.iface(n)).resolve("state/node.crt");
+        return dir.resolve(cluster.iface(n)).resolve("state/node.crt");
     }
 
     private String show(int n) throws Exception {
@@ -115,7 +118,7 @@ class EnrolmentTest {
         cluster.exec(3, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
         cluster.exec(2, "ping", "-c", "1", "-W", "5", address);
         // The private key never left the node: it is the one in its state directory, 0600.
-        Path key = dir.resolve(Cluster.iface(3)).resolve("state/node.key");
+        Path key = dir.resolve(cluster.iface(3)).resolve("state/node.key");
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
         assertTrue(cluster.logText(1).contains("enrolment: issued h3 " + address), cluster.logText(1));
 
@@ -127,7 +130,7 @@ class EnrolmentTest {
         assertNotEquals(before, Files.readString(certificate(3)));
         assertTrue(show(3).contains(address), show(3));
         Await.until("h2 to hold h3's renewed certificate", CONVERGE, () -> {
-            String members = Cluster.overlayctl("members", Cluster.iface(2), "--json");
+            String members = Cluster.overlayctl("members", cluster.iface(2), "--json");
             return members.contains(String.valueOf(renewedNotAfter()));
         }, () -> cluster.logText(2));
         cluster.exec(2, "ping", "-c", "1", "-W", "5", address);
@@ -202,7 +205,7 @@ class EnrolmentTest {
         cluster.stop(4, "TERM");
         Cluster.overlayctl("cert", "revoke", serial(show(4)), "--ca", cluster.ca.toString());
         cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
-                Cluster.iface(1));
+                cluster.iface(1));
         // The grace period is 5 s here (24 h by default).
         Thread.sleep(6000);
         newcomer(5, tokens);

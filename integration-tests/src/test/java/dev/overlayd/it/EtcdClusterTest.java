@@ -31,7 +31,10 @@ class EtcdClusterTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        cluster.close();
+        // null when the constructor failed, which removed what it had made itself.
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     @Test
@@ -71,7 +74,7 @@ class EtcdClusterTest {
         awaitPeers(1, 1);
         Cluster.overlayctl("cert", "revoke", "h2", "--ca", cluster.ca.toString());
         cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
-                Cluster.iface(1));
+                cluster.iface(1));
         awaitPeers(1, 0);
         Await.until("h2 to stop, told through its watch that it is revoked", CONVERGE, () -> !cluster.running(2),
                 () -> cluster.logText(2));

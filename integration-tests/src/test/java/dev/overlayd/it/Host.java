@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overlayd.testing.Commands;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -55,6 +56,26 @@ final class Host implements AutoCloseable {
         return file;
     }
 
+    /** Whether the overlay is IPv6 (fd00::/8 inside the test's namespaces), not 100.64.0.0/10. */
+    boolean ipv6() {
+        return overlayIp.contains(":");
+    }
+
+    /** The interface's address with the overlay's prefix length (a /24 or a /64), as `ip addr add` takes it. */
+    String overlayAddress() {
+        return overlayIp + (ipv6() ? "/64" : "/24");
+    }
+
+    /** The host's overlay address alone: what its peers allow from it. */
+    String overlayHostPrefix() {
+        return overlayIp + (ipv6() ? "/128" : "/32");
+    }
+
+    /** Where its peers call it: address and port, the address bracketed when it is IPv6. */
+    String endpoint() {
+        return (underlayIp.contains(":") ? "[" + underlayIp + "]" : underlayIp) + ":" + listenPort;
+    }
+
     /** Where `wg` finds the interface's userspace daemon. */
     Path socket() {
         return Path.of("/var/run/wireguard", iface + ".sock");
@@ -92,6 +113,14 @@ final class Host implements AutoCloseable {
         }
     }
 
+    /** `bin/overlayd --config FILE`: the interface made, configured, addressed, routed and up from a wg-quick file. */
+    void startFromConfig(Path config) throws Exception {
+        Sh.Run r = Sh.run(inside("env", "OVERLAYD_LOG=" + logFile(), OVERLAYD.toString(), "--config", config.toString()), 60);
+        if (r.status() != 0) {
+            throw new IOException("bin/overlayd --config " + config + " failed: " + r.output() + "\n" + log());
+        }
+    }
+
     void startWireguardGo() throws Exception {
         processes.add(new ProcessBuilder(inside("wireguard-go", "-f", iface)).redirectErrorStream(true)
                 .redirectOutput(logFile().toFile()).start());
@@ -101,29 +130,39 @@ final class Host implements AutoCloseable {
     /** Configures the interface with the stock tools, as an operator would: wg set, then ip. */
     void peerWith(Host other, boolean withEndpoint) throws Exception {
         List<String> wg = new ArrayList<>(List.of("wg", "set", iface, "private-key", keyFile().toString(),
-                "listen-port", Integer.toString(listenPort), "peer", other.publicKey, "allowed-ips", other.overlayIp + "/32"));
+                "listen-port", Integer.toString(listenPort), "peer", other.publicKey, "allowed-ips", other.overlayHostPrefix()));
         if (withEndpoint) {
-            wg.addAll(List.of("endpoint", other.underlayIp + ":" + other.listenPort));
+            wg.addAll(List.of("endpoint", other.endpoint()));
         }
         exec(wg.toArray(String[]::new));
-        exec("ip", "addr", "add", overlayIp + "/24", "dev", iface);
+        exec("ip", "addr", "add", overlayAddress(), "dev", iface);
         exec("ip", "link", "set", iface, "up");
     }
 
     /** The same configuration as {@link #peerWith} as a wg-quick file, IFNAME.conf, readable by root only. */
     Path writeWgQuickConfig(Host other, boolean withEndpoint) throws IOException {
+        return writeWgQuickConfig(peerSection(other, withEndpoint, other.overlayHostPrefix()));
+    }
+
+    /** IFNAME.conf, readable by root only: this host's [Interface] section, then the given [Peer] sections. */
+    Path writeWgQuickConfig(String... peerSections) throws IOException {
         Path file = dir.resolve(iface + ".conf");
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, "[Interface]\n"
-                + "Address = " + overlayIp + "/24\n"
+                + "Address = " + overlayAddress() + "\n"
                 + "PrivateKey = " + privateKey + "\n"
                 + "ListenPort = " + listenPort + "\n"
-                + "\n[Peer]\n"
-                + "PublicKey = " + other.publicKey + "\n"
-                + "AllowedIPs = " + other.overlayIp + "/32\n"
-                + (withEndpoint ? "Endpoint = " + other.underlayIp + ":" + other.listenPort + "\n" : ""));
+                + String.join("", peerSections));
         return file;
+    }
+
+    /** A wg-quick [Peer] section for {@code other} with the given AllowedIPs (comma-separated). */
+    static String peerSection(Host other, boolean withEndpoint, String allowedIps) {
+        return "\n[Peer]\n"
+                + "PublicKey = " + other.publicKey + "\n"
+                + "AllowedIPs = " + allowedIps + "\n"
+                + (withEndpoint ? "Endpoint = " + other.endpoint() + "\n" : "");
     }
 
     /** `wg-quick ACTION CONFIG` in this namespace, with {@code implementation} as its userspace daemon. */
@@ -225,8 +264,7 @@ final class Host implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (Process p : processes) {
-            p.destroy();
-            p.waitFor();
+            Commands.stop(p, EXIT_BOUND);
         }
         // overlayd was backgrounded by its launcher: whatever still runs in the namespace goes.
         for (String signal : List.of("-TERM", "-KILL")) {

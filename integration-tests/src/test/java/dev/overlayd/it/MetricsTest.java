@@ -93,7 +93,7 @@ class MetricsTest {
             }
             cluster.exec(1, "ping", "-c", "3", "-i", "0.3", "-W", "5", cluster.overlay(2));
 
-            List<Sample> samples = scrape(Cluster.iface(1), dir.resolve("h1.prom"));
+            List<Sample> samples = scrape(cluster.iface(1), dir.resolve("h1.prom"));
             assertTrue(value(samples, "overlayd_peer_transmit_bytes_total", Map.of("peer", "h2")) > 0,
                     "the pings went to h2, which is named by its certificate");
             assertTrue(value(samples, "overlayd_peer_receive_bytes_total", Map.of("peer", "h2")) > 0, "and came back");
@@ -114,7 +114,7 @@ class MetricsTest {
             assertEquals(0, value(samples, "overlayd_drops_total", Map.of("layer", "device", "reason", "decryption_failed")));
             assertEquals(0, value(samples, "overlayd_drops_total", Map.of("layer", "membership", "reason", "bad-signature")));
 
-            Sh.Run other = Sh.run(List.of("ip", "netns", "exec", Cluster.iface(1), "curl", "-s", "-o", "/dev/null",
+            Sh.Run other = Sh.run(List.of("ip", "netns", "exec", cluster.iface(1), "curl", "-s", "-o", "/dev/null",
                     "-w", "%{http_code}", "http://" + LISTEN + "/"), 10);
             assertEquals("404", other.output().strip());
             assertTrue(cluster.logText(1).contains("metrics: serving GET /metrics on /" + LISTEN), cluster.logText(1));

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -56,8 +57,7 @@ class OverlayctlPeersTest {
                 assertFalse(during.get("latestHandshake").isNull());
                 assertTrue(during.get("rxBytes").asLong() > 1000 && during.get("txBytes").asLong() > 1000, during.toString());
             } finally {
-                pings.destroy();
-                pings.waitFor();
+                Commands.stop(pings, Duration.ofSeconds(10));
             }
 
             JsonNode b = peerOf(hosts.b);
@@ -133,22 +133,11 @@ class OverlayctlPeersTest {
     }
 
     private static void startFromConfig(Host host, Host peer, String peerName, boolean withEndpoint) throws Exception {
-        List<String> lines = new ArrayList<>(List.of("[Interface]", "PrivateKey = " + host.privateKey,
-                "ListenPort = 51820", "Address = " + host.overlayIp + "/24", "", "[Peer]"));
+        String section = Host.peerSection(peer, withEndpoint, peer.overlayHostPrefix());
         if (peerName != null) {
-            lines.add("# Name = " + peerName);
+            section = section.replace("[Peer]\n", "[Peer]\n# Name = " + peerName + "\n");
         }
-        lines.add("PublicKey = " + peer.publicKey);
-        lines.add("AllowedIPs = " + peer.overlayIp + "/32");
-        if (withEndpoint) {
-            lines.add("Endpoint = " + peer.underlayIp + ":51820");
-        }
-        Path config = host.dir.resolve(host.iface + ".conf");
-        Files.write(config, lines, java.nio.file.StandardOpenOption.CREATE_NEW);
-        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
-        Sh.Run r = Sh.run(host.inside("env", "OVERLAYD_LOG=" + host.dir.resolve(host.iface + ".log"),
-                Host.OVERLAYD.toString(), "--config", config.toString()), 60);
-        assertEquals(0, r.status(), r.output() + host.log());
+        host.startFromConfig(host.writeWgQuickConfig(section));
     }
 
     private static JsonNode peerOf(Host host) throws Exception {

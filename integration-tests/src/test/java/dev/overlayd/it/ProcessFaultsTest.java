@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.overlayd.testing.Commands;
 import dev.overlayd.testing.DockerHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class ProcessFaultsTest {
     void startTwoNodesWithDocker() throws Exception {
         cluster = new Cluster(dir);
         List<Path> yaml = List.of(cluster.addHost(1, "10s"), cluster.addHost(2, "10s", 1));
-        edge = new AuditedEdge(cluster, 1, dir.resolve(Cluster.iface(1)).resolve("access.log"));
+        edge = new AuditedEdge(cluster, 1, dir.resolve(cluster.iface(1)).resolve("access.log"));
         hosts = DiscoveryHosts.start(cluster, yaml, 2, n -> n == 1 ? edge.section() : "");
     }
 
@@ -116,8 +117,8 @@ class ProcessFaultsTest {
         ping(2, "pf-b", a);
         ping(1, "pf-a", b);
         Footprint before = footprint(1);
-        assertTrue(before.runFiles().containsAll(List.of("overlayd/" + Cluster.iface(1) + ".sock",
-                "wireguard/" + Cluster.iface(1) + ".sock")), before.runFiles().toString());
+        assertTrue(before.runFiles().containsAll(List.of("overlayd/" + cluster.iface(1) + ".sock",
+                "wireguard/" + cluster.iface(1) + ".sock")), before.runFiles().toString());
         assertTrue(before.pluginSockets().contains("overlayd.sock"), before.pluginSockets().toString());
         try {
             killRestartAndStop(a, b, before);
@@ -144,7 +145,7 @@ class ProcessFaultsTest {
             hosts.start(1);
             long started = System.nanoTime();
             // bin/overlayd returns once the new daemon serves, not on the socket the killed one left.
-            cluster.exec(1, "wg", "show", Cluster.iface(1));
+            cluster.exec(1, "wg", "show", cluster.iface(1));
             Await.until("pf-b to reach pf-a again", RECOVERY, () -> reaches(2, "pf-b", a), () -> cluster.logText(1));
             long reached = System.nanoTime();
             Await.until("pf-a to reach pf-b again", RECOVERY, () -> reaches(1, "pf-a", b), () -> cluster.logText(1));
@@ -155,8 +156,7 @@ class ProcessFaultsTest {
             int answered = edge.request("/after-restart");
             assertEquals(404, answered, "the edge answers again\n" + cluster.logText(1));
         } finally {
-            requests.destroy();
-            requests.waitFor();
+            Commands.stop(requests, Duration.ofSeconds(10));
         }
         Await.until("the line of the request after the restart", RECOVERY, () -> edge.linesFor("/after-restart").size() == 1);
         assertFalse(edge.linesFor("/during").isEmpty());
@@ -178,8 +178,8 @@ class ProcessFaultsTest {
         String log = cluster.logText(1);
         assertEquals(List.of(), stopped.runFiles(), "the stopped node's sockets");
         assertEquals(List.of(), stopped.pluginSockets(), "the stopped node's plugin socket");
-        assertEquals(without(before.links(), Cluster.iface(1)), stopped.links(), "only the overlay interface went");
-        assertEquals(before.routes().stream().filter(r -> !r.matches(".*\\bdev " + Cluster.iface(1) + "\\b.*")).toList(),
+        assertEquals(without(before.links(), cluster.iface(1)), stopped.links(), "only the overlay interface went");
+        assertEquals(before.routes().stream().filter(r -> !r.matches(".*\\bdev " + cluster.iface(1) + "\\b.*")).toList(),
                 stopped.routes(), "only the overlay interface's routes went");
         // The ports offered to containers go with the plugins that served them (DNS); the rest stays for the containers.
         assertEquals(before.nft().replaceAll("\t\telements = \\{[^}]*\\}\n", ""), stopped.nft(),
@@ -197,7 +197,7 @@ class ProcessFaultsTest {
             List<String> pluginSockets, List<String> networks, List<String> state) {}
 
     private Footprint footprint(int n) throws Exception {
-        String ns = Cluster.iface(n);
+        String ns = cluster.iface(n);
         List<String> links = cluster.exec(n, "ip", "-o", "link", "show").lines()
                 .map(l -> l.split(":\\s+")[1].split("@")[0]).sorted().toList();
         // Not the kernel's own routes to links' IPv6 link-local addresses: a new link gets another, and
@@ -258,7 +258,7 @@ class ProcessFaultsTest {
     }
 
     private List<JsonNode> attached(int n) throws Exception {
-        JsonNode status = JSON.readTree(Cluster.overlayctl("containers", "--json", Cluster.iface(n)));
+        JsonNode status = JSON.readTree(Cluster.overlayctl("containers", "--json", cluster.iface(n)));
         List<JsonNode> found = new ArrayList<>();
         (status.isArray() ? status.get(0) : status).path("attached").forEach(found::add);
         return found;

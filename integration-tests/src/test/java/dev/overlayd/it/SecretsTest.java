@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,8 +60,7 @@ class SecretsTest {
                     hosts.moveUnderlay(a, "198.18.0.3");
                     awaitReply(a, b, "a to reach b from its new address");
                 } finally {
-                    ping.destroy();
-                    ping.waitFor();
+                    Commands.stop(ping, Duration.ofSeconds(10));
                 }
             }
             for (Capture capture : List.of(atA, atB)) {

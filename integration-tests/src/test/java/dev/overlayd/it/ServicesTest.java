@@ -81,7 +81,7 @@ abstract class ServicesTest {
         assertEquals(address, instance.path("address").asText());
         assertEquals(8080, instance.path("port").asInt());
         assertEquals("passing", instance.path("health").asText());
-        String table = Cluster.overlayctl("services", "-i", Cluster.iface(3));
+        String table = Cluster.overlayctl("services", "-i", cluster.iface(3));
         assertTrue(table.contains("web") && table.contains(address + ":8080") && table.contains("h1"), table);
 
         d1.docker("stop", "-t", "1", "web-1");
@@ -139,7 +139,7 @@ abstract class ServicesTest {
 
     /** busybox's nslookup, in host {@code n}'s namespace, asking that node's own DNS server. */
     private String lookup(int n, String... query) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", Cluster.iface(n), "busybox", "nslookup"));
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", cluster.iface(n), "busybox", "nslookup"));
         command.addAll(List.of(query));
         command.add(cluster.overlay(n));
         return Sh.run(command, 20).output();

@@ -1,7 +1,7 @@
 package dev.overlayd.it;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,12 +14,8 @@ final class Sh {
     record Run(int status, String output) {}
 
     static Run run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            return new Run(-1, String.join(" ", command) + ": timed out after " + timeoutSeconds + " s");
-        }
-        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Commands.Result r = Commands.run(command, timeoutSeconds);
+        return new Run(r.status(), r.output());
     }
 
     record Outcome(int status, String stdout, String stderr) {}
@@ -31,7 +27,7 @@ final class Sh {
         try {
             Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
+                Commands.kill(p);
                 return new Outcome(-1, "", String.join(" ", command) + ": timed out after " + timeoutSeconds + " s");
             }
             return new Outcome(p.exitValue(), Files.readString(out), Files.readString(err));

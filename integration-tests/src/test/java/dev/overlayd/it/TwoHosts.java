@@ -3,6 +3,7 @@ package dev.overlayd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.overlayd.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,18 +14,37 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Two hosts joined by a veth pair: underlay 198.18.0.1 and .2, overlay 100.64.0.1 and .2. Names
- * are random, so a test can never collide with another or with anything on the machine.
+ * Two hosts joined by a veth pair: underlay 198.18.0.1 and .2, overlay 100.64.0.1 and .2 (or, from
+ * {@link #ipv6()}, fd00:18::1 and ::2, fd00:64::1 and ::2). Names are random, so a test can never
+ * collide with another or with anything on the machine.
  */
 final class TwoHosts implements AutoCloseable {
     private static final int TCP_PORT = 9000;
+
+    /** One address family's addresses: the underlay's, in a subnet of {@code underlayBits}, and the overlay's. */
+    private record Addresses(String underlayA, String underlayB, int underlayBits, String overlayA, String overlayB) {}
+
+    private static final Addresses IPV4 = new Addresses("198.18.0.1", "198.18.0.2", 24, "100.64.0.1", "100.64.0.2");
+    /** Unique-local addresses, which exist only inside the test's namespaces. */
+    private static final Addresses IPV6 = new Addresses("fd00:18::1", "fd00:18::2", 64, "fd00:64::1", "fd00:64::2");
 
     final Host a;
     final Host b;
     private final String prefix;
     private final Path dir;
+    private final int underlayBits;
 
     TwoHosts() throws Exception {
+        this(IPV4);
+    }
+
+    /** The same two hosts with only IPv6 on the underlay and in the overlay. */
+    static TwoHosts ipv6() throws Exception {
+        return new TwoHosts(IPV6);
+    }
+
+    private TwoHosts(Addresses addresses) throws Exception {
+        underlayBits = addresses.underlayBits();
         String uid = Sh.ok("id", "-u").strip();
         if (!uid.equals("0")) {
             throw new IllegalStateException("the integration tests need root (network namespaces, TUN devices); uid is " + uid);
@@ -39,10 +59,15 @@ final class TwoHosts implements AutoCloseable {
             Sh.ok("ip", "link", "add", prefix + "va", "type", "veth", "peer", "name", prefix + "vb");
             Sh.ok("ip", "link", "set", prefix + "va", "netns", prefix + "a");
             Sh.ok("ip", "link", "set", prefix + "vb", "netns", prefix + "b");
-            made0 = new Host(prefix + "a", "198.18.0.1", "100.64.0.1", prefix + "ta", dir);
-            made1 = new Host(prefix + "b", "198.18.0.2", "100.64.0.2", prefix + "tb", dir);
+            made0 = new Host(prefix + "a", addresses.underlayA(), addresses.overlayA(), prefix + "ta", dir);
+            made1 = new Host(prefix + "b", addresses.underlayB(), addresses.overlayB(), prefix + "tb", dir);
             for (Host h : new Host[] {made0, made1}) {
-                h.exec("ip", "addr", "add", h.underlayIp + "/24", "dev", veth(h));
+                if (h.ipv6()) {
+                    // No duplicate address detection to wait out, on the veth or the tunnel made later.
+                    h.exec("sysctl", "-q", "-w", "net.ipv6.conf.default.accept_dad=0");
+                    h.exec("sysctl", "-q", "-w", "net.ipv6.conf." + veth(h) + ".accept_dad=0");
+                }
+                h.exec("ip", "addr", "add", h.underlayIp + "/" + underlayBits, "dev", veth(h));
                 h.exec("ip", "link", "set", "lo", "up");
                 h.exec("ip", "link", "set", veth(h), "up");
             }
@@ -70,8 +95,8 @@ final class TwoHosts implements AutoCloseable {
 
     /** Gives the host another underlay address in the same subnet in place of its current one. */
     void moveUnderlay(Host h, String newIp) throws Exception {
-        h.exec("ip", "addr", "del", h.underlayIp + "/24", "dev", veth(h));
-        h.exec("ip", "addr", "add", newIp + "/24", "dev", veth(h));
+        h.exec("ip", "addr", "del", h.underlayIp + "/" + underlayBits, "dev", veth(h));
+        h.exec("ip", "addr", "add", newIp + "/" + underlayBits, "dev", veth(h));
         h.underlayIp = newIp;
     }
 
@@ -127,8 +152,9 @@ final class TwoHosts implements AutoCloseable {
         Path sent = dir.resolve("sent.bin");
         Path received = dir.resolve("received.bin");
         Path log = dir.resolve("nc.log");
-        Process server = new ProcessBuilder(to.inside("sh", "-c", "exec nc -l -p " + TCP_PORT + " > " + received))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // OpenBSD nc listens on IPv4 alone unless told -6.
+        String listen = "exec nc " + (to.ipv6() ? "-6 " : "") + "-l -p " + TCP_PORT + " > " + received;
+        Process server = new ProcessBuilder(to.inside("sh", "-c", listen)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Process client = null;
         try {
             // A client that connects before the listener exists is refused.
@@ -143,9 +169,9 @@ final class TwoHosts implements AutoCloseable {
             assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the receiver finished");
         } finally {
             if (client != null) {
-                client.destroyForcibly().waitFor();
+                Commands.kill(client);
             }
-            server.destroyForcibly().waitFor();
+            Commands.kill(server);
         }
         assertTrue(Files.size(sent) > 0, "something was sent");
         assertEquals(sha256(sent), sha256(received), "the bytes that arrived are the bytes sent");

@@ -1,9 +1,9 @@
 package dev.overlayd.testing;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -216,15 +216,7 @@ public final class DockerHost implements AutoCloseable {
             return;
         }
         // nsenter execs dockerd: the process is dockerd itself.
-        daemon.destroy();
-        try {
-            if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-                daemon.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        Commands.stop(daemon, Duration.ofSeconds(30));
         daemon = null;
     }
 
@@ -237,19 +229,13 @@ public final class DockerHost implements AutoCloseable {
         if (daemon != null) {
             Path containerdPid = execRoot.resolve("containerd/containerd.pid");
             String containerd = Files.exists(containerdPid) ? Files.readString(containerdPid).strip() : "";
-            daemon.destroyForcibly();
-            try {
-                daemon.waitFor();
-                if (!containerd.isEmpty()) {
-                    run(List.of("kill", "-KILL", containerd), 10);
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (Files.exists(Path.of("/proc", containerd)) && System.nanoTime() < deadline) {
-                        sleep(100);
-                    }
+            Commands.kill(daemon);
+            if (!containerd.isEmpty()) {
+                run(List.of("kill", "-KILL", containerd), 10);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (Files.exists(Path.of("/proc", containerd)) && System.nanoTime() < deadline) {
+                    sleep(100);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
             }
             daemon = null;
         }
@@ -343,19 +329,11 @@ public final class DockerHost implements AutoCloseable {
     }
 
     private static Result run(List<String> command, long timeoutSeconds) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            // Read on this thread: the commands used here print little.
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + ": no answer in " + timeoutSeconds + " s");
-            }
-            return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+        Commands.Result r = Commands.run(command, timeoutSeconds);
+        if (r.status() == -1) {
+            throw new IOException(r.output().strip());
         }
+        return new Result(r.status(), r.output());
     }
 
     private static void sleep(long millis) throws IOException {

@@ -71,15 +71,9 @@ public final class EtcdPki {
     private static void openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() != 0) {
-                throw new IOException(String.join(" ", command) + " failed:\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        Commands.Result r = Commands.run(command, 60);
+        if (r.status() != 0) {
+            throw new IOException(String.join(" ", command) + " failed:\n" + r.output());
         }
     }
 }

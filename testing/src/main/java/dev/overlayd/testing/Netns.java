@@ -3,7 +3,6 @@ package dev.overlayd.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -11,6 +10,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jnr.ffi.LibraryLoader;
 
 /**
@@ -23,6 +24,7 @@ public final class Netns implements AutoCloseable {
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
+    private static final long CALL_BOUND_SECONDS = 120;
 
     public interface LibC {
         int open(String path, int flags);
@@ -101,9 +103,14 @@ public final class Netns implements AutoCloseable {
                 result.completeExceptionally(e);
             }
         }, "netns-" + name);
+        thread.setDaemon(true); // one that hangs past the bound must not keep the test JVM alive
         thread.start();
         try {
-            return result.get();
+            // Bounded: an action that hangs (a socket that never answers) fails the test instead.
+            return result.get(CALL_BOUND_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            thread.interrupt();
+            throw new IOException("still running in " + name + " after " + CALL_BOUND_SECONDS + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
@@ -158,17 +165,10 @@ public final class Netns implements AutoCloseable {
     }
 
     private static String run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            int status = process.waitFor();
-            if (status != 0) {
-                throw new IOException(String.join(" ", command) + " exited " + status + ": " + output.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+        Commands.Result r = Commands.run(command, 60);
+        if (r.status() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.status() + ": " + r.output().strip());
         }
-        return output;
+        return r.output();
     }
 }

@@ -52,12 +52,7 @@ class AuditDiskFullTest {
 
     @Test
     void requestsAreServedWhileTheLogsDiskIsFullAndTheirLinesWrittenWholeOnceThereIsSpace() throws Exception {
-        Path yaml = cluster.addHost(1, "10s");
-        AuditedEdge edge = new AuditedEdge(cluster, 1, volume.resolve("access.log"));
-        Files.writeString(yaml, edge.section() + "metrics: {listen: " + METRICS + "}\n", StandardOpenOption.APPEND);
-        cluster.start(1);
-        Await.until("the edge to answer", CONVERGE, () -> edge.request("/before") == 404, () -> cluster.logText(1));
-        Await.until("the first line", CONVERGE, () -> !edge.linesFor("/before").isEmpty());
+        AuditedEdge edge = startAuditedEdge();
         int before = edge.linesFor("/before").size();
 
         // What the volume has left goes to another file, as when something else fills /var/log.
@@ -95,12 +90,7 @@ class AuditDiskFullTest {
      */
     @Test
     void aNodeKilledWhileTheDiskIsFullLeavesNoTornLineForItsSuccessor() throws Exception {
-        Path yaml = cluster.addHost(1, "10s");
-        AuditedEdge edge = new AuditedEdge(cluster, 1, volume.resolve("access.log"));
-        Files.writeString(yaml, edge.section() + "metrics: {listen: " + METRICS + "}\n", StandardOpenOption.APPEND);
-        cluster.start(1);
-        Await.until("the edge to answer", CONVERGE, () -> edge.request("/before") == 404, () -> cluster.logText(1));
-        Await.until("the first line", CONVERGE, () -> !edge.linesFor("/before").isEmpty());
+        AuditedEdge edge = startAuditedEdge();
 
         Sh.run(List.of("dd", "if=/dev/zero", "of=" + volume.resolve("filler"), "bs=64k"), 60);
         for (int i = 0; i < WHILE_FULL; i++) {
@@ -118,6 +108,17 @@ class AuditDiskFullTest {
         String log = cluster.logText(1);
         assertEquals(1, occurrences(log, "partial line"), log);
         assertFalse(log.contains("\tat "), "a stack trace in the log:\n" + log);
+    }
+
+    /** Node 1 with its edge logging to the small volume, answered and logged once. */
+    private AuditedEdge startAuditedEdge() throws Exception {
+        Path yaml = cluster.addHost(1, "10s");
+        AuditedEdge edge = new AuditedEdge(cluster, 1, volume.resolve("access.log"));
+        Files.writeString(yaml, edge.section() + "metrics: {listen: " + METRICS + "}\n", StandardOpenOption.APPEND);
+        cluster.start(1);
+        Await.until("the edge to answer", CONVERGE, () -> edge.request("/before") == 404, () -> cluster.logText(1));
+        Await.until("the first line", CONVERGE, () -> !edge.linesFor("/before").isEmpty());
+        return edge;
     }
 
     /** A sample without labels from the node's /metrics. */

@@ -5,9 +5,10 @@
 # interfaces the faults are put, so that both directions see them. The daemon (overlayd, or
 # wireguard-go for comparison) runs on a and b, tunnel 100.64.0.1 <-> .2. Per fault, iperf3 one TCP
 # stream a->b through the tunnel and, as the reference, over the bare underlay with the same fault:
-#   none; loss 5 % (nftables); reorder 1 % and duplicate 1 %, delay 50 ms each way (netem, where the
-#   kernel has it); a path MTU of 1280 on r's link to b (below the overlay's 1420 plus WireGuard's
-#   80 bytes of headers).
+#   none; loss 5 % (nftables); reorder 1 % and duplicate 1 %, delay 50 ms each way (netem; on a
+#   kernel without sch_netem, the same in userspace: r routes what it forwards through a TUN where
+#   dev.overlayd.bench.Impair holds each packet back); a path MTU of 1280 on r's link to b (below
+#   the overlay's 1420 plus WireGuard's 80 bytes of headers).
 # Then two recoveries, timed with a ping every 0.1 s from a to b through the tunnel:
 #   roaming: a's underlay address changes (198.18.0.1 -> 198.18.0.3) mid-ping: seconds without replies;
 #   partition: r drops everything between a and b (nftables) for 30 s, then passes it again: seconds from the
@@ -64,7 +65,22 @@ trap 'echo "faults: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-[ "$BUILD" = 1 ] && [[ ",$ONLY," == *,overlayd,* ]] && build_overlayd
+# Whether this kernel has netem (some have no sch_netem at all); without it, delay, reordering and
+# duplication are done by dev.overlayd.bench.Impair on r (see impair below).
+NETEM=0
+ip netns add ${P}t 2>/dev/null && tc -n ${P}t qdisc add dev lo root netem delay 1ms 2>/dev/null && NETEM=1
+ip netns del ${P}t 2>/dev/null
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+
+if [ "$BUILD" = 1 ] && [ $NETEM = 0 ]; then
+  log "building overlayd and the impairer"
+  "$top/mvnw" -q -f "$top/pom.xml" -pl cli,bench -am package -DskipTests -DskipITs >"$D/build.log" 2>&1 \
+    || { tail -n 20 "$D/build.log" >&2; exit 1; }
+elif [ "$BUILD" = 1 ] && [[ ",$ONLY," == *,overlayd,* ]]; then
+  build_overlayd
+fi
+[ $NETEM = 1 ] || [ -f "$top/bench/target/benchmarks.jar" ] \
+  || { echo "faults: bench/target/benchmarks.jar is missing (drop --no-build)" >&2; exit 1; }
 header "$cmdline" "tests:   iperf3 ${T} s each, through the tunnel and over the bare underlay; partition ${PARTITION} s"
 
 hosts_up() {
@@ -80,18 +96,44 @@ hosts_up() {
     && ip netns exec $NR sysctl -qw net.ipv4.ip_forward=1
 }
 
-# Whether this kernel has netem (some have no sch_netem at all): delay, reordering and duplication need it.
-NETEM=0
-ip netns add ${P}t 2>/dev/null && tc -n ${P}t qdisc add dev lo root netem delay 1ms 2>/dev/null && NETEM=1
-ip netns del ${P}t 2>/dev/null
-FAULTS="none loss mtu"
-[ $NETEM = 1 ] && FAULTS="none loss reorder delay mtu"
+FAULTS="none loss reorder delay mtu"
+
+# impair DELAY_MS REORDER_PCT DUPLICATE_PCT: what r forwards, in both directions, goes through the
+# TUN ${P}i of dev.overlayd.bench.Impair and comes back out of it impaired (policy routing by the
+# interface a packet came in on; nothing that comes out of the TUN is sent into it again).
+# impair_stop ends it and writes its counts to the raw output.
+IMPAIR_PID=
+impair() {
+  ip netns exec $NR "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$top/bench/target/benchmarks.jar" dev.overlayd.bench.Impair ${P}i "$@" 100000 \
+    >"$OUT/$SYS/impair-$FAULT.txt" 2>&1 &
+  IMPAIR_PID=$!; BG_PIDS+=("$IMPAIR_PID")
+  wait_for 20 ip -n $NR link show ${P}i >/dev/null 2>&1 || { echo "faults: the impairer's TUN did not appear" >&2; return 1; }
+  ip netns exec $NR sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.${P}i.rp_filter=0 \
+    && ip -n $NR link set ${P}i up \
+    && ip -n $NR route add default dev ${P}i table 100 \
+    && ip -n $NR rule add iif ${P}ra lookup 100 pref 100 && ip -n $NR rule add iif ${P}rb lookup 100 pref 101
+}
+impair_stop() {
+  [ -n "$IMPAIR_PID" ] || return 0
+  ip -n $NR rule del pref 100 2>/dev/null; ip -n $NR rule del pref 101 2>/dev/null
+  ip -n $NR route flush table 100 2>/dev/null
+  kill -TERM "$IMPAIR_PID" 2>/dev/null; wait "$IMPAIR_PID" 2>/dev/null
+  IMPAIR_PID=
+}
 
 # fault NAME: r as the fault says (none clears it). Loss and the partition are nftables rules on r's
-# forwarding path (no netem needed); the rest is netem on r's two interfaces.
+# forwarding path; delay, reordering and duplication are netem on r's two interfaces, or the impairer.
 fault() {
   local dev
+  FAULT=$1
   ip netns exec $NR nft delete table inet ${P} 2>/dev/null
+  impair_stop
+  if [ $NETEM = 0 ]; then
+    case $1 in
+      reorder) impair 1 1 1 || return 1 ;;
+      delay) impair 50 0 0 || return 1 ;;
+    esac
+  fi
   case $1 in
     loss) ip netns exec $NR nft "add table inet ${P}; add chain inet ${P} forward { type filter hook forward priority 0; }; add rule inet ${P} forward numgen random mod 100 < 5 drop" ;;
     partition) ip netns exec $NR nft "add table inet ${P}; add chain inet ${P} forward { type filter hook forward priority 0; }; add rule inet ${P} forward drop" ;;
@@ -129,6 +171,7 @@ PY
 
 measure() {
   mkdir -p "$OUT/$SYS"
+  IMPAIR_PID=
   hosts_up >"$OUT/$SYS/netns.log" 2>&1 || { echo "creating the namespaces failed" >&2; return 1; }
   keys a b || return 1
   daemon_up "$SYS" $NA ${P}wa a 100.64.0.1/24 "$OUT/$SYS/daemon-a.log" "b 198.18.2.2:51820 100.64.0.2/32" || return 1
@@ -140,8 +183,8 @@ measure() {
   log "$SYS: warm-up"; tcp warmup 100.64.0.2 >/dev/null
   local rows=$'fault\tTCP through the overlay Mbit/s\tTCP over the bare underlay Mbit/s' f o u
   for f in $FAULTS; do
-    fault $f
     log "$SYS: $f"
+    fault $f || { rows+=$'\n'"$f"$'\tfailed\tfailed'; continue; }
     o=$(tcp "overlay-$f" 100.64.0.2); u=$(tcp "underlay-$f" 198.18.2.2)
     rows+=$'\n'"$f"$'\t'"$(ratio "$o" "$u")"$'\t'"$u"
   done
@@ -166,7 +209,7 @@ measure() {
 
   printf '%s\n\n' "$rows" | md_table
   echo
-  [ $NETEM = 1 ] || echo "(no delay, reordering or duplication rows: this kernel has no netem, sch_netem)"
+  [ $NETEM = 1 ] || echo "(delay, reordering and duplication by dev.overlayd.bench.Impair on r: this kernel has no sch_netem)"
   echo "$SYS: roaming (a's underlay address changed mid-ping): first reply ${roam} s after the change; partition of ${PARTITION} s: first reply ${back} s after it ended"
 }
 

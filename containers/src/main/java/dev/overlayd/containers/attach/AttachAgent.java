@@ -301,7 +301,10 @@ public final class AttachAgent implements AutoCloseable {
             docker.connect(networkId, id, address);
         } catch (DockerException e) {
             allocator.release(id);
-            if (docker.container(id).isEmpty()) {
+            // Removed meanwhile, or being removed (dockerd refuses to connect a container "marked for
+            // removal"): there is nothing to put on the overlay, as for one already gone.
+            Optional<ContainerInfo> now = docker.container(id);
+            if (now.isEmpty() || now.get().state().equals("removing")) {
                 forget(id);
                 return;
             }

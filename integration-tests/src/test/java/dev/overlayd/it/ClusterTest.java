@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterTest {
     private static final Duration CONVERGE = Duration.ofSeconds(30);
+    /** The namespace number of the static host running stock WireGuard. */
+    private static final int DB = 9;
 
     @TempDir
     Path dir;
@@ -167,15 +169,8 @@ class ClusterTest {
         awaitPeers(1, 1);
         awaitPeers(2, 1);
 
-        int db = 9;
-        Path home = cluster.addNamespace(db);
-        Path file = home.resolve(cluster.iface(db) + ".conf");
-        // As an operator would: the configuration on stdout into the file, what was done on stderr.
-        String said = Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
-                + " --endpoint " + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
-        assertTrue(said.contains("db1 is published to cluster test"), said);
-        Sh.ok("ip", "netns", "exec", cluster.iface(db), "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go",
-                "wg-quick", "up", file.toString());
+        Path file = addStaticHost();
+        Path home = file.getParent();
         // h2 never heard of db1 from the operator: the record reached it through the cluster.
         awaitPeers(1, 2);
         awaitPeers(2, 2);
@@ -186,7 +181,7 @@ class ClusterTest {
         try {
             Await.until("the service on h2 to listen", CONVERGE,
                     () -> cluster.exec(2, "ss", "-Htln", "sport = :5432").contains(":5432"));
-            String answer = Sh.ok("ip", "netns", "exec", cluster.iface(db), "sh", "-c",
+            String answer = Sh.ok("ip", "netns", "exec", cluster.iface(DB), "sh", "-c",
                     "echo request-from-db1 | nc -N -w 5 " + cluster.overlay(2) + " 5432");
             assertEquals("answer-from-h2", answer.strip(), "the node's answer came back to the static host");
             assertTrue(service.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
@@ -216,12 +211,8 @@ class ClusterTest {
         cluster.start(2);
         awaitPeers(1, 1);
         awaitPeers(2, 1);
-        int db = 9;
-        Path home = cluster.addNamespace(db);
-        Path file = home.resolve(cluster.iface(db) + ".conf");
-        Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca + " --endpoint "
-                + Cluster.underlay(db) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
-        cluster.exec(db, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "wg-quick", "up", file.toString());
+        Path file = addStaticHost();
+        Path home = file.getParent();
         awaitPeers(2, 2);
 
         // Only h1 lists the host. Then the whole cluster stops, and with it the embedded record.
@@ -235,28 +226,43 @@ class ClusterTest {
         awaitPeers(2, 2);
         String members = Cluster.overlayctl("members", cluster.iface(2));
         assertTrue(members.lines().anyMatch(l -> l.contains("db1") && l.contains("static host")), members);
-        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
+        cluster.exec(DB, "ping", "-c", "1", "-W", "5", cluster.overlay(2));
 
         cluster.addHost(3, "10s", 1);
         cluster.start(3);
         awaitPeers(3, 3);
-        assertEquals(2, cluster.peers(db).size(), "the host's file, a snapshot, knows only h1 and h2");
+        assertEquals(2, cluster.peers(DB).size(), "the host's file, a snapshot, knows only h1 and h2");
         Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host config " + home.resolve("db1.crt") + " --key "
                 + home.resolve("db1.key") + " " + cluster.iface(1) + " > " + file);
         assertEquals(3, Files.readString(file).lines().filter(l -> l.equals("[Peer]")).count(), Files.readString(file));
         // As the README says: applied without a restart, the peers by wg syncconf, their routes by ip.
-        cluster.exec(db, "bash", "-c", "wg syncconf " + cluster.iface(db) + " <(wg-quick strip " + file + ")");
-        assertEquals(3, cluster.peers(db).size());
+        cluster.exec(DB, "bash", "-c", "wg syncconf " + cluster.iface(DB) + " <(wg-quick strip " + file + ")");
+        assertEquals(3, cluster.peers(DB).size());
         for (String line : Files.readString(file).lines().filter(l -> l.startsWith("AllowedIPs = ")).toList()) {
             for (String prefix : line.substring("AllowedIPs = ".length()).split(",\\s*")) {
-                cluster.exec(db, "ip", "route", "replace", prefix, "dev", cluster.iface(db));
+                cluster.exec(DB, "ip", "route", "replace", prefix, "dev", cluster.iface(DB));
             }
         }
-        cluster.exec(db, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
+        cluster.exec(DB, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
         cluster.exec(3, "ping", "-c", "1", "-W", "5", hostAddress(file));
     }
 
     /** The static host's overlay address, from the Address line of its wg-quick file. */
+    /**
+     * Static host db1 in namespace {@link #DB}, added through h1 as an operator would (the
+     * configuration on stdout into the file, what was done on stderr) and up with wg-quick running
+     * wireguard-go: its wg-quick file, beside its certificate and key.
+     */
+    private Path addStaticHost() throws Exception {
+        Path home = cluster.addNamespace(DB);
+        Path file = home.resolve(cluster.iface(DB) + ".conf");
+        String said = Sh.ok("sh", "-c", "umask 077 && " + Cluster.OVERLAYCTL + " host add db1 --ca " + cluster.ca
+                + " --endpoint " + Cluster.underlay(DB) + ":51820 --out " + home + " " + cluster.iface(1) + " > " + file);
+        assertTrue(said.contains("db1 is published to cluster test"), said);
+        cluster.exec(DB, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "wg-quick", "up", file.toString());
+        return file;
+    }
+
     private static String hostAddress(Path file) throws Exception {
         return Files.readString(file).lines().filter(l -> l.startsWith("Address = ")).findFirst().orElseThrow()
                 .substring("Address = ".length()).replace("/32", "");

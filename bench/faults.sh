@@ -142,11 +142,12 @@ fault() {
     ip -n $NR link set $dev mtu 1500
     [ $NETEM = 1 ] && tc -n $NR qdisc del dev $dev root 2>/dev/null
     case $1 in
-      reorder) tc -n $NR qdisc add dev $dev root netem delay 1ms reorder 1% duplicate 1% ;;
-      delay) tc -n $NR qdisc add dev $dev root netem delay 50ms limit 100000 ;;
+      reorder) [ $NETEM = 1 ] && tc -n $NR qdisc add dev $dev root netem delay 1ms reorder 1% duplicate 1% ;;
+      delay) [ $NETEM = 1 ] && tc -n $NR qdisc add dev $dev root netem delay 50ms limit 100000 ;;
       mtu) [ $dev = ${P}rb ] && ip -n $NR link set $dev mtu 1280 ;;
     esac
   done
+  return 0
 }
 
 tcp() { # name destination: Mbit/s or "failed"

@@ -1,5 +1,7 @@
 package dev.overlayd.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.overlayd.testing.Commands;
 import dev.overlayd.testing.EtcdPki;
 import java.io.IOException;
@@ -306,6 +308,25 @@ final class Cluster implements AutoCloseable {
     /** Host {@code n}'s overlay address: the .1 of its /24, as the CA allocates them in issuing order. */
     String overlay(int n) {
         return "100.64." + (n - 1) + ".1";
+    }
+
+    /** Host {@code n}'s underlay address changes to {@code address} (a new lease): added, then the old one removed. */
+    void moveUnderlay(int n, String address) throws Exception {
+        // Promoted, the new address outlives the old one's removal (a secondary goes with the primary otherwise).
+        exec(n, "sysctl", "-qw", "net.ipv4.conf." + uplink(n) + ".promote_secondaries=1");
+        exec(n, "ip", "addr", "add", address + "/24", "dev", uplink(n));
+        exec(n, "ip", "addr", "del", underlay(n) + "/24", "dev", uplink(n));
+    }
+
+    /** Member {@code name}'s endpoint in host {@code n}'s records ({@code overlayctl members --json}); "" when none. */
+    String endpointOf(int n, String name) throws Exception {
+        // One interface asked for: a list of one cluster's status.
+        for (JsonNode m : new ObjectMapper().readTree(overlayctl("members", iface(n), "--json")).path(0).path("members")) {
+            if (m.path("name").asText().equals(name)) {
+                return m.path("endpoint").asText("");
+            }
+        }
+        return "";
     }
 
     String exec(int n, String... command) throws Exception {

@@ -147,6 +147,38 @@ class ClusterTest {
         assertEquals(0, cluster.peers(2).size());
     }
 
+    /**
+     * Cluster roaming: a node's underlay address changes under it (a new DHCP lease, an interface
+     * moved). The others follow it as soon as its packets come from the new address, and it
+     * publishes its new endpoint itself, so that every member's record of it, and a node that joins
+     * later, have that one and not the old.
+     */
+    @Test
+    void aNodeWhoseUnderlayAddressChangesIsFollowedAndPublishesItsNewEndpoint() throws Exception {
+        threeNodes("10s");
+        String moved = "198.18.1.33";
+        cluster.moveUnderlay(3, moved);
+        for (int n : List.of(1, 2)) {
+            Await.until("h" + n + " and h3 to reach each other", CONVERGE,
+                    () -> pingOnce(n, 3) && pingOnce(3, n), () -> cluster.logText(3));
+        }
+        for (int n = 1; n <= 3; n++) {
+            int at = n;
+            Await.until("h" + n + " to have h3's new endpoint", CONVERGE,
+                    () -> cluster.endpointOf(at, "h3").equals(moved + ":51820"), () -> cluster.logText(at) + "\n" + cluster.logText(3));
+        }
+        cluster.addHost(4, "10s", 1);
+        cluster.start(4);
+        awaitPeers(4, 3);
+        assertEquals(moved + ":51820", cluster.endpointOf(4, "h3"), "a node that joins later learns the new endpoint");
+        cluster.exec(4, "ping", "-c", "1", "-W", "5", cluster.overlay(3));
+    }
+
+    private boolean pingOnce(int from, int to) throws Exception {
+        return Sh.run(List.of("ip", "netns", "exec", cluster.iface(from), "ping", "-c", "1", "-W", "1", cluster.overlay(to)),
+                10).status() == 0;
+    }
+
     @Test
     void theSidesOfAHealedPartitionFindEachOtherAgain() throws Exception {
         threeNodes("3s");

@@ -96,6 +96,21 @@ class EtcdClusterTest {
         }
     }
 
+    /** A node whose underlay address changes publishes its new endpoint in etcd: the others' records have it. */
+    @Test
+    void aNodeWhoseUnderlayAddressChangesPublishesItsNewEndpoint() throws Exception {
+        cluster.addEtcdHost(1, TTL_SECONDS + "s");
+        cluster.addEtcdHost(2, TTL_SECONDS + "s");
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        String moved = "198.18.1.33";
+        cluster.moveUnderlay(2, moved);
+        Await.until("h1 to have h2's new endpoint", CONVERGE, () -> cluster.endpointOf(1, "h2").equals(moved + ":51820"),
+                () -> cluster.logText(2));
+        ping(1, 2, 3);
+    }
+
     @Test
     void aRevokedNodeHearsItThroughEtcdAndStops() throws Exception {
         cluster.addEtcdHost(1, TTL_SECONDS + "s");

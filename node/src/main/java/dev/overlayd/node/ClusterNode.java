@@ -219,9 +219,39 @@ final class ClusterNode implements AutoCloseable {
             throw new IOException(e.getMessage(), e);
         }
         certificate = fresh;
-        InetSocketAddress endpoint = membership.members().stream().filter(m -> m.name().equals(fresh.name()))
+        membership.update(new Member(fresh.name(), fresh.encoded(), ownEndpoint()));
+    }
+
+    /** The endpoint this node's record has now. */
+    private InetSocketAddress ownEndpoint() {
+        return membership.members().stream().filter(m -> m.name().equals(certificate.name()))
                 .map(Member::endpoint).findFirst().orElse(config.advertise());
-        membership.update(new Member(fresh.name(), fresh.encoded(), endpoint));
+    }
+
+    /**
+     * With etcd and no {@code advertise}, the endpoint was found on the route to etcd at the start:
+     * when this host's address on that route changed (roaming), the record gets the new one, as
+     * the embedded membership does for itself at every beat. Peers' tunnels follow the node's
+     * packets by themselves; their records, and a node that starts later, would not.
+     */
+    private void recheckEndpoint() {
+        if (config.advertise() != null || config.backend() != ClusterConfig.Backend.ETCD) {
+            return;
+        }
+        try {
+            InetAddress now = routeTowards(config.etcd().endpoints().getFirst());
+            InetSocketAddress was = ownEndpoint();
+            if (now.isAnyLocalAddress() || was == null || now.equals(was.getAddress())) {
+                return;
+            }
+            InetSocketAddress endpoint = new InetSocketAddress(now, device.listenPort());
+            LOG.info("this node's endpoint changed from " + UapiValues.formatEndpoint(was) + " to "
+                    + UapiValues.formatEndpoint(endpoint) + " (its address on the route to etcd): publishing it");
+            membership.update(new Member(certificate.name(), certificate.encoded(), endpoint));
+        } catch (IOException e) {
+            // No route right now (mid-change), or etcd away: the record is kept and written when it can be.
+            LOG.fine("endpoint recheck: " + e.getMessage());
+        }
     }
 
     /** Where the member named {@code name} listens; null for this node and for one not known. */
@@ -266,6 +296,7 @@ final class ClusterNode implements AutoCloseable {
     void recheck() {
         peers.recheck();
         checkRevoked();
+        recheckEndpoint();
     }
 
     /** Tells, once, that this node's certificate (or its issuer's) is on the revocation list held. */

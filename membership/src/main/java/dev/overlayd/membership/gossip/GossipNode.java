@@ -97,6 +97,8 @@ final class GossipNode {
     private byte[] revocations;
     private long ticks;
     private int nextTarget;
+    /** The address on whose route this node found its endpoint; null when it was configured (advertise:) or not found yet. */
+    private InetSocketAddress learnedTowards;
     private volatile List<Member> view = List.of();
     private volatile Set<InetAddress> senders = Set.of();
 
@@ -483,9 +485,36 @@ final class GossipNode {
             InetSocketAddress mine = transport.endpointTowards(towards);
             LOG.info("publishing this node's endpoint as " + UapiValues.formatEndpoint(mine)
                     + ", its address on the route towards " + UapiValues.formatEndpoint(towards) + " (advertise: overrides it)");
+            learnedTowards = towards;
             flood(List.of(table.update(new Member(self.name(), self.certificate(), mine))), null);
         } catch (IOException e) {
             LOG.warning("no route towards " + UapiValues.formatEndpoint(towards) + " to find this node's endpoint: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Publishes the endpoint anew when the address it was found as is no longer this node's on that
+     * route (its underlay address changed): the others' tunnels follow the node's packets by
+     * themselves, but their records, and a node that joins later, would keep the old one. Asked on
+     * the same route each time, so that a node with several addresses does not flap between them;
+     * while that route is gone (mid-change) the next beat asks again.
+     */
+    private void recheckOwnEndpoint() {
+        if (learnedTowards == null) {
+            return;
+        }
+        Member self = table.self().member();
+        InetSocketAddress mine;
+        try {
+            mine = transport.endpointTowards(learnedTowards);
+        } catch (IOException e) {
+            return;
+        }
+        if (!mine.getAddress().isAnyLocalAddress() && !mine.equals(self.endpoint())) {
+            LOG.info("this node's endpoint changed from " + UapiValues.formatEndpoint(self.endpoint()) + " to "
+                    + UapiValues.formatEndpoint(mine) + " (its address on the route towards "
+                    + UapiValues.formatEndpoint(learnedTowards) + "): publishing it");
+            flood(List.of(table.update(new Member(self.name(), self.certificate(), mine))), null);
         }
     }
 
@@ -791,6 +820,7 @@ final class GossipNode {
 
     void tick() {
         long now = clock.nanoTime();
+        recheckOwnEndpoint();
         Record self = table.beat();
         List<Member> nodes = table.nodes();
         toMembers(GossipMessage.beat(self).encode(), null);

@@ -63,6 +63,22 @@ class GossipNodeTest {
         cluster.run(2);
         assertEquals(advertised, b.present.get("a").endpoint(), "advertise: is what a publishes");
         assertEquals(b.underlay, a.present.get("b").endpoint(), "b's own route towards its seed");
+        a.underlay = new InetSocketAddress(InetAddress.getByName("198.18.0.33"), 51820);
+        cluster.run(2);
+        assertEquals(advertised, b.present.get("a").endpoint(), "advertise: outlives a change of address");
+    }
+
+    @Test
+    void aNodeWhoseUnderlayAddressChangesPublishesItsNewEndpoint() throws Exception {
+        LocalCluster.Node[] nodes = threeNodes();
+        LocalCluster.Node c = nodes[2];
+        InetSocketAddress moved = new InetSocketAddress(InetAddress.getByName("198.18.0.33"), 51820);
+        c.underlay = moved;
+        cluster.run(1);
+        assertEquals(moved, c.self().endpoint());
+        assertEquals(moved, nodes[0].present.get("c").endpoint(), "a has c's new endpoint");
+        assertEquals(moved, nodes[1].present.get("c").endpoint(), "b has c's new endpoint");
+        assertEquals(List.of(), nodes[0].events.stream().filter(e -> e.startsWith("absent")).toList());
     }
 
     @Test

@@ -86,7 +86,8 @@ final class LocalCluster {
         final String name;
         final PrivateKey key = PrivateKey.generate(new SecureRandom());
         final NodeCertificate certificate;
-        final InetSocketAddress underlay;
+        /** Its endpoint on the underlay, and its route's address towards every other node: a test moves it (roaming). */
+        InetSocketAddress underlay;
         final GossipDrops drops = new GossipDrops();
         /** Each node holds the CA, and the revocations it adopted, on its own. */
         final CaAdmission admission;

@@ -98,7 +98,8 @@ class GossipFleetTest {
 
         // c's new endpoint reaches a, but b misses the news: a sync between them brings it.
         cluster.lost = s -> c.sent.contains(s) && s.to().getAddress().equals(b.overlay());
-        c.core.update(new Member("c", c.certificate.encoded(), new InetSocketAddress("198.18.0.33", 51820)));
+        c.underlay = new InetSocketAddress("198.18.0.33", 51820);
+        c.core.update(new Member("c", c.certificate.encoded(), c.underlay));
         cluster.deliver();
         cluster.lost = s -> false;
         assertEquals(new InetSocketAddress("198.18.0.33", 51820), a.present.get("c").endpoint());

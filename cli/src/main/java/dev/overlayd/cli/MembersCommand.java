@@ -4,8 +4,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.overlayd.node.control.ClusterStatus;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
@@ -13,42 +11,42 @@ import dev.overlayd.node.control.Durations;
 import dev.overlayd.node.control.MemberStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "members", mixinStandardHelpOptions = true,
         description = "List the cluster as this node sees it: each member's name, address, container subnet, endpoint and certificate expiry.")
-final class MembersCommand implements Callable<Integer> {
-    @ParentCommand
-    Overlayctl parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class MembersCommand extends StatusCommand<ClusterStatus> {
     @CommandLine.Mixin
     StatusQuery query;
 
     @Override
-    public Integer call() throws ControlException, JsonProcessingException {
-        List<ClusterStatus> clusters = parent.askEach(query.interfaceName, ControlClient::members);
-        PrintWriter out = spec.commandLine().getOut();
-        if (query.json) {
-            out.println(Overlayctl.json(clusters));
-        } else {
-            for (ClusterStatus c : clusters) {
-                out.printf("%s: cluster %s, overlay %s, %s membership, %d members%n", c.interfaceName(), c.cluster(),
-                        c.overlay(), c.backend(), c.members().size());
-                out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", "NAME", "KIND", "STATE", "ADDRESS", "SUBNET",
-                        "ENDPOINT", "EXPIRES");
-                for (MemberStatus m : c.members()) {
-                    out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", m.name(), m.kind().replace('_', ' '),
-                            m.state(), m.address(),
-                            m.subnet() == null ? "-" : m.subnet(), m.endpoint() == null ? "-" : m.endpoint(),
-                            expiry(m.notAfter()));
-                }
+    String interfaceName() {
+        return query.interfaceName;
+    }
+
+    @Override
+    boolean json() {
+        return query.json;
+    }
+
+    @Override
+    ClusterStatus ask(ControlClient client, String interfaceName) throws ControlException {
+        return client.members(interfaceName);
+    }
+
+    @Override
+    void print(PrintWriter out, List<ClusterStatus> clusters) {
+        for (ClusterStatus c : clusters) {
+            out.printf("%s: cluster %s, overlay %s, %s membership, %d members%n", c.interfaceName(), c.cluster(),
+                    c.overlay(), c.backend(), c.members().size());
+            out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", "NAME", "KIND", "STATE", "ADDRESS", "SUBNET",
+                    "ENDPOINT", "EXPIRES");
+            for (MemberStatus m : c.members()) {
+                out.printf("  %-16s %-11s %-8s %-15s %-18s %-22s %s%n", m.name(), m.kind().replace('_', ' '),
+                        m.state(), m.address(),
+                        m.subnet() == null ? "-" : m.subnet(), m.endpoint() == null ? "-" : m.endpoint(),
+                        expiry(m.notAfter()));
             }
         }
-        out.flush();
-        return 0;
     }
 
     private static String expiry(long notAfter) {

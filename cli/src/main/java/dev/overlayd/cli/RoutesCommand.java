@@ -3,29 +3,20 @@ package dev.overlayd.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.node.control.Durations;
 import dev.overlayd.routing.proxy.RoutesStatus;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "routes", mixinStandardHelpOptions = true,
         description = {"List the edge proxy's host and path rules in the order they are matched (the longest path "
                 + "first), each with its service, where it comes from (container labels or overlay.yaml) and its "
                 + "request and error counts, and under it the copies a request may go to: node, overlay address, "
                 + "health, requests in flight, requests, errors, and for how long an ejected copy stays out."})
-final class RoutesCommand implements Callable<Integer> {
-    @ParentCommand
-    Overlayctl parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class RoutesCommand extends StatusCommand<RoutesCommand.Routes> {
     @Parameters(arity = "0..1", paramLabel = "SERVICE", description = "Only the rules of this service.")
     String service;
 
@@ -35,23 +26,28 @@ final class RoutesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
     boolean json;
 
+    @Override
+    String interfaceName() {
+        return interfaceName;
+    }
+
+    @Override
+    boolean json() {
+        return json;
+    }
+
     /** The edge's reply to "routes", its rules those of the service asked for, and the interface it came from. */
     record Routes(String interfaceName, String node, List<RoutesStatus.Route> routes) {}
 
     @Override
-    public Integer call() throws ControlException, JsonProcessingException {
-        List<Routes> hosts = parent.askEach(interfaceName, (client, name) -> {
-            RoutesStatus s = client.request(name, "routes", RoutesStatus.class);
-            List<RoutesStatus.Route> routes = s.routes() == null ? List.of()
-                    : s.routes().stream().filter(r -> service == null || service.equals(r.service())).toList();
-            return new Routes(name, s.node(), routes);
-        });
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(Overlayctl.json(hosts));
-            out.flush();
-            return 0;
-        }
+    Routes ask(ControlClient client, String name) throws ControlException {
+        RoutesStatus s = client.request(name, "routes", RoutesStatus.class);
+        return new Routes(name, s.node(),
+                orEmpty(s.routes()).stream().filter(r -> service == null || service.equals(r.service())).toList());
+    }
+
+    @Override
+    void print(PrintWriter out, List<Routes> hosts) {
         for (Routes h : hosts) {
             int copies = h.routes().stream().mapToInt(r -> r.copies() == null ? 0 : r.copies().size()).sum();
             out.printf("%s: node %s, %d rule%s%s, %d cop%s%n", h.interfaceName(), h.node(), h.routes().size(),
@@ -74,7 +70,5 @@ final class RoutesCommand implements Callable<Integer> {
                 Columns.print(out, "    ", rows);
             }
         }
-        out.flush();
-        return 0;
     }
 }

@@ -5,28 +5,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.node.control.Durations;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 @Command(name = "services", mixinStandardHelpOptions = true,
         description = {"List the services every node of the cluster registered, with each instance's node, overlay "
                 + "address and port, health and age, as this node holds them; the containers of this node that "
                 + "registered none, or are not routed as their labels ask, with why; and the members this node does "
                 + "not yet agree with."})
-final class ServicesCommand implements Callable<Integer> {
-    @ParentCommand
-    Overlayctl parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class ServicesCommand extends StatusCommand<ServicesCommand.Services> {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this service.")
     String service;
 
@@ -35,6 +26,16 @@ final class ServicesCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
     boolean json;
+
+    @Override
+    String interfaceName() {
+        return interfaceName;
+    }
+
+    @Override
+    boolean json() {
+        return json;
+    }
 
     /** The discovery plugin's reply to "services", and the interface it came from; times are epoch seconds. */
     record Services(String interfaceName, String node, String domain, String dns, List<Service> services,
@@ -48,18 +49,14 @@ final class ServicesCommand implements Callable<Integer> {
     record Skipped(String container, String id, String port, String reason, long since) {}
 
     @Override
-    public Integer call() throws ControlException, JsonProcessingException {
-        List<Services> hosts = parent.askEach(interfaceName, (client, name) -> {
-            Services s = client.request(name, service == null ? "services" : "services " + service, Services.class);
-            return new Services(name, s.node(), s.domain(), s.dns(), orEmpty(s.services()), orEmpty(s.skipped()),
-                    s.unsettled() == null ? Map.of() : s.unsettled(), s.refused() == null ? Map.of() : s.refused());
-        });
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(Overlayctl.json(hosts));
-            out.flush();
-            return 0;
-        }
+    Services ask(ControlClient client, String name) throws ControlException {
+        Services s = client.request(name, service == null ? "services" : "services " + service, Services.class);
+        return new Services(name, s.node(), s.domain(), s.dns(), orEmpty(s.services()), orEmpty(s.skipped()),
+                s.unsettled() == null ? Map.of() : s.unsettled(), s.refused() == null ? Map.of() : s.refused());
+    }
+
+    @Override
+    void print(PrintWriter out, List<Services> hosts) {
         long now = Instant.now().getEpochSecond();
         for (Services s : hosts) {
             int instances = s.services().stream().mapToInt(v -> v.instances().size()).sum();
@@ -97,11 +94,5 @@ final class ServicesCommand implements Callable<Integer> {
                 out.println("  instances refused: " + s.refused());
             }
         }
-        out.flush();
-        return 0;
-    }
-
-    private static <T> List<T> orEmpty(List<T> list) {
-        return list == null ? List.of() : list;
     }
 }

@@ -1,0 +1,50 @@
+package dev.overlayd.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.overlayd.cli.control.ControlClient;
+import dev.overlayd.cli.control.ControlException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * A command that asks each running interface, or the one named, for its status and prints the
+ * answers for people or, with --json, as one JSON array for scripts: peers, members, containers,
+ * routes, services. Both forms come from the same answers, so they cannot disagree.
+ */
+abstract class StatusCommand<T> implements Callable<Integer> {
+    @ParentCommand
+    Overlayctl parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The interface named on the command line; null for every one running. */
+    abstract String interfaceName();
+
+    abstract boolean json();
+
+    /** One interface's answer, the interface's name in it, lists absent from the reply empty. */
+    abstract T ask(ControlClient client, String interfaceName) throws ControlException;
+
+    abstract void print(PrintWriter out, List<T> answers);
+
+    @Override
+    public final Integer call() throws ControlException, JsonProcessingException {
+        List<T> answers = parent.askEach(interfaceName(), this::ask);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json()) {
+            out.println(Overlayctl.json(answers));
+        } else {
+            print(out, answers);
+        }
+        out.flush();
+        return 0;
+    }
+
+    static <E> List<E> orEmpty(List<E> list) {
+        return list == null ? List.of() : list;
+    }
+}

@@ -58,6 +58,17 @@ class ClusterTest {
         }
     }
 
+    /** h1, and h2 joined through it, each the other's peer; h1's overlay.yaml. */
+    private Path twoNodes() throws Exception {
+        Path yaml1 = cluster.addHost(1, "10s");
+        cluster.addHost(2, "10s", 1);
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+        return yaml1;
+    }
+
     @Test
     void nodesJoinThroughOneSeedReachEachOtherAndAGracefulStopIsKnownAtOnce() throws Exception {
         // A TTL far beyond the wait below: only the departure announcement can remove h3 in time.
@@ -198,13 +209,7 @@ class ClusterTest {
 
     @Test
     void aStaticHostRunningStockWireGuardReachesAServiceOnANodeAndBack() throws Exception {
-        cluster.addHost(1, "10s");
-        cluster.addHost(2, "10s", 1);
-        cluster.start(1);
-        cluster.start(2);
-        awaitPeers(1, 1);
-        awaitPeers(2, 1);
-
+        twoNodes();
         Path file = addStaticHost();
         Path home = file.getParent();
         // h2 never heard of db1 from the operator: the record reached it through the cluster.
@@ -241,12 +246,7 @@ class ClusterTest {
      */
     @Test
     void aStaticHostUnderHostsIsRepublishedAtStartAndHostConfigBringsInALaterNode() throws Exception {
-        Path yaml1 = cluster.addHost(1, "10s");
-        cluster.addHost(2, "10s", 1);
-        cluster.start(1);
-        cluster.start(2);
-        awaitPeers(1, 1);
-        awaitPeers(2, 1);
+        Path yaml1 = twoNodes();
         Path file = addStaticHost();
         Path home = file.getParent();
         awaitPeers(2, 2);

@@ -43,6 +43,17 @@ class EtcdClusterTest {
         }
     }
 
+    /** Configures {@code hosts} etcd nodes and starts the first two: each is the other's peer. */
+    private void twoOf(int hosts) throws Exception {
+        for (int n = 1; n <= hosts; n++) {
+            cluster.addEtcdHost(n, TTL_SECONDS + "s");
+        }
+        cluster.start(1);
+        cluster.start(2);
+        awaitPeers(1, 1);
+        awaitPeers(2, 1);
+    }
+
     /**
      * etcd gone for several TTLs, and back with its data, or with none of it (a disk replaced,
      * nothing restored: every lease, record and revision the nodes knew is gone). The nodes keep
@@ -52,13 +63,7 @@ class EtcdClusterTest {
     @ParameterizedTest(name = "etcd back with its data lost: {0}")
     @ValueSource(booleans = {false, true})
     void nodesKeepTheirTunnelsThroughAnEtcdOutageAndRegisterAgain(boolean dataLost) throws Exception {
-        for (int n = 1; n <= 3; n++) {
-            cluster.addEtcdHost(n, TTL_SECONDS + "s");
-        }
-        cluster.start(1);
-        cluster.start(2);
-        awaitPeers(1, 1);
-        awaitPeers(2, 1);
+        twoOf(3);
         ping(1, 2, 3);
 
         cluster.killEtcd();
@@ -99,11 +104,7 @@ class EtcdClusterTest {
     /** A node whose underlay address changes publishes its new endpoint in etcd: the others' records have it. */
     @Test
     void aNodeWhoseUnderlayAddressChangesPublishesItsNewEndpoint() throws Exception {
-        cluster.addEtcdHost(1, TTL_SECONDS + "s");
-        cluster.addEtcdHost(2, TTL_SECONDS + "s");
-        cluster.start(1);
-        cluster.start(2);
-        awaitPeers(1, 1);
+        twoOf(2);
         String moved = "198.18.1.33";
         cluster.moveUnderlay(2, moved);
         Await.until("h1 to have h2's new endpoint", CONVERGE, () -> cluster.endpointOf(1, "h2").equals(moved + ":51820"),
@@ -113,11 +114,7 @@ class EtcdClusterTest {
 
     @Test
     void aRevokedNodeHearsItThroughEtcdAndStops() throws Exception {
-        cluster.addEtcdHost(1, TTL_SECONDS + "s");
-        cluster.addEtcdHost(2, TTL_SECONDS + "s");
-        cluster.start(1);
-        cluster.start(2);
-        awaitPeers(1, 1);
+        twoOf(2);
         Cluster.overlayctl("cert", "revoke", "h2", "--ca", cluster.ca.toString());
         cluster.exec(1, Cluster.OVERLAYCTL.toString(), "revoke", cluster.ca.resolve("revoked.crl").toString(),
                 cluster.iface(1));

@@ -96,12 +96,8 @@ need ip iproute2; need ping iputils-ping; need iperf3 iperf3; need python3 pytho
 # namespaces, never in the host's), tunnels ${P}wa/${P}wb (UAPI sockets are global, so the two
 # hosts' names differ) and ${P}na/${P}nb for nebula; the cluster's switch ${P}-sw, its tunnels named
 # as its nodes' namespaces, its dockerds too.
-P=ovb$$
+start_run ovb
 NA=${P}a NB=${P}b
-D=$(mktemp -d "/tmp/${P}.XXXXXX")
-RAW=${RAW%/}
-OUT=${RAW:-$D/raw}
-mkdir -p "$OUT" || { echo "compare: cannot create $OUT" >&2; exit 1; }
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"
 # The cluster of overlayd-containers (bench/.container-hosts): its CA, dockerds and image under $dir.
@@ -113,15 +109,6 @@ teardown() {
   [ ${#docker_hosts[@]} -eq 0 ] || docker_hosts_down
   teardown_namespaces
 }
-cleanup() {
-  trap - EXIT INT TERM HUP
-  teardown
-  rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'echo "compare: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 result() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS"; }
 

@@ -49,21 +49,8 @@ done
 need ip iproute2; need tc iproute2; need ping iputils-ping; need iperf3 iperf3; need python3 python3
 need wg wireguard-tools; need nft nftables
 
-P=ovf$$
+start_run ovf
 NA=${P}a NB=${P}b NR=${P}r
-D=$(mktemp -d "/tmp/${P}.XXXXXX")
-RAW=${RAW%/}
-OUT=${RAW:-$D/raw}
-mkdir -p "$OUT" || { echo "faults: cannot create $OUT" >&2; exit 1; }
-cleanup() {
-  trap - EXIT INT TERM HUP
-  teardown_namespaces
-  rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'echo "faults: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 # Whether this kernel has netem (some have no sch_netem at all); without it, delay, reordering and
 # duplication are done by dev.overlayd.bench.Impair on r (see impair below).

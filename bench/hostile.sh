@@ -52,21 +52,8 @@ need ip iproute2; need ping iputils-ping; need iperf3 iperf3; need python3 pytho
 need tcpdump tcpdump; need wireguard-go wireguard-go
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 
-P=ovh$$
+start_run ovh
 NA=${P}a NB=${P}b NX=${P}x
-D=$(mktemp -d "/tmp/${P}.XXXXXX")
-RAW=${RAW%/}
-OUT=${RAW:-$D/raw}
-mkdir -p "$OUT" || { echo "hostile: cannot create $OUT" >&2; exit 1; }
-cleanup() {
-  trap - EXIT INT TERM HUP
-  teardown_namespaces
-  rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'echo "hostile: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 if [ "$BUILD" = 1 ]; then
   log "building overlayd and the flood tool"

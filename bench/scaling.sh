@@ -83,24 +83,10 @@ need wg wireguard-tools
 
 # Names unique to this run: namespaces ${P}h (hub), ${P}s1..4 (senders), ${P}-sw (the bridge's);
 # tunnels ${P}wh, ${P}w1..4 (UAPI sockets are global); veths made inside the namespaces.
-P=ovs$$
-D=$(mktemp -d "/tmp/${P}.XXXXXX")
-RAW=${RAW%/}
-OUT=${RAW:-$D/raw}
-mkdir -p "$OUT" || { echo "scaling: cannot create $OUT" >&2; exit 1; }
+start_run ovs
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"
 HUB=${P}h SW=${P}-sw
-
-cleanup() {
-  trap - EXIT INT TERM HUP
-  teardown_namespaces
-  rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'echo "scaling: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 result() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS"; }
 

@@ -7,31 +7,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Any overlay.yaml: it gives a configuration, or a ConfigException that says what is wrong; no
  * Jackson, number-format or other runtime exception escapes the parser.
  */
 class ClusterConfigFuzzTest {
-    private static Path dir;
-    private static Path file;
-
-    @BeforeAll
-    static void directory() throws IOException {
-        dir = Files.createTempDirectory("overlay-yaml-fuzz");
-        file = dir.resolve("overlay.yaml");
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-    }
+    @TempDir
+    static Path dir;
 
     @FuzzTest
     void overlayYaml(byte[] contents) throws IOException {
+        Path file = dir.resolve("overlay.yaml");
         Files.write(file, contents);
         try {
             assertNotNull(ClusterConfig.parse(file).interfaceName());

@@ -7,31 +7,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Any file handed to overlayd as a wg-quick configuration: it parses, or is refused with a
  * ConfigException that says what is wrong; no other exception escapes the parser.
  */
 class WgQuickConfigFuzzTest {
-    private static Path dir;
-    private static Path file;
-
-    @BeforeAll
-    static void directory() throws IOException {
-        dir = Files.createTempDirectory("wg-quick-fuzz");
-        file = dir.resolve("wg0.conf");
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-    }
+    @TempDir
+    static Path dir;
 
     @FuzzTest
     void wgQuickFile(byte[] contents) throws IOException {
+        Path file = dir.resolve("wg0.conf");
         Files.write(file, contents);
         try {
             assertNotNull(WgQuickConfig.parse(file).iface());

@@ -61,7 +61,7 @@ total=0 failed=0
 for t in "${targets[@]}"; do
   module=${t% *} class=${t#* }
   log="$logs/$class.log"
-  ./mvnw -o test -pl "$module" -am -Dtest="$class" -Dsurefire.failIfNoSpecifiedTests=false \
+  ./mvnw -o test -pl "$module" -am -Dtest="$class" -Dfuzz.skip=false -Dsurefire.failIfNoSpecifiedTests=false \
     -Dfuzz.duration="${SECONDS_EACH}s" >"$log" 2>&1
   rc=$?
   # libFuzzer's last line per run: "Done 10100426 runs in 21 second(s)".

@@ -232,9 +232,11 @@ final class ClusterNode implements AutoCloseable {
      * With etcd and no {@code advertise}, the endpoint was found on the route to etcd at the start:
      * when this host's address on that route changed (roaming), the record gets the new one, as
      * the embedded membership does for itself at every beat. Peers' tunnels follow the node's
-     * packets by themselves; their records, and a node that starts later, would not.
+     * packets by themselves; their records, and a node that starts later, would not. The node
+     * calls this every second: a change often costs the etcd connection and, with a short TTL, the
+     * lease, and the record written again when etcd is back should already have the new endpoint.
      */
-    private void recheckEndpoint() {
+    void recheckEndpoint() {
         if (config.advertise() != null || config.backend() != ClusterConfig.Backend.ETCD) {
             return;
         }
@@ -296,7 +298,6 @@ final class ClusterNode implements AutoCloseable {
     void recheck() {
         peers.recheck();
         checkRevoked();
-        recheckEndpoint();
     }
 
     /** Tells, once, that this node's certificate (or its issuer's) is on the revocation list held. */

@@ -199,6 +199,7 @@ public final class Node implements AutoCloseable {
             opened.push(node);
             node.join();
             sampler.scheduleAtFixedRate(node::recheck, RECHECK_SECONDS, RECHECK_SECONDS, TimeUnit.SECONDS);
+            sampler.scheduleAtFixedRate(node::recheckEndpoint, 1, 1, TimeUnit.SECONDS);
         }
         server.start();
         controlServer.start();

@@ -13,7 +13,9 @@
 #     TLS per connection, keep-alive for 100 requests, to service `web` (a busybox httpd copy on each
 #     node, so half go across the overlay); nothing is retried, so any request without a 200 is lost.
 # Every 10 s it samples each overlayd: VmRSS, open descriptors, threads, and the age of its latest
-# handshake; at 60 s and at the end, the heap live after a full collection (jcmd GC.run). At the end: the requests sent, answered and lost (with why); the audit log's lines
+# handshake; at 60 s and at the end, the heap live after a full collection (jcmd GC.run) and the
+# JVM's memory by category (native memory tracking: a baseline at 60 s, its diff at the end, kept as
+# native-memory-N.txt). At the end: the requests sent, answered and lost (with why); the audit log's lines
 # against the requests; the churn's starts and removals that failed; the first (after a minute of
 # warm-up), lowest, highest and last RSS and descriptors per node; and every WARNING or SEVERE line
 # the daemons logged, counted by message. Samples, logs and the client's output go to OUT.
@@ -88,8 +90,10 @@ edge:
 YAML
 for h in 1 2; do
   docker_host_up $h ovs$h 198.19.6$h.1/24
+  # Native memory tracking (summary: a few percent of CPU here) says which part of the JVM's own
+  # memory grew; what RSS grows beyond it is outside the JVM's accounting (libcrypto, BoringSSL, libc's heap).
   docker_inside $h ovs$h env OVERLAYD_LOG="$dir/ovs$h.log" OVERLAYD_TEST_REKEY_AFTER_SECONDS=2 \
-    "$top/bin/overlayd" --config "$dir/ovs$h/overlay.yaml"
+    OVERLAYD_JAVA_OPTS="${OVERLAYD_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary" "$top/bin/overlayd" --config "$dir/ovs$h/overlay.yaml"
 done
 for h in 1 2; do
   for _ in $(seq 300); do docker_on $h network inspect overlay >/dev/null 2>&1 && break; sleep 0.1; done
@@ -159,7 +163,10 @@ while kill -0 $client_pid 2>/dev/null; do
   t=$(($(date +%s) - t0))
   if [ -z "$heap_at" ] && [ "$t" -ge 60 ]; then
     heap_at=$t
-    for h in 1 2; do echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-start"; done
+    for h in 1 2; do
+      echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-start"
+      "$JAVA_HOME/bin/jcmd" "${pids[$h]}" VM.native_memory baseline >/dev/null
+    done
   fi
   for h in 1 2; do
     p=${pids[$h]}
@@ -172,7 +179,11 @@ while kill -0 $client_pid 2>/dev/null; do
   sleep 10
 done
 wait $client_pid || true
-for h in 1 2; do echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-end"; done
+for h in 1 2; do
+  echo "$h $(live_heap "${pids[$h]}")" >>"$out/live-heap-end"
+  "$JAVA_HOME/bin/jcmd" "${pids[$h]}" VM.native_memory summary.diff >"$out/native-memory-$h.txt"
+  echo "$h $(awk '/^VmRSS/ {print $2}' "/proc/${pids[$h]}/status")" >>"$out/rss-end"
+done
 kill "$churner" 2>/dev/null || true
 wait "$churner" 2>/dev/null || true
 churner=
@@ -222,6 +233,27 @@ def heap(name):
 start, end = heap("live-heap-start"), heap("live-heap-end")
 print("\nLive heap after a full GC (jcmd GC.run), MB, at 60 s and at the end: " + ", ".join(
     f"node {n} {int(start[n]) / 1024:.1f} -> {int(end[n]) / 1024:.1f}" for n in ("1", "2") if n in start and n in end))
+# Against the baseline taken at 60 s: the JVM's committed memory by category, the ones that moved
+# most, and the RSS growth over the same span beyond it (committed is not resident: the heap's pages
+# count in RSS only once touched).
+for node in ("1", "2"):
+    try:
+        text = open(f"{out}/native-memory-{node}.txt").read()
+    except FileNotFoundError:
+        continue
+    total = re.search(r"Total: reserved=\d+KB [+-]\d+KB, committed=(\d+)KB ([+-]\d+)KB", text)
+    moved = sorted(((int(d), name) for name, d in re.findall(
+        r"^-\s+(.+?) \(reserved=\d+KB(?: [+-]\d+KB)?, committed=\d+KB ([+-]\d+)KB\)", text, re.M)),
+        key=lambda x: -abs(x[0]))
+    first = next((int(r[2]) for r in rows if r[1] == node and int(r[0]) >= 60), None)
+    last = dict(l.split() for l in open(f"{out}/rss-end")).get(node)
+    if total and first and last:
+        grew = (int(last) - first) / 1024
+        jvm = int(total.group(2)) / 1024
+        print(f"\nnode {node}, 60 s to the end: RSS {grew:+.1f} MB; the JVM's committed memory {jvm:+.1f} MB ("
+              + ", ".join(f"{name} {d / 1024:+.1f}" for d, name in moved[:5]) + f"); the other {grew - jvm:+.1f} MB are "
+              "pages first touched in memory committed before (the heap's) or memory the JVM does not track "
+              "(libc's heap, libcrypto, BoringSSL)")
 for node in ("1", "2"):
     counts = collections.Counter()
     for line in open(f"{out}/ovs{node}.log", errors="replace"):

@@ -17,13 +17,8 @@ final class ContainersCommand extends StatusCommand<ContainersCommand.Containers
     StatusQuery query;
 
     @Override
-    String interfaceName() {
-        return query.interfaceName;
-    }
-
-    @Override
-    boolean json() {
-        return query.json;
+    Query query() {
+        return query;
     }
 
     /** The containers plugin's reply to "containers", and the interface it came from; times are epoch seconds. */

@@ -19,13 +19,8 @@ final class MembersCommand extends StatusCommand<ClusterStatus> {
     StatusQuery query;
 
     @Override
-    String interfaceName() {
-        return query.interfaceName;
-    }
-
-    @Override
-    boolean json() {
-        return query.json;
+    Query query() {
+        return query;
     }
 
     @Override

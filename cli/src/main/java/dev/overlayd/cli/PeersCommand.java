@@ -15,13 +15,8 @@ final class PeersCommand extends StatusCommand<InterfaceStatus> {
     StatusQuery query;
 
     @Override
-    String interfaceName() {
-        return query.interfaceName;
-    }
-
-    @Override
-    boolean json() {
-        return query.json;
+    Query query() {
+        return query;
     }
 
     @Override

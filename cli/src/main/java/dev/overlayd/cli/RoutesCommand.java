@@ -8,7 +8,7 @@ import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.node.control.Durations;
 import dev.overlayd.routing.proxy.RoutesStatus;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "routes", mixinStandardHelpOptions = true,
@@ -20,20 +20,12 @@ final class RoutesCommand extends StatusCommand<RoutesCommand.Routes> {
     @Parameters(arity = "0..1", paramLabel = "SERVICE", description = "Only the rules of this service.")
     String service;
 
-    @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
-    String interfaceName;
-
-    @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
-    boolean json;
+    @Mixin
+    InterfaceQuery query;
 
     @Override
-    String interfaceName() {
-        return interfaceName;
-    }
-
-    @Override
-    boolean json() {
-        return json;
+    Query query() {
+        return query;
     }
 
     /** The edge's reply to "routes", its rules those of the service asked for, and the interface it came from. */

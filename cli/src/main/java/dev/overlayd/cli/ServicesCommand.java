@@ -9,7 +9,7 @@ import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import dev.overlayd.node.control.Durations;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "services", mixinStandardHelpOptions = true,
@@ -21,20 +21,12 @@ final class ServicesCommand extends StatusCommand<ServicesCommand.Services> {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this service.")
     String service;
 
-    @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "The interface; all of overlayd's when omitted.")
-    String interfaceName;
-
-    @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
-    boolean json;
+    @Mixin
+    InterfaceQuery query;
 
     @Override
-    String interfaceName() {
-        return interfaceName;
-    }
-
-    @Override
-    boolean json() {
-        return json;
+    Query query() {
+        return query;
     }
 
     /** The discovery plugin's reply to "services", and the interface it came from; times are epoch seconds. */

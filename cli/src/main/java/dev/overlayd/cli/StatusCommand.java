@@ -21,10 +21,15 @@ abstract class StatusCommand<T> implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** The interface named on the command line; null for every one running. */
-    abstract String interfaceName();
+    /** What the command line asked: the interface (null for every one running), and whether for scripts. */
+    interface Query {
+        String interfaceName();
 
-    abstract boolean json();
+        boolean json();
+    }
+
+    /** The command's {@link StatusQuery} or {@link InterfaceQuery} mixin. */
+    abstract Query query();
 
     /** One interface's answer, the interface's name in it, lists absent from the reply empty. */
     abstract T ask(ControlClient client, String interfaceName) throws ControlException;
@@ -33,9 +38,9 @@ abstract class StatusCommand<T> implements Callable<Integer> {
 
     @Override
     public final Integer call() throws ControlException, JsonProcessingException {
-        List<T> answers = parent.askEach(interfaceName(), this::ask);
+        List<T> answers = parent.askEach(query().interfaceName(), this::ask);
         PrintWriter out = spec.commandLine().getOut();
-        if (json()) {
+        if (query().json()) {
             out.println(Overlayctl.json(answers));
         } else {
             print(out, answers);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.overlayd.cli.control.ControlClient;
 import dev.overlayd.cli.control.ControlException;
 import picocli.CommandLine;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -21,11 +22,15 @@ abstract class StatusCommand<T> implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** What the command line asked: the interface (null for every one running), and whether for scripts. */
-    interface Query {
-        String interfaceName();
+    /**
+     * What the command line asked: the interface (null for every one running), named as the
+     * subclass says, and whether for scripts.
+     */
+    abstract static class Query {
+        @Option(names = "--json", description = "Print a JSON array, one element per interface, for scripts.")
+        boolean json;
 
-        boolean json();
+        abstract String interfaceName();
     }
 
     /** The command's {@link StatusQuery} or {@link InterfaceQuery} mixin. */
@@ -40,7 +45,7 @@ abstract class StatusCommand<T> implements Callable<Integer> {
     public final Integer call() throws ControlException, JsonProcessingException {
         List<T> answers = parent.askEach(query().interfaceName(), this::ask);
         PrintWriter out = spec.commandLine().getOut();
-        if (query().json()) {
+        if (query().json) {
             out.println(Overlayctl.json(answers));
         } else {
             print(out, answers);

@@ -3,8 +3,6 @@ package dev.overlayd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -15,18 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** `overlayctl containers` against a control socket that answers as the containers plugin does. */
 class ContainersCommandTest {
-    @TempDir
-    Path temp;
+    private final FakeDaemon control;
 
-    private final StringWriter out = new StringWriter();
-
-    private CompletableFuture<String> daemon(String reply) throws IOException {
-        return FakeDaemon.answer(temp, reply);
+    ContainersCommandTest(@TempDir Path temp) {
+        control = new FakeDaemon(temp);
     }
 
-    private int run(String... args) {
-        return FakeDaemon.overlayctl(temp, out, args);
-    }
+
 
     private static String reply(long since) {
         return """
@@ -38,10 +31,10 @@ class ContainersCommandTest {
 
     @Test
     void aTableOfTheAttachedThenTheSkippedWithTheirReasons() throws Exception {
-        CompletableFuture<String> asked = daemon(reply(Instant.now().getEpochSecond() - 300));
-        assertEquals(0, run("containers"));
+        CompletableFuture<String> asked = control.answer(reply(Instant.now().getEpochSecond() - 300));
+        assertEquals(0, control.overlayctl("containers"));
         assertEquals("containers\n", asked.get());
-        String table = out.toString();
+        String table = control.output();
         assertTrue(table.startsWith("wg0: network overlay (100.64.1.0/24), docker connected (API 1.41), 1 attached, 1 skipped\n"), table);
         assertTrue(table.matches("(?s).*\n  NAME +ID +ADDRESS +STATE +SINCE\n  web +0123456789ab +100\\.64\\.1\\.2 +running +5m ago\n.*"), table);
         assertTrue(table.matches("(?s).*  skipped:\n  NAME +ID +SINCE +REASON\n  db +fedcba987654 +5m ago +opted out by label dev.overlayd.attach=false\n"), table);
@@ -49,9 +42,9 @@ class ContainersCommandTest {
 
     @Test
     void jsonKeepsEveryFieldWithTheInterface() throws Exception {
-        daemon(reply(1700000000));
-        assertEquals(0, run("containers", "--json"));
-        JsonNode json = new ObjectMapper().readTree(out.toString());
+        control.answer(reply(1700000000));
+        assertEquals(0, control.overlayctl("containers", "--json"));
+        JsonNode json = new ObjectMapper().readTree(control.output());
         assertEquals("wg0", json.get(0).get("interfaceName").asText());
         assertEquals("0123456789abcdef0123", json.get(0).get("attached").get(0).get("id").asText());
         assertEquals(1700000000, json.get(0).get("skipped").get(0).get("since").asLong());

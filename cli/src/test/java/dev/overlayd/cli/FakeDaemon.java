@@ -9,16 +9,27 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 
-/** A control socket that answers one command as a plugin of the daemon does, and overlayctl run against it. */
+/**
+ * A control directory where a fake daemon answers one command at a time as a plugin of the daemon
+ * does, and overlayctl run against it, its output kept: a test's fixture.
+ */
 final class FakeDaemon {
-    private FakeDaemon() {}
+    private final Path directory;
+    private final StringWriter out = new StringWriter();
 
-    /** Serves one request on {@code directory}/wg0.sock with {@code reply}; completes with the command line it was sent. */
-    static CompletableFuture<String> answer(Path directory, String reply) throws IOException {
+    FakeDaemon(Path directory) {
+        this.directory = directory;
+    }
+
+    /** Serves one request on wg0.sock with {@code reply}; completes with the command line it was sent. */
+    CompletableFuture<String> answer(String reply) throws IOException {
+        // The last command's socket, as a daemon that restarts finds it.
+        Files.deleteIfExists(directory.resolve("wg0.sock"));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(directory.resolve("wg0.sock")));
         return CompletableFuture.supplyAsync(() -> {
@@ -35,13 +46,18 @@ final class FakeDaemon {
         });
     }
 
-    /** Runs overlayctl with the control sockets in {@code directory}, its output to {@code out}; its exit status. */
-    static int overlayctl(Path directory, StringWriter out, String... args) {
+    /** Runs overlayctl with the control sockets in this directory; its exit status. */
+    int overlayctl(String... args) {
         Overlayctl overlayctl = new Overlayctl();
         overlayctl.controlDirectory = directory;
         CommandLine cli = Overlayctl.commandLine(overlayctl);
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(new StringWriter()));
         return cli.execute(args);
+    }
+
+    /** What overlayctl has printed so far. */
+    String output() {
+        return out.toString();
     }
 }

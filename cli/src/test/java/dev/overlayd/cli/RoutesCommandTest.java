@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,21 +24,22 @@ class RoutesCommandTest {
                     new Copy("h2:fedcba987654:8080", "h2", "100.64.2.3:8080", "ejected", 0, 50, 2, 12_300))),
             new Route(null, "/", "web", "overlay.yaml", 0, 0, List.of())));
 
-    @TempDir
-    Path temp;
+    private final FakeDaemon control;
 
-    private final StringWriter out = new StringWriter();
+    RoutesCommandTest(@TempDir Path temp) {
+        control = new FakeDaemon(temp);
+    }
 
     private CompletableFuture<String> daemon() throws Exception {
-        return FakeDaemon.answer(temp, ControlProtocol.JSON.writeValueAsString(STATUS));
+        return control.answer(ControlProtocol.JSON.writeValueAsString(STATUS));
     }
 
     @Test
     void eachRuleThenItsCopiesWithHealthInFlightAndEjection() throws Exception {
         CompletableFuture<String> asked = daemon();
-        assertEquals(0, FakeDaemon.overlayctl(temp, out, "routes"));
+        assertEquals(0, control.overlayctl("routes"));
         assertEquals("routes\n", asked.get());
-        String table = out.toString();
+        String table = control.output();
         assertTrue(table.startsWith("wg0: node h1, 2 rules, 2 copies\n"), table);
         assertTrue(table.contains("\n  api.example.com/v1 -> api (labels): 120 requests, 2 errors\n"
                 + "    ID                    NODE  ADDRESS          HEALTH   IN-FLIGHT  REQUESTS  ERRORS  EJECTED FOR\n"), table);
@@ -51,8 +51,8 @@ class RoutesCommandTest {
     @Test
     void aServiceNamedShowsItsRulesAlone() throws Exception {
         daemon();
-        assertEquals(0, FakeDaemon.overlayctl(temp, out, "routes", "web", "-i", "wg0"));
-        String table = out.toString();
+        assertEquals(0, control.overlayctl("routes", "web", "-i", "wg0"));
+        String table = control.output();
         assertTrue(table.startsWith("wg0: node h1, 1 rule of service web, 0 copies\n"), table);
         assertFalse(table.contains("api"), table);
     }
@@ -60,8 +60,8 @@ class RoutesCommandTest {
     @Test
     void jsonKeepsEveryFieldWithTheInterface() throws Exception {
         daemon();
-        assertEquals(0, FakeDaemon.overlayctl(temp, out, "routes", "--json"));
-        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertEquals(0, control.overlayctl("routes", "--json"));
+        JsonNode json = new ObjectMapper().readTree(control.output());
         assertEquals("wg0", json.get(0).get("interfaceName").asText());
         assertEquals("h1", json.get(0).get("node").asText());
         JsonNode copy = json.get(0).get("routes").get(0).get("copies").get(1);

@@ -3,8 +3,6 @@ package dev.overlayd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -15,18 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** `overlayctl services` against a control socket that answers as the discovery plugin does. */
 class ServicesCommandTest {
-    @TempDir
-    Path temp;
+    private final FakeDaemon control;
 
-    private final StringWriter out = new StringWriter();
-
-    private CompletableFuture<String> daemon(String reply) throws IOException {
-        return FakeDaemon.answer(temp, reply);
+    ServicesCommandTest(@TempDir Path temp) {
+        control = new FakeDaemon(temp);
     }
 
-    private int run(String... args) {
-        return FakeDaemon.overlayctl(temp, out, args);
-    }
+
 
     /** A reply with one instance and, absent as an older daemon may leave them, no skipped, unsettled or refused. */
     private static String reply(long since) {
@@ -39,19 +32,19 @@ class ServicesCommandTest {
 
     @Test
     void aTableOfTheInstancesAndNothingForWhatTheReplyLeftOut() throws Exception {
-        CompletableFuture<String> asked = daemon(reply(Instant.now().getEpochSecond() - 120));
-        assertEquals(0, run("services", "web", "-i", "wg0"));
+        CompletableFuture<String> asked = control.answer(reply(Instant.now().getEpochSecond() - 120));
+        assertEquals(0, control.overlayctl("services", "web", "-i", "wg0"));
         assertEquals("services web\n", asked.get());
-        String table = out.toString();
+        String table = control.output();
         assertTrue(table.startsWith("wg0: node node-1, 1 service, 1 instance; DNS 100.64.0.1:53, names NAME.service.overlay\n"), table);
         assertTrue(table.matches("(?s).*\n  SERVICE +NODE +ADDRESS +HEALTH +AGE +TAGS +ID\n  web +node-2 +100\\.64\\.2\\.2:80 +passing +2m +v2 +0123abcd-80\n"), table);
     }
 
     @Test
     void jsonHasTheInterfaceAndEmptyListsWhereTheReplyHadNone() throws Exception {
-        daemon(reply(1700000000));
-        assertEquals(0, run("services", "--json"));
-        JsonNode json = new ObjectMapper().readTree(out.toString());
+        control.answer(reply(1700000000));
+        assertEquals(0, control.overlayctl("services", "--json"));
+        JsonNode json = new ObjectMapper().readTree(control.output());
         assertEquals("wg0", json.get(0).get("interfaceName").asText());
         assertEquals(80, json.get(0).get("services").get(0).get("instances").get(0).get("port").asInt());
         assertTrue(json.get(0).get("skipped").isArray() && json.get(0).get("skipped").isEmpty(), json.toString());
